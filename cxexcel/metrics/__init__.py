@@ -1,0 +1,1 @@
+"""The pure metric core (filled in below)."""
