@@ -74,11 +74,16 @@ class ZeroDenominatorError(CxError, ZeroDivisionError):
 
     excel_code = "#DIV/0!"
 
-    def __init__(self, argument: str, message: str = "is 0, so the ratio is undefined", position=None):
+    def __init__(
+        self,
+        argument: str,
+        message: str = "makes the ratio undefined (division by zero)",
+        position: int | None = None,
+    ):
         self.argument = argument
         self.position = position
         where = f" at item {position}" if position is not None else ""
-        super().__init__(f"{argument}{where}: {message}")
+        super().__init__(f"{argument}: 0{where} {message}")
 
 
 class FitError(CxError, ArithmeticError):

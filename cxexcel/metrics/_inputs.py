@@ -160,7 +160,9 @@ def quantity(
         bad = ~np.isnan(flat) & (flat < 0)
         if bad.any():
             index = int(np.argmax(bad))
-            raise InputError(name, "is negative", items[index], index + 1 if flat.size > 1 else None)
+            raise InputError(
+                name, "is negative", items[index], index + 1 if flat.size > 1 else None
+            )
     return array
 
 
