@@ -1,0 +1,498 @@
+"""Buy-till-you-die CLV: RFM summary, BG/NBD purchase model, Gamma-Gamma spend model.
+
+Models and formulas:
+
+- BG/NBD: Fader, Hardie & Lee (2005), "Counting Your Customers the Easy
+  Way: An Alternative to the Pareto/NBD Model", Marketing Science 24(2).
+  Likelihood eq. (6), P(alive) and the conditional expectation eq. (10).
+- Gamma-Gamma: Fader & Hardie (2013), "The Gamma-Gamma Model of Monetary
+  Value"; Colombo & Jiang (1999).
+
+Both are fitted by maximum likelihood with analytic gradients, in
+log-parameter space (L-BFGS-B). A fit that does not converge, or whose
+parameters run off to 0 or infinity, raises ``FitError`` (#NUM! in Excel).
+
+Time unit: ``unit`` is "D" (days), "W" (weeks = days / 7) or "M" (months =
+days / (365.25 / 12), i.e. average Gregorian months, never 30-day months).
+Recency, T, the prediction horizon and the per-period discount rate are all
+in that unit.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import minimize
+from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
+
+from ..errors import EmptyInputError, FitError, InputError
+from . import _inputs
+from .cohorts import ITEM, _read_date, read_rows
+
+__all__ = [
+    "UNITS",
+    "BGNBDParams",
+    "GammaGammaParams",
+    "rfm",
+    "fit_bgnbd",
+    "fit_gamma_gamma",
+    "prob_alive",
+    "expected_purchases",
+    "expected_average_spend",
+    "predict_clv",
+]
+
+#: Days per time unit.
+UNITS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12.0}
+
+# Log-parameters are bounded here; a fit that ends on a bound has no finite optimum.
+_LOG_BOUND = 18.0
+
+
+@dataclass(frozen=True)
+class BGNBDParams:
+    """Fitted BG/NBD parameters: purchase rate ~ Gamma(r, alpha), dropout ~ Beta(a, b)."""
+
+    r: float
+    alpha: float
+    a: float
+    b: float
+    log_likelihood: float
+    n: int
+
+
+@dataclass(frozen=True)
+class GammaGammaParams:
+    """Fitted Gamma-Gamma spend parameters p, q, gamma."""
+
+    p: float
+    q: float
+    gamma: float
+    log_likelihood: float
+    n: int
+
+
+# --- RFM summary ----------------------------------------------------------------
+
+
+def rfm(customer, date, amount, end_date=None, unit="W") -> pd.DataFrame:
+    """RFM summary per customer: repeat purchases, recency, age T and mean repeat spend.
+
+    ``customer``, ``date`` and ``amount`` are one row per transaction.
+    Purchases by a customer on the same day are one transaction (amounts
+    added). Transactions after ``end_date`` (default: the last date) are
+    left out, and so are customers whose first purchase is after it.
+
+    Returns one row per customer (in order of first appearance) with columns
+    ``customer``, ``frequency`` (repeat transactions: all but the first),
+    ``recency`` (time from the first to the last transaction), ``T`` (time
+    from the first transaction to ``end_date``) and ``monetary_value``
+    (mean value of the repeat transactions, 0 when frequency is 0). Times
+    are in ``unit``: "D" days, "W" weeks (days / 7, the default) or "M"
+    months (days / (365.25 / 12)).
+    """
+    unit_days = _unit(unit)
+    cols = read_rows(customer=("key", customer), date=("date", date), amount=("amount", amount))
+    days = cols["date"].astype("datetime64[D]").astype(np.int64)
+    if end_date is None or _inputs.is_blank(end_date):
+        end_day = int(days.max())
+    else:
+        end_day = _one_day("end_date", end_date)
+        keep = days <= end_day
+        if not keep.any():
+            raise InputError("end_date", "is before every transaction", end_date)
+        if not keep.all():
+            cols = {name: values[keep] for name, values in cols.items()}
+            days = days[keep]
+
+    codes, customers = pd.factorize(cols["customer"])
+    first_day = int(days.min())
+    span = end_day - first_day + 1
+    # One entry per customer-day, sorted by customer then day.
+    key = codes.astype(np.int64) * span + (days - first_day)
+    inverse, day_key = pd.factorize(key)
+    spend = np.bincount(inverse, weights=cols["amount"], minlength=len(day_key))
+    order = np.argsort(day_key)
+    day_key, spend = day_key[order], spend[order]
+    cust = day_key // span
+    day = day_key % span
+
+    starts = np.flatnonzero(np.r_[True, cust[1:] != cust[:-1]])
+    ends = np.r_[starts[1:], len(cust)] - 1
+    frequency = ends - starts
+    repeat_spend = spend.copy()
+    repeat_spend[starts] = 0.0
+    repeat_total = np.add.reduceat(repeat_spend, starts)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        monetary = np.where(frequency > 0, repeat_total / np.maximum(frequency, 1), 0.0)
+
+    return pd.DataFrame(
+        {
+            "customer": np.asarray(customers)[cust[starts]],
+            "frequency": frequency.astype(np.int64),
+            "recency": (day[ends] - day[starts]) / unit_days,
+            "T": (span - 1 - day[starts]) / unit_days,
+            "monetary_value": monetary,
+        }
+    )
+
+
+def _unit(unit) -> float:
+    code = unit.strip().upper() if isinstance(unit, str) else unit
+    if code not in UNITS:
+        raise InputError("unit", 'must be "D" (days), "W" (weeks) or "M" (months)', unit)
+    return UNITS[code]
+
+
+def _one_day(name: str, value) -> int:
+    items = _inputs.flatten(value)
+    if len(items) != 1:
+        raise InputError(name, f"must be a single date, not a range of {len(items)} cells")
+    array, _ = _read_date(name, items)
+    return int(array.astype("datetime64[D]").astype(np.int64)[0])
+
+
+# --- BG/NBD ---------------------------------------------------------------------
+
+
+def _rfm_arrays(frequency, recency, T):
+    cols = read_rows(frequency=("amount", frequency), recency=("amount", recency), T=("amount", T))
+    x, t_x, big_t, item = cols["frequency"], cols["recency"], cols["T"], cols[ITEM]
+    bad = x != np.floor(x)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise InputError("frequency", "is not a whole number", float(x[i]), int(item[i]))
+    bad = t_x > big_t * (1 + 1e-12)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise InputError("recency", f"is later than T ({big_t[i]:g})", float(t_x[i]), int(item[i]))
+    return x, t_x, big_t
+
+
+class _BGNBDData:
+    """Customers grouped for fast likelihood evaluations.
+
+    Rows with identical (x, t_x, T) are merged with a weight; terms that
+    depend on x alone are computed once per distinct x.
+    """
+
+    def __init__(self, x, t_x, big_t):
+        frame = pd.DataFrame({"x": x, "t": t_x, "T": big_t})
+        counts = frame.value_counts(sort=False)
+        index = counts.index
+        x = index.get_level_values(0).to_numpy(dtype=float)
+        t_x = index.get_level_values(1).to_numpy(dtype=float)
+        big_t = index.get_level_values(2).to_numpy(dtype=float)
+        weight = counts.to_numpy(dtype=float)
+        self.n = int(weight.sum())
+        self.sum_x = float(np.dot(weight, x))
+        zero = x == 0
+        self.t0, self.w0 = big_t[zero], weight[zero]
+        self.x, self.t, self.T, self.w = x[~zero], t_x[~zero], big_t[~zero], weight[~zero]
+        self.ux, inv = np.unique(x, return_inverse=True)
+        self.wx = np.bincount(inv, weights=weight)
+
+    def scaled(self, scale: float) -> _BGNBDData:
+        out = object.__new__(_BGNBDData)
+        out.__dict__.update(self.__dict__)
+        out.t0, out.t, out.T = self.t0 / scale, self.t / scale, self.T / scale
+        return out
+
+    def neg_ll(self, log_params: np.ndarray) -> tuple[float, np.ndarray]:
+        """Minus the log-likelihood and its gradient in log-parameter space."""
+        r, alpha, a, b = np.exp(log_params)
+        ux, wx = self.ux, self.wx
+        # Terms of x alone: ln G(r+x) - ln G(r) + r ln alpha + ln B(a, b+x) - ln B(a, b).
+        ll = np.dot(wx, gammaln(r + ux) + betaln(a, b + ux))
+        ll += self.n * (r * np.log(alpha) - gammaln(r) - betaln(a, b))
+        d_r = np.dot(wx, digamma(r + ux)) + self.n * (np.log(alpha) - digamma(r))
+        d_alpha = self.n * r / alpha
+        psi_ab = digamma(a + b)
+        d_a = np.dot(wx, psi_ab - digamma(a + b + ux))
+        d_b = np.dot(wx, digamma(b + ux) - digamma(a + b + ux)) + self.n * (psi_ab - digamma(b))
+
+        # Customers without repeat purchases: -(r) ln(alpha + T).
+        log_t0 = np.log(alpha + self.t0)
+        ll -= r * np.dot(self.w0, log_t0)
+        d_r -= np.dot(self.w0, log_t0)
+        d_alpha -= r * np.dot(self.w0, 1.0 / (alpha + self.t0))
+
+        # Repeat customers: ln[ (alpha+T)^-(r+x) + a/(b+x-1) (alpha+t_x)^-(r+x) ].
+        x, w = self.x, self.w
+        rx = r + x
+        log_big = np.log(alpha + self.T)
+        log_small = np.log(alpha + self.t)
+        bx1 = b + x - 1.0
+        a3 = -rx * log_big
+        a4 = np.log(a) - np.log(bx1) - rx * log_small
+        both = np.logaddexp(a3, a4)
+        share4 = np.exp(a4 - both)
+        share3 = 1.0 - share4
+        ll += np.dot(w, both)
+        d_r -= np.dot(w, share3 * log_big + share4 * log_small)
+        d_alpha -= np.dot(w, rx * (share3 / (alpha + self.T) + share4 / (alpha + self.t)))
+        d_a += np.dot(w, share4) / a
+        d_b -= np.dot(w, share4 / bx1)
+
+        grad = np.array([d_r * r, d_alpha * alpha, d_a * a, d_b * b])
+        return -ll / self.n, -grad / self.n
+
+
+def fit_bgnbd(frequency, recency, T) -> BGNBDParams:
+    """Fit the BG/NBD purchase model by maximum likelihood.
+
+    ``frequency`` (repeat purchases), ``recency`` (time of the last purchase
+    since the first) and ``T`` (time since the first purchase) are one row
+    per customer, as ``rfm`` returns them. Returns ``BGNBDParams(r, alpha,
+    a, b, log_likelihood, n)``; ``alpha`` is in the time unit of the inputs.
+    Raises ``FitError`` when the fit does not converge to finite parameters.
+    """
+    x, t_x, big_t = _rfm_arrays(frequency, recency, T)
+    data = _BGNBDData(x, t_x, big_t)
+    # Fitting on times scaled to mean T 1 keeps alpha near 1 and the problem well conditioned.
+    scale = float(np.mean(big_t)) or 1.0
+    scaled = data.scaled(scale)
+    start = np.zeros(4)
+    log_params = _minimize(scaled.neg_ll, start, "BG/NBD")
+    r, alpha, a, b = np.exp(log_params)
+    alpha *= scale
+    params = np.log([r, alpha, a, b])
+    ll = -data.neg_ll(params)[0] * data.n
+    if not np.isfinite(ll):
+        raise FitError("BG/NBD fit gave a non-finite log-likelihood")
+    return BGNBDParams(float(r), float(alpha), float(a), float(b), float(ll), data.n)
+
+
+def _minimize(fun, start: np.ndarray, model: str) -> np.ndarray:
+    bounds = [(-_LOG_BOUND, _LOG_BOUND)] * len(start)
+    with np.errstate(all="ignore"):
+        result = minimize(
+            fun,
+            start,
+            jac=True,
+            method="L-BFGS-B",
+            bounds=bounds,
+            options={"maxiter": 2000, "ftol": 1e-13, "gtol": 1e-8},
+        )
+    if not np.all(np.isfinite(result.x)) or not np.isfinite(result.fun):
+        raise FitError(f"{model} fit gave non-finite parameters")
+    if not result.success:
+        # L-BFGS-B can stop on line-search noise at the optimum; accept a tiny gradient.
+        if not np.all(np.abs(result.jac) < 1e-5):
+            raise FitError(f"{model} fit did not converge: {result.message}")
+    if np.any(np.abs(result.x) > _LOG_BOUND - 0.5):
+        raise FitError(
+            f"{model} fit has no finite optimum (a parameter runs off to 0 or infinity); "
+            "the data do not support the model"
+        )
+    return result.x
+
+
+def prob_alive(params: BGNBDParams, frequency, recency, T):
+    """Probability that a customer is still active (has not dropped out), BG/NBD."""
+    x, t_x, big_t = _model_inputs(frequency=frequency, recency=recency, T=T)
+    return _inputs.result(_prob_alive(params, x, t_x, big_t))
+
+
+def _prob_alive(params: BGNBDParams, x, t_x, big_t):
+    r, alpha, a, b = params.r, params.alpha, params.a, params.b
+    repeat = x > 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        log_odds = (
+            np.log(a)
+            - np.log(np.where(repeat, b + x - 1.0, 1.0))
+            + (r + x) * (np.log(alpha + big_t) - np.log(alpha + t_x))
+        )
+    return np.where(repeat, expit(-log_odds), 1.0)
+
+
+def expected_purchases(params: BGNBDParams, t, frequency, recency, T):
+    """Expected purchases in the next ``t`` time units given a customer's history, BG/NBD.
+
+    The conditional expectation E[Y(t) | x, t_x, T] of Fader, Hardie & Lee
+    (2005), eq. (10), for ``frequency`` x, ``recency`` t_x and age ``T``.
+    """
+    horizon, x, t_x, big_t = _model_inputs(t=t, frequency=frequency, recency=recency, T=T)
+    return _inputs.result(_expected_purchases(params, horizon, x, t_x, big_t))
+
+
+def _expected_purchases(params: BGNBDParams, t, x, t_x, big_t):
+    r, alpha, a, b = params.r, params.alpha, params.a, params.b
+    if abs(a - 1.0) < 1e-9:
+        # The formula's 0/0 at a = 1 has a finite limit; step just beside it.
+        a = 1.0 + 1e-9
+    z = t / (alpha + big_t + t)
+    # Euler's transformation of eq. (10)'s ((alpha+T)/(alpha+T+t))^(r+x) 2F1(r+x, b+x; a+b+x-1; z)
+    # to (1-z)^(a-1) 2F1(a+b-1-r, a-1; a+b+x-1; z): same value, no huge power times a huge series.
+    c = a + b + x - 1.0
+    term = (1.0 - z) ** (a - 1.0) * hyp2f1(a + b - 1.0 - r, a - 1.0, c, z)
+    expected = c / (a - 1.0) * (1.0 - term)
+    return expected * _prob_alive(params, x, t_x, big_t)
+
+
+def _model_inputs(**arrays):
+    values = {}
+    for name, data in arrays.items():
+        values[name] = _inputs.quantity(name, data)
+        if np.isnan(values[name]).any():
+            raise InputError(name, "has a blank value")
+    out = _inputs.broadcast(**values)
+    names = list(arrays)
+    if "recency" in names:
+        t_x, big_t = out[names.index("recency")], out[names.index("T")]
+        if np.any(t_x > big_t * (1 + 1e-12)):
+            raise InputError("recency", "is later than T")
+    return out
+
+
+# --- Gamma-Gamma -----------------------------------------------------------------
+
+
+def _gg_neg_ll(log_params, x, zbar, log_x, log_z):
+    p, q, gamma = np.exp(log_params)
+    px = p * x
+    g_xz = gamma + x * zbar
+    log_g_xz = np.log(g_xz)
+    n = len(x)
+    ll = np.sum(
+        gammaln(px + q) - gammaln(px) + (px - 1.0) * log_z + px * log_x - (px + q) * log_g_xz
+    ) + n * (q * np.log(gamma) - gammaln(q))
+    psi_pq = digamma(px + q)
+    d_p = np.dot(x, psi_pq - digamma(px) + log_z + log_x - log_g_xz)
+    d_q = np.sum(psi_pq - log_g_xz) + n * (np.log(gamma) - digamma(q))
+    d_gamma = n * q / gamma - np.sum((px + q) / g_xz)
+    grad = np.array([d_p * p, d_q * q, d_gamma * gamma])
+    return -ll / n, -grad / n
+
+
+def fit_gamma_gamma(frequency, monetary_value) -> GammaGammaParams:
+    """Fit the Gamma-Gamma spend model by maximum likelihood.
+
+    ``frequency`` (repeat purchases) and ``monetary_value`` (mean value of
+    the repeat purchases) are one row per customer, as ``rfm`` returns them.
+    Only customers with frequency > 0 enter the fit; their monetary value
+    must be > 0. Returns ``GammaGammaParams(p, q, gamma, log_likelihood, n)``
+    with n the customers used. Raises ``FitError`` when the fit does not
+    converge to finite parameters.
+    """
+    cols = read_rows(frequency=("amount", frequency), monetary_value=("amount", monetary_value))
+    x, zbar, item = cols["frequency"], cols["monetary_value"], cols[ITEM]
+    bad = x != np.floor(x)
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise InputError("frequency", "is not a whole number", float(x[i]), int(item[i]))
+    repeat = x > 0
+    if not repeat.any():
+        raise EmptyInputError("frequency", "has no customer with repeat purchases (frequency > 0)")
+    x, zbar, item = x[repeat], zbar[repeat], item[repeat]
+    bad = zbar <= 0
+    if bad.any():
+        i = int(np.argmax(bad))
+        raise InputError(
+            "monetary_value",
+            "must be greater than 0 for a customer with repeat purchases",
+            float(zbar[i]),
+            int(item[i]),
+        )
+    # Fitting on spend scaled to mean 1 keeps gamma near 1.
+    scale = float(np.mean(zbar))
+    log_x = np.log(x)
+    log_params = _minimize(
+        lambda v: _gg_neg_ll(v, x, zbar / scale, log_x, np.log(zbar / scale)),
+        np.zeros(3),
+        "Gamma-Gamma",
+    )
+    p, q, gamma = np.exp(log_params)
+    gamma *= scale
+    ll = -_gg_neg_ll(np.log([p, q, gamma]), x, zbar, log_x, np.log(zbar))[0] * len(x)
+    return GammaGammaParams(float(p), float(q), float(gamma), float(ll), int(len(x)))
+
+
+def expected_average_spend(params: GammaGammaParams, frequency, monetary_value):
+    """Expected mean spend per future transaction, Gamma-Gamma.
+
+    p (gamma + x zbar) / (p x + q - 1) for a customer with ``frequency`` x
+    and ``monetary_value`` zbar; a customer with no repeat purchases gets the
+    population mean p gamma / (q - 1). Needs q > 1 (else the mean spend is
+    infinite: ``FitError``).
+    """
+    x, zbar = _model_inputs(frequency=frequency, monetary_value=monetary_value)
+    return _inputs.result(_expected_spend(params, x, zbar))
+
+
+def _expected_spend(params: GammaGammaParams, x, zbar):
+    p, q, gamma = params.p, params.q, params.gamma
+    if q <= 1.0:
+        raise FitError(f"Gamma-Gamma q = {q:.4g} <= 1, so the expected spend is infinite")
+    zbar = np.where(x > 0, zbar, 0.0)
+    return p * (gamma + x * zbar) / (p * x + q - 1.0)
+
+
+# --- CLV ---------------------------------------------------------------------------
+
+
+def predict_clv(
+    customer, date, amount, horizon, discount=0.0, unit="W", end_date=None
+) -> pd.DataFrame:
+    """Customer lifetime value over a horizon from transactions: BG/NBD x Gamma-Gamma.
+
+    Summarises the transactions with ``rfm`` (same ``end_date`` and
+    ``unit``), fits BG/NBD on every customer and Gamma-Gamma on those with
+    repeat purchases, and predicts per customer over the next ``horizon``
+    time units.
+
+    CLV = expected spend per transaction x discounted expected purchases:
+    the horizon is cut into unit periods (the last one shorter if the
+    horizon is fractional), each period's expected purchases are
+    E[Y(k)] - E[Y(k-1)] from the model, and period k is discounted by
+    (1 + discount)^-k, ``discount`` being the rate per unit period (e.g.
+    weekly when unit is "W"; 0, the default, means no discounting).
+
+    Returns a DataFrame with columns ``customer``, ``frequency``,
+    ``recency``, ``T``, ``monetary_value``, ``p_alive``,
+    ``expected_purchases`` (undiscounted, over the horizon),
+    ``expected_spend`` (per transaction) and ``clv``.
+    """
+    span = _inputs.scalar("horizon", horizon, positive=True)
+    rate = _inputs.scalar("discount", discount, nonnegative=True)
+    summary = rfm(customer, date, amount, end_date=end_date, unit=unit)
+    x = summary["frequency"].to_numpy(dtype=float)
+    t_x = summary["recency"].to_numpy()
+    big_t = summary["T"].to_numpy()
+    zbar = summary["monetary_value"].to_numpy()
+
+    bgnbd = fit_bgnbd(x, t_x, big_t)
+    spenders = (x > 0) & (zbar > 0)
+    if not spenders.any():
+        raise FitError("no customer has repeat purchases with a positive amount to fit spend on")
+    spend_params = fit_gamma_gamma(x[spenders], zbar[spenders])
+
+    # Customers with the same history get the same prediction: compute each history once.
+    histories = pd.DataFrame({"x": x, "t": t_x, "T": big_t})
+    codes, uniques = pd.factorize(pd.MultiIndex.from_frame(histories))
+    ux = uniques.get_level_values(0).to_numpy(dtype=float)
+    ut = uniques.get_level_values(1).to_numpy(dtype=float)
+    u_big = uniques.get_level_values(2).to_numpy(dtype=float)
+
+    alive = _prob_alive(bgnbd, ux, ut, u_big)[codes]
+    purchases = _expected_purchases(bgnbd, span, ux, ut, u_big)
+    if rate == 0.0:
+        discounted = purchases
+    else:
+        steps = np.minimum(np.arange(1, int(np.ceil(span)) + 1, dtype=float), span)
+        discounted = np.zeros(len(ux))
+        before = np.zeros(len(ux))
+        for step in steps:
+            cumulative = _expected_purchases(bgnbd, step, ux, ut, u_big)
+            discounted += (cumulative - before) / (1.0 + rate) ** step
+            before = cumulative
+    spend = _expected_spend(spend_params, x, zbar)
+
+    out = summary.copy()
+    out["p_alive"] = alive
+    out["expected_purchases"] = purchases[codes]
+    out["expected_spend"] = spend
+    out["clv"] = discounted[codes] * spend
+    return out

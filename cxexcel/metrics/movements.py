@@ -1,0 +1,96 @@
+"""MRR movements: how monthly recurring revenue changed, month by month."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .cohorts import period_index, period_start, read_rows
+
+__all__ = ["mrr_movements", "MOVEMENT_COLUMNS"]
+
+MOVEMENT_COLUMNS = [
+    "month",
+    "starting_mrr",
+    "new",
+    "expansion",
+    "contraction",
+    "churned",
+    "reactivation",
+    "ending_mrr",
+]
+
+
+def mrr_movements(customer, month, mrr) -> pd.DataFrame:
+    """MRR movements per month: starting, new, expansion, contraction, churned, reactivation, ending.
+
+    ``customer``, ``month`` and ``mrr`` are one row per customer-month (any
+    date inside the month names the month); rows for the same customer and
+    month are added up. Every calendar month from the first to the last in
+    the data gets a row, and a customer with no row in a month has MRR 0
+    there. Moving from 0 to a positive MRR is *new* the first time and
+    *reactivation* after that; from positive to 0 is *churned* (the MRR
+    lost); a rise or fall between positive amounts is *expansion* or
+    *contraction*. Starting MRR of the first month is 0, of every later month
+    the previous month's ending MRR, and every month satisfies
+    ending = starting + new + expansion + reactivation - contraction - churned.
+
+    Returns a DataFrame with columns ``month`` (first day of the month),
+    ``starting_mrr``, ``new``, ``expansion``, ``contraction``, ``churned``,
+    ``reactivation``, ``ending_mrr``; movements are positive amounts.
+    """
+    cols = read_rows(customer=("key", customer), month=("date", month), mrr=("amount", mrr))
+    codes, _ = pd.factorize(cols["customer"])
+    months = period_index(cols["month"], "M")
+    first_month = int(months.min())
+    n_months = int(months.max()) - first_month + 1
+    slot = months - first_month
+
+    # One value per customer-month, ordered by customer then month.
+    key = codes.astype(np.int64) * n_months + slot
+    key, inverse = np.unique(key, return_inverse=True)
+    amount = np.bincount(inverse, weights=cols["mrr"], minlength=len(key))
+    positive = amount > 0
+    key, amount = key[positive], amount[positive]
+    cust = key // n_months
+    slot = key % n_months
+
+    same_prev = np.zeros(len(key), dtype=bool)
+    same_prev[1:] = cust[1:] == cust[:-1]
+    prev_slot = np.full(len(key), -2, dtype=np.int64)
+    prev_slot[1:] = slot[:-1]
+    prev_amount = np.zeros(len(key))
+    prev_amount[1:] = amount[:-1]
+    continued = same_prev & (prev_slot == slot - 1)
+
+    same_next = np.zeros(len(key), dtype=bool)
+    same_next[:-1] = cust[1:] == cust[:-1]
+    next_slot = np.full(len(key), -2, dtype=np.int64)
+    next_slot[:-1] = slot[1:]
+    # A customer churns the month after a paying month unless they pay in it too.
+    churns = ~(same_next & (next_slot == slot + 1)) & (slot + 1 < n_months)
+
+    def total(mask, values, where=slot):
+        return np.bincount(where[mask], weights=values[mask], minlength=n_months)
+
+    change = amount - prev_amount
+    new = total(~same_prev, amount)
+    reactivation = total(same_prev & ~continued, amount)
+    expansion = total(continued & (change > 0), change)
+    contraction = total(continued & (change < 0), -change)
+    churned = total(churns, amount, slot + 1)
+    ending = np.bincount(slot, weights=amount, minlength=n_months)
+    starting = np.concatenate([[0.0], ending[:-1]])
+
+    return pd.DataFrame(
+        {
+            "month": period_start(np.arange(n_months) + first_month, "M"),
+            "starting_mrr": starting,
+            "new": new,
+            "expansion": expansion,
+            "contraction": contraction,
+            "churned": churned,
+            "reactivation": reactivation,
+            "ending_mrr": ending,
+        }
+    )

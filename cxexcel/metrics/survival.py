@@ -1,0 +1,92 @@
+"""Kaplan-Meier retention curve with a Greenwood confidence band."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy.special import ndtri
+
+from ..errors import InputError
+from .cohorts import read_rows
+
+__all__ = ["survival", "median_lifetime"]
+
+
+def survival(duration, churned, confidence=0.95) -> pd.DataFrame:
+    """Kaplan-Meier retention curve: share of customers still retained after each tenure.
+
+    ``duration`` is each customer's tenure (any time unit, >= 0) and
+    ``churned`` 1/TRUE if the customer churned at that tenure or 0/FALSE if
+    they are still a customer (censored: known retained up to that tenure).
+
+    Returns one row per distinct tenure in the data, in increasing order,
+    with columns ``time``, ``at_risk`` (customers with tenure >= time),
+    ``events`` (churned at time), ``censored`` (still customers at time),
+    ``survival`` (Kaplan-Meier estimate of the share retained beyond time),
+    ``lower`` and ``upper`` (the ``confidence`` band). The band is the
+    log-log ("exponential Greenwood") interval: Greenwood's variance of
+    log(-log S), as R's ``survfit(conf.type="log-log")`` and lifelines use;
+    it always stays inside [0, 1]. Before the first churn the band is 1 to 1;
+    once the estimate reaches 0 the band is undefined (NaN).
+    """
+    level = _confidence(confidence)
+    cols = read_rows(duration=("amount", duration), churned=("flag", churned))
+    time, inverse = np.unique(cols["duration"], return_inverse=True)
+    events = np.bincount(inverse, weights=cols["churned"], minlength=len(time))
+    total = np.bincount(inverse, minlength=len(time)).astype(float)
+    at_risk = total[::-1].cumsum()[::-1]
+    censored = total - events
+
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = 1.0 - events / at_risk
+        surv = np.cumprod(factor)
+        # Greenwood: Var(log S) = sum d / (n (n - d)); infinite once S hits 0.
+        greenwood = np.cumsum(events / (at_risk * (at_risk - events)))
+        log_s = np.log(surv)
+        z = ndtri(0.5 + level / 2.0)
+        spread = z * np.sqrt(greenwood) / np.abs(log_s)
+        lower = surv ** np.exp(spread)
+        upper = surv ** np.exp(-spread)
+    before_first = np.cumsum(events) == 0
+    lower[before_first] = 1.0
+    upper[before_first] = 1.0
+    gone = surv <= 0
+    surv[gone] = 0.0
+    lower[gone] = np.nan
+    upper[gone] = np.nan
+
+    return pd.DataFrame(
+        {
+            "time": time,
+            "at_risk": at_risk.astype(np.int64),
+            "events": events.astype(np.int64),
+            "censored": censored.astype(np.int64),
+            "survival": surv,
+            "lower": np.clip(lower, 0.0, 1.0),
+            "upper": np.clip(upper, 0.0, 1.0),
+        }
+    )
+
+
+def median_lifetime(duration, churned) -> float | None:
+    """Median customer lifetime: the first tenure at which Kaplan-Meier retention is <= 50%.
+
+    Same arguments as ``survival``. Returns None when retention never falls
+    to 50% within the data (the median is then longer than the longest
+    tenure observed).
+    """
+    table = survival(duration, churned)
+    reached = table["survival"].to_numpy() <= 0.5
+    if not reached.any():
+        return None
+    return float(table["time"].to_numpy()[np.argmax(reached)])
+
+
+def _confidence(confidence) -> float:
+    try:
+        level = float(confidence)
+    except (TypeError, ValueError):
+        raise InputError("confidence", "is not a number", confidence) from None
+    if isinstance(confidence, bool) or not 0.0 < level < 1.0:
+        raise InputError("confidence", "must be between 0 and 1 (e.g. 0.95)", confidence)
+    return level
