@@ -1,0 +1,395 @@
+"""Render a :class:`~cxexcel.report.model.Report` into an open xlwings Book.
+
+The twin of the openpyxl writer: same model, same three passes (cells,
+conditional formats, charts, plus the sheet settings), but into a live
+workbook — Excel on the desktop through classic xlwings, or Excel on
+Windows, Mac and the web through xlwings Server, where ``book`` is the
+remote Book and every write becomes an action that the add-in applies.
+
+Ownership: only sheets whose name starts with ``"CX "`` belong to cxexcel.
+:func:`write_book` deletes all of them and writes the report's sheets where
+the first of them stood (at the end of the workbook the first time). No
+other sheet is read, written, moved or renamed.
+
+Writes are batched: each block (a table, a KPI row, a single cell) is one
+2-D value write; number formats and styles go out once per rectangle of
+cells that share them.
+
+Text from the data never becomes a formula. A string that Excel would not
+keep as that exact text when typed — one starting with ``=``, ``+``, ``-``,
+``@`` or ``'``, or one that reads as a number, date, time, boolean or error
+code (``007``, ``1/2``, ``TRUE``, ``#N/A``) — is written with a leading
+apostrophe, Excel's text marker: the cell then holds the string itself, as
+text. Only a :class:`~cxexcel.report.model.Formula` is written as a formula.
+
+What the remote (Office.js) engine cannot do, and what is done instead:
+
+* tab colours: Office.js' xlwings actions have no tab colour, so
+  :attr:`Sheet.tab_color <cxexcel.report.model.Sheet.tab_color>` is left
+  out on every engine (the sheets look the same on every route);
+* column widths are in points there, characters on the desktop: widths from
+  the model (characters) are converted with Excel's default-font rule,
+  ``points = (7 * characters + 5) * 0.75``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Hashable, Mapping
+
+from . import model
+from .model import (
+    Cell,
+    CellRange,
+    CellStyle,
+    CellValueRule,
+    Chart,
+    ColorScale,
+    DataBar,
+    Formula,
+    Report,
+    Sheet,
+)
+
+__all__ = ["OWNED_PREFIX", "write_book", "owned_sheet_names", "excel_value", "column_points"]
+
+#: Sheets whose name starts with this belong to cxexcel and are replaced on every run.
+OWNED_PREFIX = "CX "
+
+_CHART_TYPES = {
+    "column": "column_clustered",
+    "bar": "bar_clustered",
+    "line": "line_markers",
+    "stacked_column": "column_stacked",
+}
+
+_OPERATORS = {
+    "equal": "equal_to",
+    "notEqual": "not_equal_to",
+    "greaterThan": "greater_than",
+    "greaterThanOrEqual": "greater_than_or_equal",
+    "lessThan": "less_than",
+    "lessThanOrEqual": "less_than_or_equal",
+    "between": "between",
+}
+
+# Strings that Excel, like a user typing them, would turn into something
+# other than that text: numbers (also with currency, thousands separators,
+# percent or an exponent), dates and times, booleans and error codes.
+_MONTH = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?"
+_NOT_KEPT_AS_TEXT = re.compile(
+    r"""^\s*(?:
+        \(?[-+]?[$€£¥]?\s*(?:\d[\d,]*\.?\d*|\.\d+)(?:[eE][-+]?\d+)?\s*%?\)?
+      | \d{1,4}[-/.]\d{1,2}(?:[-/.]\d{1,4})?(?:[ T]+\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?\s*(?:[ap]m?)?
+      | \d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[ap]m?)?
+      | \d{1,2}[-\s/]+"""
+    + _MONTH
+    + r"""(?:[-\s/,]+\d{1,4})?
+      | """
+    + _MONTH
+    + r"""[-\s/]+\d{1,4}(?:[-\s/,]+\d{1,4})?
+      | true | false
+      | \#(?:null!|div/0!|value!|ref!|name\?|num!|n/a|getting_data|spill!|calc!|field!|blocked!|connect!|busy!|unknown!)
+    )\s*$""",
+    re.IGNORECASE | re.VERBOSE,
+)
+
+
+def owned_sheet_names(book) -> list[str]:
+    """Names of the sheets in ``book`` that cxexcel owns (``"CX ..."``), in tab order."""
+    return [sheet.name for sheet in book.sheets if sheet.name.startswith(OWNED_PREFIX)]
+
+
+def excel_value(value: model.CellValue) -> object:
+    """A model value as it is handed to xlwings for a cell.
+
+    A :class:`Formula` becomes its text; a string that Excel would not keep
+    as literal text gets the ``'`` text marker; NaN and infinities become
+    empty cells; everything else passes through (xlwings converts dates).
+    """
+    if isinstance(value, Formula):
+        return value.text
+    value = model.clean_value(value)
+    if isinstance(value, str):
+        return "'" + value if _needs_text_marker(value) else value
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _needs_text_marker(text: str) -> bool:
+    return (
+        model.looks_like_formula(text)
+        or text.startswith("'")
+        or bool(_NOT_KEPT_AS_TEXT.match(text))
+    )
+
+
+def column_points(characters: float) -> float:
+    """Width in points of a column ``characters`` wide in Excel's default font."""
+    return round((7 * characters + 5) * 0.75, 2)
+
+
+def write_book(report: Report, book) -> None:
+    """Replace the ``CX`` sheets of ``book`` with the sheets of ``report``.
+
+    Every existing sheet named ``"CX ..."`` is deleted, then the report's
+    sheets are added in order at the place of the first deleted one (or at
+    the end) and the first of them is activated. Every other sheet is left
+    exactly as it was. ``book`` is an ``xlwings.Book`` on any engine.
+    """
+    for sheet in report.sheets:
+        if not sheet.name.startswith(OWNED_PREFIX):
+            raise ValueError(f"report sheet {sheet.name!r} does not start with {OWNED_PREFIX!r}")
+    previous = _remove_owned_sheets(book)
+    written = []
+    for sheet in report.sheets:
+        if previous is None:
+            target = book.sheets.add(sheet.name, before=book.sheets[0])
+        else:
+            target = book.sheets.add(sheet.name, after=previous)
+        _write_sheet(sheet, target, _uses_points(book))
+        written.append(target)
+        previous = target
+    if written:
+        written[0].activate()
+
+
+def _remove_owned_sheets(book):
+    """Delete the owned sheets; return the sheet new ones go after (None: at the front)."""
+    sheets = list(book.sheets)
+    owned = [sheet for sheet in sheets if sheet.name.startswith(OWNED_PREFIX)]
+    kept = [sheet.name for sheet in sheets if not sheet.name.startswith(OWNED_PREFIX)]
+    if not kept:
+        raise ValueError(
+            f"every sheet of the workbook starts with {OWNED_PREFIX!r}; "
+            "Excel needs one other sheet to keep while they are replaced"
+        )
+    if not owned:
+        return book.sheets[kept[-1]]
+    before_first = [sheet.name for sheet in sheets[: owned[0].index - 1]]
+    # Delete from the back, so that positions of the sheets still to go stay valid.
+    for sheet in reversed(owned):
+        sheet.delete()
+    return book.sheets[before_first[-1]] if before_first else None
+
+
+def _uses_points(book) -> bool:
+    # Classic (COM/AppleScript) Excel measures column widths in characters;
+    # xlwings Server and Lite pass Office.js' points through.
+    return book.app.engine.name != "excel"
+
+
+def _write_sheet(sheet: Sheet, target, points: bool) -> None:
+    cells = sheet.cell_map()
+    for block in sheet.blocks:
+        _write_values(target, block, cells)
+    formats = {key: cell.number_format for key, cell in cells.items() if cell.number_format}
+    for number_format, area in _rectangles(formats):
+        target.range(area.address).number_format = number_format
+    styles = {key: cell.style for key, cell in cells.items() if _has_effect(cell.style)}
+    for style, area in _rectangles(styles):
+        _apply_style(target.range(area.address), style, area)
+    for column, width in sorted(sheet.column_widths.items()):
+        letter = model.column_letter(column)
+        target.range(f"{letter}:{letter}").column_width = column_points(width) if points else width
+    if sheet.freeze is not None:
+        frozen = _frozen_range(*sheet.freeze)
+        if frozen:
+            target.freeze_panes.freeze_at(frozen)
+    for rule in sheet.conditional_formats:
+        _add_conditional_format(target, rule)
+    names: set[str] = set()
+    for chart in sheet.charts:
+        _add_chart(target, chart, names)
+
+
+def _write_values(target, block: model.Block, cells: Mapping[tuple[int, int], Cell]) -> None:
+    """One 2-D write covering the block; cells inside it from other blocks keep their values."""
+    own = list(block.cells())
+    top = min(cell.row for cell in own)
+    left = min(cell.col for cell in own)
+    bottom = max(cell.row for cell in own)
+    right = max(cell.col for cell in own)
+    grid = [
+        [
+            excel_value(cells[(row, col)].value) if (row, col) in cells else None
+            for col in range(left, right + 1)
+        ]
+        for row in range(top, bottom + 1)
+    ]
+    target.range(CellRange(top, left, bottom, right).address).value = grid
+
+
+def _rectangles(
+    values: Mapping[tuple[int, int], Hashable],
+) -> list[tuple[Hashable, CellRange]]:
+    """Cover the cells with rectangles of equal value: runs down each column,
+    then runs that repeat in neighbouring columns joined side by side."""
+    by_column: dict[int, list[int]] = defaultdict(list)
+    for row, col in values:
+        by_column[col].append(row)
+    runs: dict[tuple[Hashable, int, int], list[int]] = defaultdict(list)
+    for col, rows in by_column.items():
+        rows.sort()
+        start = previous = rows[0]
+        for row in rows[1:] + [None]:
+            if (
+                row is not None
+                and row == previous + 1
+                and values[(row, col)] == values[(start, col)]
+            ):
+                previous = row
+                continue
+            runs[(values[(start, col)], start, previous)].append(col)
+            if row is not None:
+                start = previous = row
+    out = []
+    for (value, first_row, last_row), cols in runs.items():
+        cols.sort()
+        first = last = cols[0]
+        for col in cols[1:] + [None]:
+            if col is not None and col == last + 1:
+                last = col
+                continue
+            out.append((value, CellRange(first_row, first, last_row, last)))
+            if col is not None:
+                first = last = col
+    out.sort(key=lambda item: (item[1].first_row, item[1].first_col))
+    return out
+
+
+def _has_effect(style: CellStyle | None) -> bool:
+    return style is not None and style != CellStyle()
+
+
+def _apply_style(rng, style: CellStyle, area: CellRange) -> None:
+    if style.bold:
+        rng.font.bold = True
+    if style.italic:
+        rng.font.italic = True
+    if style.size is not None:
+        rng.font.size = style.size
+    if style.color is not None:
+        rng.font.color = "#" + style.color
+    if style.fill is not None:
+        rng.color = "#" + style.fill
+    if style.align is not None:
+        rng.horizontal_alignment = style.align
+    if style.wrap:
+        rng.wrap_text = True
+    if style.border_bottom:
+        # Every cell of the rectangle gets its bottom border, as in the file writer.
+        sides = ["edge_bottom"] + (["inside_horizontal"] if area.rows > 1 else [])
+        rng.borders.set(sides, line_style="continuous")
+
+
+def _frozen_range(row: int, col: int) -> str | None:
+    """The frozen cells for a scrolling area starting at ``(row, col)``."""
+    if row > 1 and col > 1:
+        return f"A1:{model.address(row - 1, col - 1)}"
+    if row > 1:
+        return f"1:{row - 1}"
+    if col > 1:
+        letter = model.column_letter(col - 1)
+        return f"A:{letter}"
+    return None
+
+
+def _add_conditional_format(target, rule: model.ConditionalFormat) -> None:
+    formats = target.range(rule.range.address).conditional_formats
+    if isinstance(rule, DataBar):
+        formats.add_data_bar(
+            "#" + rule.color,
+            minimum=rule.minimum,
+            maximum=rule.maximum,
+            threshold_type="number",
+        )
+    elif isinstance(rule, ColorScale):
+        colors = ["#" + rule.low_color, "#" + rule.mid_color, "#" + rule.high_color]
+        if rule.mid_percentile == 50:
+            formats.add_color_scale(colors)
+        else:
+            # Percentiles 0 and 100 are the lowest and highest values.
+            formats.add_color_scale(
+                colors, thresholds=[0, rule.mid_percentile, 100], threshold_type="percentile"
+            )
+    elif isinstance(rule, CellValueRule):
+        operands = rule.formula_values()
+        formats.add_cell_value(
+            _OPERATORS[rule.operator],
+            operands[0],
+            operands[1] if len(operands) > 1 else None,
+            fill_color="#" + rule.fill,
+            font_color=None if rule.font_color is None else "#" + rule.font_color,
+        )
+    else:
+        raise TypeError(f"unknown conditional format {rule!r}")
+
+
+def _add_chart(target, chart: Chart, names: set[str]) -> None:
+    source, has_header = _chart_source(chart)
+    made = target.charts.add(
+        chart_type=_CHART_TYPES[chart.kind],
+        source=target.range(source.address),
+        plot_by="columns",
+        name=_unique(chart.title or "Chart", names),
+        anchor=target.range(chart.anchor_address),
+        width=chart.width,
+        height=chart.height,
+    )
+    # Set explicitly: numeric categories (NPS scores 0-10) would otherwise be
+    # taken for a series of their own.
+    made.set_x_axis_values(target.range(chart.categories.address))
+    made.title = chart.title
+    if not has_header:
+        for number, series in enumerate(chart.series):
+            made.series[number].name = series.name
+    if chart.x_title:
+        made.category_axis.title = chart.x_title
+    if chart.y_title:
+        made.value_axis.title = chart.y_title
+    if chart.y_number_format:
+        made.value_axis.number_format = chart.y_number_format
+
+
+def _chart_source(chart: Chart) -> tuple[CellRange, bool]:
+    """The range holding the series side by side, and whether it includes a
+    header row that names them.
+
+    Excel reads such a block (one series per column) into exactly the
+    model's series. The builder lays series out as neighbouring table
+    columns; a chart whose series are not is refused rather than drawn with
+    the wrong data.
+    """
+    cats = chart.categories
+    first = chart.series[0].values
+    cols = [series.values.first_col for series in chart.series]
+    contiguous = cols == list(range(first.first_col, first.first_col + len(cols)))
+    aligned = all(
+        series.values.cols == 1
+        and (series.values.first_row, series.values.last_row) == (cats.first_row, cats.last_row)
+        for series in chart.series
+    )
+    if not contiguous or not aligned:
+        raise ValueError(
+            f"chart {chart.title!r}: series must be neighbouring columns spanning the rows of the categories"
+        )
+    has_header = first.first_row > 1 and all(
+        series.name_ref is not None
+        and (series.name_ref.first_row, series.name_ref.first_col)
+        == (first.first_row - 1, series.values.first_col)
+        for series in chart.series
+    )
+    top = first.first_row - 1 if has_header else first.first_row
+    return CellRange(top, first.first_col, first.last_row, cols[-1]), has_header
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    candidate, number = name[:250], 2
+    while candidate.casefold() in taken:
+        candidate, number = f"{name[:245]} ({number})", number + 1
+    taken.add(candidate.casefold())
+    return candidate
