@@ -1,0 +1,7 @@
+"""``python -m cxexcel``: the same as the ``cxexcel`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())
