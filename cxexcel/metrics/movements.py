@@ -71,7 +71,8 @@ def mrr_movements(customer, month, mrr) -> pd.DataFrame:
     churns = ~(same_next & (next_slot == slot + 1)) & (slot + 1 < n_months)
 
     def total(mask, values, where=slot):
-        return np.bincount(where[mask], weights=values[mask], minlength=n_months)
+        # astype: bincount of nothing is an integer array.
+        return np.bincount(where[mask], weights=values[mask], minlength=n_months).astype(float)
 
     change = amount - prev_amount
     new = total(~same_prev, amount)
@@ -79,7 +80,7 @@ def mrr_movements(customer, month, mrr) -> pd.DataFrame:
     expansion = total(continued & (change > 0), change)
     contraction = total(continued & (change < 0), -change)
     churned = total(churns, amount, slot + 1)
-    ending = np.bincount(slot, weights=amount, minlength=n_months)
+    ending = total(np.ones(len(slot), dtype=bool), amount)
     starting = np.concatenate([[0.0], ending[:-1]])
 
     return pd.DataFrame(
