@@ -47,8 +47,11 @@ __all__ = [
 #: Days per time unit.
 UNITS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12.0}
 
-# Log-parameters are bounded here; a fit that ends on a bound has no finite optimum.
+# Log-parameters are bounded here for the optimiser.
 _LOG_BOUND = 18.0
+# On data scaled to mean 1, a parameter beyond 1e-4..1e4 means the likelihood has no
+# finite optimum (it keeps creeping towards 0 or infinity): no usable fit.
+_LOG_ABSURD = np.log(1e4)
 
 
 @dataclass(frozen=True)
@@ -250,6 +253,10 @@ def fit_bgnbd(frequency, recency, T) -> BGNBDParams:
     Raises ``FitError`` when the fit does not converge to finite parameters.
     """
     x, t_x, big_t = _rfm_arrays(frequency, recency, T)
+    if not (x > 0).any():
+        raise FitError(
+            "BG/NBD needs customers with repeat purchases (frequency > 0); there are none"
+        )
     data = _BGNBDData(x, t_x, big_t)
     # Fitting on times scaled to mean T 1 keeps alpha near 1 and the problem well conditioned.
     scale = float(np.mean(big_t)) or 1.0
@@ -282,7 +289,7 @@ def _minimize(fun, start: np.ndarray, model: str) -> np.ndarray:
         # L-BFGS-B can stop on line-search noise at the optimum; accept a tiny gradient.
         if not np.all(np.abs(result.jac) < 1e-5):
             raise FitError(f"{model} fit did not converge: {result.message}")
-    if np.any(np.abs(result.x) > _LOG_BOUND - 0.5):
+    if np.any(np.abs(result.x) > _LOG_ABSURD):
         raise FitError(
             f"{model} fit has no finite optimum (a parameter runs off to 0 or infinity); "
             "the data do not support the model"

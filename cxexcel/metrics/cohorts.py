@@ -8,6 +8,7 @@ value and its item number.
 
 from __future__ import annotations
 
+import warnings
 from numbers import Real
 
 import numpy as np
@@ -265,7 +266,10 @@ def _to_datetime(objects: np.ndarray) -> np.ndarray:
     if len(objects) == 0:
         return np.array([], dtype="datetime64[ns]")
     try:
-        parsed = pd.to_datetime(objects, errors="coerce")
+        with warnings.catch_warnings():
+            # Mixed formats fall back to per-item parsing, which is what is wanted here.
+            warnings.simplefilter("ignore", UserWarning)
+            parsed = pd.to_datetime(objects, errors="coerce")
         if parsed.tz is not None:
             parsed = parsed.tz_localize(None)
         out = parsed.to_numpy(dtype="datetime64[ns]")
