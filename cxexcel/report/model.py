@@ -216,6 +216,8 @@ KPI_DETAIL = CellStyle(color="595959")
 BODY = CellStyle()
 WRAPPED = CellStyle(wrap=True)
 
+_CENTER = CellStyle(align="center")
+
 Status = Literal["green", "amber", "red"]
 
 #: Fill colours of the status rules (light fills that keep black text legible).
@@ -318,7 +320,8 @@ class KpiTile:
     writers only render cells. ``progress`` is usually a :class:`Formula`
     (value / target, or target / value when lower is better) rendered with a
     data bar; ``status`` is ``"green"``, ``"amber"`` or ``"red"`` (or a
-    formula yielding one of them) coloured by cell-value rules.
+    formula yielding one of them) coloured by cell-value rules. ``note``
+    says what the figure covers (e.g. the period).
     """
 
     row: int
@@ -329,6 +332,7 @@ class KpiTile:
     target: CellValue = None
     progress: CellValue = None
     status: CellValue = None
+    note: CellValue = None
     higher_is_better: bool = True
     label_col: int = 1
     value_col: int = 2
@@ -336,6 +340,7 @@ class KpiTile:
     target_col: int = 4
     progress_col: int = 5
     status_col: int = 6
+    note_col: int = 7
     label_style: CellStyle | None = LABEL
     value_style: CellStyle | None = KPI_VALUE
     detail_style: CellStyle | None = KPI_DETAIL
@@ -358,7 +363,8 @@ class KpiTile:
         yield Cell(self.row, self.detail_col, self.detail, None, self.detail_style)
         yield Cell(self.row, self.target_col, self.target, self.number_format, None)
         yield Cell(self.row, self.progress_col, self.progress, "0%", None)
-        yield Cell(self.row, self.status_col, self.status, None, CellStyle(align="center"))
+        yield Cell(self.row, self.status_col, self.status, None, _CENTER)
+        yield Cell(self.row, self.note_col, self.note, None, NOTE)
 
 
 Block = Cell | Table | KpiTile
