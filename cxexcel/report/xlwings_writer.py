@@ -27,6 +27,9 @@ What the remote (Office.js) engine cannot do, and what is done instead:
 * tab colours: Office.js' xlwings actions have no tab colour, so
   :attr:`Sheet.tab_color <cxexcel.report.model.Sheet.tab_color>` is left
   out on every engine (the sheets look the same on every route);
+* chart series are named by the header cell above their values (the
+  builder's tables have one); a series without one keeps Excel's default
+  name on the remote engine, which cannot address a new chart's series;
 * column widths are in points there, characters on the desktop: widths from
   the model (characters) are converted with Excel's default-font rule,
   ``points = (7 * characters + 5) * 0.75``.
@@ -150,7 +153,7 @@ def write_book(report: Report, book) -> None:
             target = book.sheets.add(sheet.name, before=book.sheets[0])
         else:
             target = book.sheets.add(sheet.name, after=previous)
-        _write_sheet(sheet, target, _uses_points(book))
+        _write_sheet(sheet, target, _is_remote(book))
         written.append(target)
         previous = target
     if written:
@@ -176,13 +179,12 @@ def _remove_owned_sheets(book):
     return book.sheets[before_first[-1]] if before_first else None
 
 
-def _uses_points(book) -> bool:
-    # Classic (COM/AppleScript) Excel measures column widths in characters;
-    # xlwings Server and Lite pass Office.js' points through.
+def _is_remote(book) -> bool:
+    """True on xlwings Server and Lite (Office.js), False on classic desktop xlwings."""
     return book.app.engine.name != "excel"
 
 
-def _write_sheet(sheet: Sheet, target, points: bool) -> None:
+def _write_sheet(sheet: Sheet, target, remote: bool) -> None:
     cells = sheet.cell_map()
     for block in sheet.blocks:
         _write_values(target, block, cells)
@@ -194,7 +196,8 @@ def _write_sheet(sheet: Sheet, target, points: bool) -> None:
         _apply_style(target.range(area.address), style, area)
     for column, width in sorted(sheet.column_widths.items()):
         letter = model.column_letter(column)
-        target.range(f"{letter}:{letter}").column_width = column_points(width) if points else width
+        # Office.js measures column widths in points, desktop Excel in characters.
+        target.range(f"{letter}:{letter}").column_width = column_points(width) if remote else width
     if sheet.freeze is not None:
         frozen = _frozen_range(*sheet.freeze)
         if frozen:
@@ -203,7 +206,7 @@ def _write_sheet(sheet: Sheet, target, points: bool) -> None:
         _add_conditional_format(target, rule)
     names: set[str] = set()
     for chart in sheet.charts:
-        _add_chart(target, chart, names)
+        _add_chart(target, chart, names, remote)
 
 
 def _write_values(target, block: model.Block, cells: Mapping[tuple[int, int], Cell]) -> None:
@@ -329,7 +332,7 @@ def _add_conditional_format(target, rule: model.ConditionalFormat) -> None:
         raise TypeError(f"unknown conditional format {rule!r}")
 
 
-def _add_chart(target, chart: Chart, names: set[str]) -> None:
+def _add_chart(target, chart: Chart, names: set[str], remote: bool) -> None:
     source, has_header = _chart_source(chart)
     made = target.charts.add(
         chart_type=_CHART_TYPES[chart.kind],
@@ -344,7 +347,9 @@ def _add_chart(target, chart: Chart, names: set[str]) -> None:
     # taken for a series of their own.
     made.set_x_axis_values(target.range(chart.categories.address))
     made.title = chart.title
-    if not has_header:
+    if not has_header and not remote:
+        # Remote engines cannot address a chart's series before the next round
+        # trip; there, series without a header cell keep Excel's names.
         for number, series in enumerate(chart.series):
             made.series[number].name = series.name
     if chart.x_title:
