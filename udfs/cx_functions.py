@@ -1,0 +1,37 @@
+"""The ``=CX.*`` Excel functions for xlwings Server and xlwings Lite.
+
+One function per catalogue entry, named after its Python name (``nps``,
+``churn`` ...): Excel shows them as ``CX.NPS``, ``CX.CHURN`` because the
+add-in's manifest sets the namespace ``CX`` (no module namespace here, or
+the names would become ``CX.CX.NPS``). The help text and the argument
+descriptions are the catalogue's.
+
+Arguments are taken raw (``@arg(..., "raw")``): ``cxexcel.excel.convert``
+reads the cells itself, which keeps a 1,000,000-cell range fast and lets an
+error cell in an argument become the function's error.
+"""
+
+from __future__ import annotations
+
+from xlwings.server import arg, func
+
+from cxexcel import catalog
+from cxexcel.excel import convert
+
+from . import excel_function
+
+__all__: list[str] = []
+
+
+def _server_function(entry: catalog.Function):
+    function = excel_function(entry, entry.python_name, convert.call)
+    function.__module__ = __name__
+    for spec in reversed(entry.args):
+        function = arg(spec.name, "raw", doc=spec.description)(function)
+    return func(function)
+
+
+for _entry in catalog.functions():
+    globals()[_entry.python_name] = _server_function(_entry)
+    __all__.append(_entry.python_name)
+del _entry
