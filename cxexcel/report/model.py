@@ -329,6 +329,7 @@ class KpiTile:
     value: CellValue
     number_format: str | None
     detail: CellValue = None
+    detail_format: str | None = None
     target: CellValue = None
     progress: CellValue = None
     status: CellValue = None
@@ -360,7 +361,7 @@ class KpiTile:
     def cells(self) -> Iterator[Cell]:
         yield Cell(self.row, self.label_col, self.label, None, self.label_style)
         yield Cell(self.row, self.value_col, self.value, self.number_format, self.value_style)
-        yield Cell(self.row, self.detail_col, self.detail, None, self.detail_style)
+        yield Cell(self.row, self.detail_col, self.detail, self.detail_format, self.detail_style)
         yield Cell(self.row, self.target_col, self.target, self.number_format, None)
         yield Cell(self.row, self.progress_col, self.progress, "0%", None)
         yield Cell(self.row, self.status_col, self.status, None, _CENTER)
