@@ -170,7 +170,7 @@ def result(value: object) -> object:
     if isinstance(value, (list, tuple)):
         return [[_plain(cell) for cell in row] for row in value]
     if isinstance(value, float) and math.isinf(value):
-        raise ExcelError("#NUM!", "the result is infinite")
+        raise ExcelError("#NUM!", "the result is too large for Excel (infinite)")
     return _plain(value)
 
 
@@ -186,6 +186,10 @@ def call(entry: Function, args: Sequence) -> object:
         # An omitted optional argument, or one pointing at a blank cell, takes its default.
         inputs.append(spec.default if converted is None and spec.optional else converted)
     try:
-        return result(entry.function(*inputs))
+        value = entry.function(*inputs)
     except CxError as error:
         raise ExcelError.from_core(error) from error
+    try:
+        return result(value)
+    except ExcelError as error:
+        raise ExcelError(error.code, f"{entry.excel_name}: {error.message}") from None
