@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy.optimize import approx_fprime
-from scipy.special import hyp2f1
+from scipy.special import gammaln, hyp2f1
 
 from cxexcel.errors import EmptyInputError, FitError, InputError
 from cxexcel.metrics import clv_models
@@ -214,12 +214,28 @@ def test_bgnbd_gradient_is_the_derivative_of_the_likelihood(summary):
 def test_gamma_gamma_gradient_is_the_derivative_of_the_likelihood(summary):
     repeat = summary[summary["x"] > 0]
     x, z = repeat["x"].to_numpy(dtype=float), repeat["zbar"].to_numpy()
-
-    def f(v):
-        return clv_models._gg_neg_ll(v, x, z, np.log(x), np.log(z))
-
+    data = clv_models._GammaGammaData(x, z)
     at = np.log([4.0, 3.0, 10.0])
-    np.testing.assert_allclose(f(at)[1], approx_fprime(at, lambda v: f(v)[0], 1e-7), rtol=1e-4)
+    numeric = approx_fprime(at, lambda v: data.neg_ll(v)[0], 1e-7)
+    np.testing.assert_allclose(data.neg_ll(at)[1], numeric, rtol=1e-4)
+
+
+def test_gamma_gamma_likelihood_is_the_published_density(summary):
+    """Fader & Hardie (2013), eq. (4): f(zbar | p, q, gamma, x) summed over customers."""
+    repeat = summary[summary["x"] > 0]
+    x, z = repeat["x"].to_numpy(dtype=float), repeat["zbar"].to_numpy()
+    p, q, g = 6.25, 3.74, 15.44
+    density = (
+        gammaln(p * x + q)
+        - gammaln(p * x)
+        - gammaln(q)
+        + q * np.log(g)
+        + (p * x - 1) * np.log(z)
+        + p * x * np.log(x)
+        - (p * x + q) * np.log(g + x * z)
+    )
+    mean_ll = -clv_models._GammaGammaData(x, z).neg_ll(np.log([p, q, g]))[0]
+    assert mean_ll == pytest.approx(density.mean(), rel=1e-12)
 
 
 def test_fit_recovers_simulated_parameters():
