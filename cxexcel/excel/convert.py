@@ -110,10 +110,10 @@ def argument(value: object, kind: str = "range", name: str = "argument") -> obje
     rows = value if value and isinstance(value[0], list) else [value]
     if kind in ("range", "value"):
         flat = list(chain.from_iterable(rows))
-        if set(map(type, flat)) <= _NUMBER_TYPES:
-            width = len(rows[0])
-            if all(len(row) == width for row in rows):
-                return np.array(flat, dtype=float).reshape(len(rows), width)
+        width = len(rows[0])
+        # Excel sends rectangular ranges; the size check guards hand-made input.
+        if len(flat) == len(rows) * width and set(map(type, flat)) <= _NUMBER_TYPES:
+            return np.array(flat, dtype=float).reshape(len(rows), width)
         _raise_first_error(name, flat)
         return [[_cell(cell) for cell in row] for row in rows]
     flat = list(chain.from_iterable(rows))

@@ -1,0 +1,150 @@
+"""Benchmark: ``=CX.NPS`` over the add-in server's HTTP endpoint vs plain Python.
+
+Starts the add-in server on a free port of 127.0.0.1 (``python -m
+cxexcel.server``), then for ranges of 10, 10,000 and 1,000,000 cells sends
+the request Excel sends (pre-encoded JSON, as Excel's own serialisation is
+not ours to time) and reports calls per second and p50/p99 latency, beside:
+
+- ``loop``: the same NPS as a plain Python loop over the cells;
+- ``core``: ``cxexcel.metrics.nps`` called directly on the Excel-shaped
+  2-D list (what the endpoint computes, without HTTP and conversion).
+
+Ratios are endpoint/loop and endpoint/core; "adds" is endpoint p50 minus
+core p50. Run: ``.venv/bin/python bench/functions.py [--quick]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
+
+from cxexcel.metrics import nps  # noqa: E402
+
+SIZES = {10: 500, 10_000: 100, 1_000_000: 10}
+
+
+def excel_body(scores: list[list[int]]) -> bytes:
+    return json.dumps(
+        {
+            "client": "Office.js",
+            "func_name": "nps",
+            "args": [scores],
+            "caller_address": "[Book1.xlsx]Sheet1!B2",
+            "culture_info_name": "en-US",
+            "date_format": "m/d/yyyy",
+            "version": "0.37.8",
+            "runtime": "1.4",
+        }
+    ).encode()
+
+
+def nps_loop(scores: list[list[int]]) -> float:
+    promoters = detractors = n = 0
+    for row in scores:
+        for score in row:
+            if score == "" or score is None:
+                continue
+            n += 1
+            if score >= 9:
+                promoters += 1
+            elif score <= 6:
+                detractors += 1
+    return 100.0 * (promoters - detractors) / n
+
+
+def timings(function, repeat: int) -> list[float]:
+    function()  # warm-up
+    out = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        function()
+        out.append(time.perf_counter() - start)
+    return out
+
+
+def summary(seconds: list[float]) -> dict[str, float]:
+    ordered = sorted(seconds)
+    p99 = ordered[min(len(ordered) - 1, round(0.99 * (len(ordered) - 1)))]
+    return {
+        "calls_per_s": len(seconds) / sum(seconds),
+        "p50_ms": 1000 * statistics.median(seconds),
+        "p99_ms": 1000 * p99,
+    }
+
+
+def start_server() -> tuple[subprocess.Popen, str]:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "XLWINGS_LOG_LEVEL": "WARNING"}
+    command = [sys.executable, "-m", "cxexcel.server", "--port", str(port)]
+    process = subprocess.Popen(command, env=env, cwd=Path(__file__).parents[1])
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(300):
+        try:
+            if httpx.get(url + "/").status_code == 200:
+                return process, url
+        except httpx.TransportError:
+            time.sleep(0.2)
+    process.terminate()
+    raise SystemExit("the add-in server did not start")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="a tenth of the repetitions")
+    options = parser.parse_args()
+    process, url = start_server()
+    rng = np.random.default_rng(42)
+    print(f"{'cells':>9} {'what':>8} {'calls/s':>10} {'p50 ms':>9} {'p99 ms':>9}")
+    try:
+        with httpx.Client(base_url=url, timeout=120) as client:
+            for cells, repeat in SIZES.items():
+                repeat = max(3, repeat // 10) if options.quick else repeat
+                scores = rng.integers(0, 11, size=(cells, 1)).tolist()
+                body = excel_body(scores)
+                headers = {"Content-Type": "application/json"}
+
+                def over_http(body=body, headers=headers):
+                    response = client.post(
+                        "/xlwings/custom-functions-call", content=body, headers=headers
+                    )
+                    response.raise_for_status()
+                    return response.json()["result"][0][0]
+
+                assert abs(over_http() - nps_loop(scores)) < 1e-9
+                rows = {
+                    "endpoint": summary(timings(over_http, repeat)),
+                    "core": summary(timings(lambda s=scores: nps(s), repeat)),
+                    "loop": summary(timings(lambda s=scores: nps_loop(s), repeat)),
+                }
+                for what, figures in rows.items():
+                    print(
+                        f"{cells:>9,} {what:>8} {figures['calls_per_s']:>10,.1f} "
+                        f"{figures['p50_ms']:>9.3f} {figures['p99_ms']:>9.3f}"
+                    )
+                endpoint, core, loop = rows["endpoint"], rows["core"], rows["loop"]
+                print(
+                    f"{'':>9} {'ratio':>8} endpoint/loop {endpoint['p50_ms'] / loop['p50_ms']:.2f}x, "
+                    f"endpoint/core {endpoint['p50_ms'] / core['p50_ms']:.2f}x, "
+                    f"HTTP + conversion adds {endpoint['p50_ms'] - core['p50_ms']:.2f} ms"
+                )
+    finally:
+        process.terminate()
+        process.wait()
+
+
+if __name__ == "__main__":
+    main()
