@@ -1,0 +1,199 @@
+"""The groupings the sheets share, computed once per report.
+
+Only counting, summing and grouping happens here (pandas/numpy); every rate,
+score and ratio is a call into :mod:`cxexcel.metrics`. A figure the data
+leave undefined — no values in a group, a zero denominator — is ``None``
+and shows as an empty cell.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import cached_property
+
+import numpy as np
+import pandas as pd
+
+from ..errors import EmptyInputError, InputError, TableError, ZeroDenominatorError
+from ..metrics import churn, mrr, retention
+from ..metrics.movements import mrr_movements
+
+#: Input tables the builder knows, in METRICS.md order.
+TABLE_NAMES = ("Responses", "Subscriptions", "Orders", "Spend", "Engagement", "Targets")
+
+
+def figure(function: Callable, *args, **kwargs) -> float | str | None:
+    """The core's result, or None where the data leave it undefined."""
+    try:
+        value = function(*args, **kwargs)
+    except (EmptyInputError, ZeroDenominatorError):
+        return None
+    if isinstance(value, float) and np.isnan(value):
+        return None
+    return value
+
+
+def per_row(function: Callable, valid: np.ndarray, *arrays: np.ndarray) -> list[float | None]:
+    """Call an element-wise core function on the rows where ``valid`` holds;
+    the other rows (e.g. a zero denominator) are None."""
+    valid = np.asarray(valid, dtype=bool)
+    out: list[float | None] = [None] * len(valid)
+    if valid.any():
+        values = np.atleast_1d(function(*(np.asarray(a, dtype=float)[valid] for a in arrays)))
+        for index, value in zip(np.flatnonzero(valid), values, strict=True):
+            out[index] = None if np.isnan(value) else float(value)
+    return out
+
+
+def month_floor(values: pd.Series) -> np.ndarray:
+    """The first day of each value's month, as datetime64[ns]."""
+    return values.to_numpy(dtype="datetime64[ns]").astype("datetime64[M]").astype("datetime64[ns]")
+
+
+def checked(table: str, column: str, function: Callable, data: pd.Series, **kwargs):
+    """Run a core function over a whole column, naming table, column and row on bad values.
+
+    Rows are numbered as in a sheet or CSV file whose header is row 1.
+    """
+    try:
+        return function(data, **kwargs)
+    except InputError as error:
+        if isinstance(error, EmptyInputError) or error.position is None:
+            raise TableError(f"{table}: column {column} has no values", table, column) from None
+        row = error.position + 1
+        detail = str(error).split(": ", 1)[-1]
+        raise TableError(
+            f"{table}, column {column}, row {row}: {detail}", table, column, row
+        ) from None
+
+
+class Facts:
+    """Read-only access to the input tables and the aggregates sheets share."""
+
+    def __init__(self, tables: dict[str, pd.DataFrame]):
+        self.tables = {
+            name: frame for name, frame in tables.items() if frame is not None and len(frame) > 0
+        }
+
+    def has(self, *names: str) -> bool:
+        return all(name in self.tables for name in names)
+
+    def column(self, table: str, name: str) -> pd.Series | None:
+        frame = self.tables.get(table)
+        if frame is None or name not in frame.columns:
+            return None
+        column = frame[name]
+        return column if column.notna().any() else None
+
+    # --- Responses ---------------------------------------------------------
+
+    @cached_property
+    def responses(self) -> pd.DataFrame:
+        """Responses sorted by date, with a ``month`` column (first day of the month)."""
+        frame = self.tables["Responses"]
+        frame = frame.sort_values("date", kind="stable").reset_index(drop=True)
+        return frame.assign(month=month_floor(frame["date"]))
+
+    # --- Subscriptions -----------------------------------------------------
+
+    @cached_property
+    def movements(self) -> pd.DataFrame:
+        """``mrr_movements`` of the Subscriptions table, one row per month."""
+        subs = self.tables["Subscriptions"]
+        return mrr_movements(subs["customer_id"], subs["month"], subs["mrr"])
+
+    @cached_property
+    def customer_months(self) -> pd.DataFrame:
+        """Active customers per month (MRR > 0) and how they changed.
+
+        Columns: month, start (active the month before), new (active now, not
+        the month before — reactivated customers included), lost (active the
+        month before, not now), end, mrr (core ``mrr`` of the month's
+        amounts), arpa (mean MRR of the active customers), churn, retention.
+        The first month has no start, so no churn or retention.
+        """
+        subs = self.tables["Subscriptions"]
+        months = month_floor(subs["month"])
+        month_index = months.astype("datetime64[M]").astype(np.int64)
+        first = int(month_index.min())
+        n_months = int(month_index.max()) - first + 1
+        slot = month_index - first
+        codes, _ = pd.factorize(subs["customer_id"])
+        amounts = subs["mrr"].to_numpy(dtype=float)
+
+        # Amounts per customer-month (duplicate rows added up, as mrr_movements does).
+        per_cell = np.zeros((codes.max() + 1, n_months))
+        np.add.at(per_cell, (codes, slot), np.nan_to_num(amounts))
+        active = per_cell > 0
+        end = active.sum(axis=0)
+        start = np.r_[0, end[:-1]]
+        before = np.zeros_like(active)
+        before[:, 1:] = active[:, :-1]
+        lost = (before & ~active).sum(axis=0)
+        new = (active & ~before).sum(axis=0)
+
+        has_start = start > 0
+        has_start[0] = False
+        month_values = (
+            (np.arange(n_months) + first).astype("datetime64[M]").astype("datetime64[ns]")
+        )
+        mrr_by_month = [mrr(per_cell[active[:, m], m]) if end[m] else 0.0 for m in range(n_months)]
+        arpa = [per_cell[active[:, m], m].mean() if end[m] else np.nan for m in range(n_months)]
+        return pd.DataFrame(
+            {
+                "month": month_values,
+                "start": start,
+                "new": new,
+                "lost": lost,
+                "end": end,
+                "mrr": mrr_by_month,
+                "arpa": arpa,
+                "churn": per_row(churn, has_start, start, lost),
+                "retention": per_row(retention, has_start, start, end, new),
+            }
+        )
+
+    @cached_property
+    def pooled_churn(self) -> float | None:
+        """Average monthly churn over all months: ``churn`` of the summed starts and losses."""
+        months = self.customer_months
+        valid = months["start"] > 0
+        if not valid.any():
+            return None
+        return figure(
+            churn, float(months["start"][valid].sum()), float(months["lost"][valid].sum())
+        )
+
+    # --- Targets -----------------------------------------------------------
+
+    @cached_property
+    def targets(self) -> dict[str, float]:
+        """Target per metric key (lower-case letters and digits only: "clvcac")."""
+        frame = self.tables.get("Targets")
+        if frame is None:
+            return {}
+        out: dict[str, float] = {}
+        for metric, target in zip(frame["metric"], frame["target"], strict=True):
+            if isinstance(metric, str) and target is not None and not pd.isna(target):
+                out[normalise_key(metric)] = float(target)
+        return out
+
+    def target(self, *keys: str) -> float | None:
+        for key in keys:
+            value = self.targets.get(normalise_key(key))
+            if value is not None:
+                return value
+        return None
+
+
+def normalise_key(text: str) -> str:
+    return "".join(ch for ch in text.lower() if ch.isalnum())
+
+
+def month_label(value) -> str:
+    return pd.Timestamp(value).strftime("%b %Y")
+
+
+def py_datetime(value):
+    """A date or month value as a naive ``datetime.datetime`` for a cell."""
+    return pd.Timestamp(value).tz_localize(None).to_pydatetime()

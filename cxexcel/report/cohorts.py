@@ -1,0 +1,136 @@
+"""The ``CX Cohorts`` sheet: cohort retention heat map and Kaplan-Meier curve.
+
+Cohorts come from ``Subscriptions`` (a customer is active in a month with
+MRR above 0) or, without it, from ``Orders`` (active in a month with an
+order); cohort = month of first activity. The heat map is a 3-colour scale
+over the shares.
+
+The Kaplan-Meier curve needs ``Subscriptions``: a customer's tenure is the
+number of months from their first to their last active month, and they
+count as churned when that last month is before the last month in the data
+(otherwise censored: still a customer).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..metrics.cohorts import cohorts as cohort_matrix
+from ..metrics.survival import median_lifetime, survival
+from . import model
+from ._facts import Facts, figure, month_floor, py_datetime
+from ._layout import Canvas, column_range
+from .model import Cell, ColorScale, Column
+
+NAME = "CX Cohorts"
+
+
+def activity(facts: Facts) -> tuple[pd.Series, pd.Series, str]:
+    """Customer ids and dates of activity, and which table they come from."""
+    if facts.has("Subscriptions"):
+        subs = facts.tables["Subscriptions"]
+        paying = subs["mrr"].to_numpy(dtype=float) > 0
+        return subs["customer_id"][paying], subs["month"][paying], "Subscriptions"
+    orders = facts.tables["Orders"]
+    return orders["customer_id"], orders["date"], "Orders"
+
+
+def tenures(facts: Facts) -> tuple[np.ndarray, np.ndarray]:
+    """Months from first to last active month, and whether the customer churned."""
+    customer, month, _ = activity(facts)
+    index = month_floor(month).astype("datetime64[M]").astype(np.int64)
+    frame = pd.DataFrame({"customer": pd.factorize(customer)[0], "month": index})
+    span = frame.groupby("customer", sort=False)["month"].agg(["min", "max"])
+    duration = (span["max"] - span["min"] + 1).to_numpy(dtype=float)
+    churned = (span["max"] < index.max()).to_numpy(dtype=float)
+    return duration, churned
+
+
+def build(facts: Facts) -> model.Sheet | None:
+    if not (facts.has("Subscriptions") or facts.has("Orders")):
+        return None
+    customer, dates, source = activity(facts)
+    if len(customer) == 0:
+        return None
+    canvas = Canvas(NAME, tab_color="7030A0")
+    canvas.title(
+        NAME, f"Monthly cohorts from {source}: share of each cohort active in later months."
+    )
+    canvas.freeze = (canvas.row, 3)
+    _heat_map(canvas, customer, dates, source)
+    if source == "Subscriptions":
+        _survival(canvas, facts)
+    return canvas.sheet()
+
+
+def _heat_map(canvas: Canvas, customer: pd.Series, dates: pd.Series, source: str) -> None:
+    matrix = cohort_matrix(customer, dates, "M")
+    periods = [c for c in matrix.columns if isinstance(c, (int, np.integer))]
+    canvas.section(
+        "Cohort retention",
+        f"Rows: cohorts by first active month ({source}); columns: months since then (M0 = first).",
+    )
+    columns = [Column("Cohort", model.MONTH), Column("Customers", model.INTEGER)]
+    columns += [Column(f"M{p}", "0%") for p in periods]
+    rows = []
+    for record in matrix.itertuples(index=False):
+        shares = [None if np.isnan(v) else float(v) for v in record[2:]]
+        rows.append((py_datetime(record[0]), int(record[1]), *shares))
+    widths = [12.0, 11.0] + [6.5] * len(periods)
+    table = canvas.table(columns, rows, widths=widths)
+    if rows and periods:
+        canvas.format(ColorScale(column_range(table, "M0", f"M{periods[-1]}")))
+
+
+def _survival(canvas: Canvas, facts: Facts) -> None:
+    duration, churned = tenures(facts)
+    curve = survival(duration, churned)
+    median = figure(median_lifetime, duration, churned)
+    canvas.section(
+        "Kaplan-Meier retention curve",
+        "Share of customers still subscribed after each number of months, "
+        "with its 95% confidence band (Greenwood, log-log).",
+    )
+    canvas.add(Cell(canvas.row, 1, "Median lifetime (months)", None, model.LABEL))
+    canvas.add(
+        Cell(
+            canvas.row,
+            3,
+            median if median is not None else "not reached",
+            model.DECIMAL_1 if median is not None else None,
+            model.KPI_VALUE,
+        )
+    )
+    canvas.row += 2
+    columns = (
+        Column("Months", model.INTEGER),
+        Column("At risk", model.INTEGER),
+        Column("Churned", model.INTEGER),
+        Column("Censored", model.INTEGER),
+        Column("Retained", model.PERCENT),
+        Column("Lower", model.PERCENT),
+        Column("Upper", model.PERCENT),
+    )
+    rows = [
+        (
+            float(r.time),
+            int(r.at_risk),
+            int(r.events),
+            int(r.censored),
+            float(r.survival),
+            None if np.isnan(r.lower) else float(r.lower),
+            None if np.isnan(r.upper) else float(r.upper),
+        )
+        for r in curve.itertuples(index=False)
+    ]
+    table = canvas.table(columns, rows, widths=[12.0, 11.0] + [9.0] * 5)
+    canvas.chart_beside(
+        table,
+        "line",
+        "Kaplan-Meier retention",
+        "Months",
+        ["Retained", "Lower", "Upper"],
+        x_title="Months since first payment",
+        y_number_format="0%",
+    )

@@ -1,0 +1,278 @@
+"""The ``CX Customers`` sheet: churn, retention, repeat purchases, engagement and cost.
+
+Sections (each only when its table is present): key figures; churn and
+retention by month (``Subscriptions``: a customer is active in a month with
+MRR above 0); engagement by month (``Engagement``: DAU/MAU, email open and
+click rates, time on site); acquisition and retention cost by month
+(``Spend``: CAC, CRC per active customer, CAC payback in months of ARPA).
+
+Monthly engagement figures pool the month's rows: DAU/MAU is the sum of DAU
+over the sum of MAU, rates are summed opens or clicks over summed deliveries,
+and time on site is weighted by sessions.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from .. import metrics
+from . import model
+from ._facts import Facts, figure, month_floor, month_label, per_row, py_datetime
+from ._layout import Canvas
+from .model import Cell, Column
+
+NAME = "CX Customers"
+
+
+def engagement_by_month(facts: Facts) -> pd.DataFrame:
+    """Engagement sums per month: dau, mau, delivered, opens, clicks, minutes, sessions."""
+    frame = facts.tables["Engagement"]
+    sums = pd.DataFrame({"month": month_floor(frame["date"])})
+    for name in ("dau", "mau", "emails_delivered", "opens", "clicks", "sessions"):
+        sums[name] = frame[name].to_numpy(dtype=float) if name in frame else np.nan
+    if "sessions" in frame and "avg_session_minutes" in frame:
+        sums["minutes"] = frame["sessions"].to_numpy(dtype=float) * frame[
+            "avg_session_minutes"
+        ].to_numpy(dtype=float)
+    else:
+        sums["minutes"] = np.nan
+    return sums.groupby("month", sort=True).sum(min_count=1).reset_index()
+
+
+def engagement_rates(sums: pd.DataFrame) -> dict[str, list[float | None]]:
+    dau, mau = sums["dau"].to_numpy(), sums["mau"].to_numpy()
+    delivered = sums["emails_delivered"].to_numpy()
+    sessions = sums["sessions"].to_numpy()
+    return {
+        "stickiness": per_row(metrics.stickiness, mau > 0, dau, mau),
+        "open_rate": per_row(metrics.open_rate, delivered > 0, sums["opens"], delivered),
+        "click_rate": per_row(metrics.click_rate, delivered > 0, sums["clicks"], delivered),
+        "time_on_site": per_row(metrics.time_on_site, sessions > 0, sums["minutes"], sessions),
+    }
+
+
+def spend_by_month(facts: Facts) -> pd.DataFrame:
+    """Spend per month with CAC, CRC and CAC payback (the latter two need Subscriptions)."""
+    spend = facts.tables["Spend"]
+    frame = pd.DataFrame({"month": month_floor(spend["month"])})
+    for name in ("sales_marketing_cost", "new_customers", "retention_cost"):
+        frame[name] = spend[name].to_numpy(dtype=float) if name in spend else np.nan
+    frame = frame.groupby("month", sort=True).sum(min_count=1).reset_index()
+    if facts.has("Subscriptions"):
+        active = facts.customer_months.set_index("month")
+        frame["customers"] = frame["month"].map(active["end"]).to_numpy(dtype=float)
+        frame["arpa"] = frame["month"].map(active["arpa"]).to_numpy(dtype=float)
+    else:
+        frame["customers"] = np.nan
+        frame["arpa"] = np.nan
+    cost, new = frame["sales_marketing_cost"].to_numpy(), frame["new_customers"].to_numpy()
+    frame["cac"] = per_row(metrics.cac, (new > 0) & ~np.isnan(cost), cost, new)
+    customers = frame["customers"].to_numpy()
+    retention_cost = frame["retention_cost"].to_numpy()
+    frame["crc"] = per_row(
+        metrics.crc, (customers > 0) & ~np.isnan(retention_cost), retention_cost, customers
+    )
+    cac = frame["cac"].to_numpy(dtype=float)
+    arpa = frame["arpa"].to_numpy()
+    frame["payback"] = per_row(metrics.cac_payback, ~np.isnan(cac) & (arpa > 0), cac, arpa)
+    return frame
+
+
+def key_figures(facts: Facts) -> list[tuple[str, float | None, str, str]]:
+    """(label, value, number format, what it covers) for the key-figure block."""
+    out = []
+    if facts.has("Orders"):
+        orders = facts.tables["Orders"]
+        out.append(
+            (
+                "Repeat purchase rate",
+                figure(metrics.repeat_rate, orders["customer_id"].dropna().to_numpy()),
+                model.PERCENT,
+                f"customers with 2+ orders / customers, {len(orders):,} orders",
+            )
+        )
+    if facts.has("Engagement"):
+        sums = engagement_by_month(facts).sum(min_count=1, numeric_only=True)
+        rates = engagement_rates(pd.DataFrame([sums]))
+        period = "all months of Engagement"
+        out += [
+            ("DAU/MAU", rates["stickiness"][0], model.PERCENT, f"summed DAU / MAU, {period}"),
+            ("Email open rate", rates["open_rate"][0], model.PERCENT, period),
+            ("Email click rate", rates["click_rate"][0], model.PERCENT, period),
+            (
+                "Time on site (min)",
+                rates["time_on_site"][0],
+                model.MINUTES,
+                f"per session, {period}",
+            ),
+        ]
+    if facts.has("Spend"):
+        spend = facts.tables["Spend"]
+        cac = figure(
+            metrics.cac,
+            float(spend["sales_marketing_cost"].sum()),
+            float(spend["new_customers"].sum()),
+        )
+        out.append(("CAC", cac, model.CURRENCY_CENTS, "all months of Spend"))
+        if facts.has("Subscriptions"):
+            by_month = spend_by_month(facts).dropna(subset=["crc"])
+            if len(by_month):
+                last = by_month.iloc[-1]
+                out.append(
+                    (
+                        "CRC",
+                        float(last["crc"]),
+                        model.CURRENCY_CENTS,
+                        f"retention cost / active customers, {month_label(last['month'])}",
+                    )
+                )
+            arpa = facts.customer_months["arpa"].iloc[-1]
+            if cac is not None and arpa > 0:
+                out.append(
+                    (
+                        "CAC payback",
+                        figure(metrics.cac_payback, cac, arpa),
+                        model.MONTHS,
+                        "CAC / ARPA of the latest month, in months",
+                    )
+                )
+    return [item for item in out if item[1] is not None]
+
+
+def build(facts: Facts) -> model.Sheet | None:
+    present = [t for t in ("Subscriptions", "Orders", "Engagement", "Spend") if facts.has(t)]
+    if not present:
+        return None
+    canvas = Canvas(NAME, tab_color="C55A11")
+    canvas.title(
+        NAME, f"Customer churn, retention, engagement and cost, from: {', '.join(present)}."
+    )
+    canvas.freeze = (canvas.row, 2)
+
+    figures = key_figures(facts)
+    if figures:
+        canvas.section("Key figures")
+        for label, value, fmt, covers in figures:
+            canvas.add(Cell(canvas.row, 1, label, None, model.LABEL))
+            canvas.add(Cell(canvas.row, 2, value, fmt, model.KPI_VALUE))
+            canvas.add(Cell(canvas.row, 3, covers, None, model.NOTE))
+            canvas.row += 1
+        canvas.row += 1
+        canvas.width(1, 22.0)
+
+    if facts.has("Subscriptions"):
+        _churn(canvas, facts)
+    if facts.has("Engagement"):
+        _engagement(canvas, facts)
+    if facts.has("Spend"):
+        _spend(canvas, facts)
+    return canvas.sheet()
+
+
+def _churn(canvas: Canvas, facts: Facts) -> None:
+    canvas.section(
+        "Churn and retention by month",
+        "Churn = lost / customers at the start; retention = (end - new) / start. "
+        "New includes customers coming back.",
+    )
+    months = facts.customer_months
+    columns = (
+        Column("Month", model.MONTH),
+        Column("Customers at start", model.INTEGER),
+        Column("New", model.INTEGER),
+        Column("Lost", model.INTEGER),
+        Column("Customers at end", model.INTEGER),
+        Column("Churn", model.PERCENT),
+        Column("Retention", model.PERCENT),
+    )
+    rows = [
+        (
+            py_datetime(r.month),
+            int(r.start),
+            int(r.new),
+            int(r.lost),
+            int(r.end),
+            r.churn,
+            r.retention,
+        )
+        for r in months.itertuples(index=False)
+    ]
+    table = canvas.table(columns, rows, widths=(14.0, 12.0, 10.0, 10.0, 12.0, 10.0, 10.0))
+    canvas.chart_beside(table, "line", "Churn by month", "Month", ["Churn"], y_number_format="0.0%")
+
+
+def _engagement(canvas: Canvas, facts: Facts) -> None:
+    canvas.section("Engagement by month")
+    sums = engagement_by_month(facts)
+    rates = engagement_rates(sums)
+    columns = (
+        Column("Month", model.MONTH),
+        Column("DAU/MAU", model.PERCENT),
+        Column("Open rate", model.PERCENT),
+        Column("Click rate", model.PERCENT),
+        Column("Time on site (min)", model.DECIMAL_1),
+    )
+    rows = [
+        (
+            py_datetime(month),
+            rates["stickiness"][i],
+            rates["open_rate"][i],
+            rates["click_rate"][i],
+            rates["time_on_site"][i],
+        )
+        for i, month in enumerate(sums["month"])
+    ]
+    table = canvas.table(columns, rows, widths=(14.0, 12.0, 10.0, 10.0, 12.0))
+    canvas.chart_beside(
+        table,
+        "line",
+        "Engagement by month",
+        "Month",
+        ["DAU/MAU", "Open rate", "Click rate"],
+        y_number_format="0%",
+    )
+
+
+def _spend(canvas: Canvas, facts: Facts) -> None:
+    canvas.section(
+        "Acquisition and retention cost by month",
+        "CAC = sales & marketing cost / new customers; CRC = retention cost / active "
+        "customers; payback = CAC / ARPA, in months.",
+    )
+    frame = spend_by_month(facts)
+    columns = (
+        Column("Month", model.MONTH),
+        Column("Sales & marketing", model.CURRENCY),
+        Column("New customers", model.INTEGER),
+        Column("CAC", model.CURRENCY_CENTS),
+        Column("Retention cost", model.CURRENCY),
+        Column("Active customers", model.INTEGER),
+        Column("CRC", model.CURRENCY_CENTS),
+        Column("ARPA", model.CURRENCY_CENTS),
+        Column("CAC payback (months)", model.DECIMAL_1),
+    )
+    rows = []
+    for r in frame.itertuples(index=False):
+        rows.append(
+            (
+                py_datetime(r.month),
+                _num(r.sales_marketing_cost),
+                _num(r.new_customers),
+                _num(r.cac),
+                _num(r.retention_cost),
+                _num(r.customers),
+                _num(r.crc),
+                _num(r.arpa),
+                _num(r.payback),
+            )
+        )
+    table = canvas.table(columns, rows, widths=[14.0] + [12.0] * 8)
+    canvas.chart_beside(table, "column", "CAC by month", "Month", ["CAC"], y_number_format="$#,##0")
+
+
+def _num(value) -> float | None:
+    if value is None:
+        return None
+    value = float(value)
+    return None if np.isnan(value) else value

@@ -1,0 +1,139 @@
+"""The ``CX Revenue`` sheet: MRR and its movements from the ``Subscriptions`` table.
+
+Sections: the latest month's MRR, NRR, GRR, quick ratio and upsell share;
+MRR, active customers and ARPA by month with a line chart; and the MRR
+movements by month (new, expansion, reactivation, contraction, churned —
+the last two shown as negative amounts so they stack below zero) with
+NRR, GRR, quick ratio and upsell share per month and a stacked column
+chart. A month's rates compare it with the month before; the first month
+has none.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .. import metrics
+from . import model
+from ._facts import Facts, per_row, py_datetime
+from ._layout import Canvas
+from .model import Cell, Column
+
+NAME = "CX Revenue"
+
+SIGNED_CURRENCY = '"$"#,##0;[Red]-"$"#,##0'
+
+
+def movement_rates(facts: Facts) -> dict[str, list[float | None]]:
+    """NRR, GRR, quick ratio and upsell share per month of the movements."""
+    moves = facts.movements
+    start = moves["starting_mrr"].to_numpy(dtype=float)
+    new, expansion = moves["new"].to_numpy(), moves["expansion"].to_numpy()
+    contraction, churned = moves["contraction"].to_numpy(), moves["churned"].to_numpy()
+    reactivation, ending = moves["reactivation"].to_numpy(), moves["ending_mrr"].to_numpy()
+    has_start = start > 0
+    losses = (contraction + churned) > 0
+    return {
+        "nrr": per_row(metrics.nrr, has_start, start, expansion, contraction, churned),
+        "grr": per_row(metrics.grr, has_start, start, contraction, churned),
+        "quick_ratio": per_row(
+            metrics.quick_ratio, losses, new, expansion, contraction, churned, reactivation
+        ),
+        "upsell_share": per_row(metrics.upsell_share, ending > 0, expansion, ending),
+    }
+
+
+def build(facts: Facts) -> model.Sheet | None:
+    if not facts.has("Subscriptions"):
+        return None
+    months = facts.customer_months
+    moves = facts.movements
+    rates = movement_rates(facts)
+    canvas = Canvas(NAME, tab_color="548235")
+    canvas.title(
+        NAME,
+        f"Monthly recurring revenue of {int(months['end'].max()):,} customers at most, "
+        f"{py_datetime(moves['month'].iloc[0]):%b %Y} to {py_datetime(moves['month'].iloc[-1]):%b %Y}.",
+    )
+    canvas.freeze = (canvas.row, 2)
+
+    latest = f"{py_datetime(moves['month'].iloc[-1]):%b %Y}"
+    canvas.section(f"Latest month ({latest})", "Rates compare the month with the month before.")
+    figures = [
+        ("MRR", float(months["mrr"].iloc[-1]), model.CURRENCY),
+        ("NRR", rates["nrr"][-1], model.PERCENT),
+        ("GRR", rates["grr"][-1], model.PERCENT),
+        ("Quick ratio", rates["quick_ratio"][-1], model.DECIMAL_2),
+        ("Upsell share", rates["upsell_share"][-1], model.PERCENT),
+    ]
+    for label, value, fmt in figures:
+        canvas.add(Cell(canvas.row, 1, label, None, model.LABEL))
+        canvas.add(Cell(canvas.row, 2, value, fmt, model.KPI_VALUE))
+        canvas.row += 1
+    canvas.row += 1
+
+    canvas.section("MRR by month", "ARPA: mean MRR of the month's active customers.")
+    rows = [
+        (py_datetime(m), float(v), int(n), None if np.isnan(a) else float(a))
+        for m, v, n, a in zip(
+            months["month"], months["mrr"], months["end"], months["arpa"], strict=True
+        )
+    ]
+    columns = (
+        Column("Month", model.MONTH),
+        Column("MRR", model.CURRENCY),
+        Column("Active customers", model.INTEGER),
+        Column("ARPA", model.CURRENCY_CENTS),
+    )
+    table = canvas.table(columns, rows, widths=(16.0, 14.0, 14.0, 14.0))
+    canvas.chart_beside(table, "line", "MRR by month", "Month", ["MRR"], y_number_format="$#,##0")
+
+    canvas.section(
+        "MRR movements",
+        "Contraction and churned are shown negative. Ending = starting + new + expansion "
+        "+ reactivation - contraction - churned.",
+    )
+    columns = (
+        Column("Month", model.MONTH),
+        Column("Starting MRR", model.CURRENCY),
+        Column("New", SIGNED_CURRENCY),
+        Column("Expansion", SIGNED_CURRENCY),
+        Column("Reactivation", SIGNED_CURRENCY),
+        Column("Contraction", SIGNED_CURRENCY),
+        Column("Churned", SIGNED_CURRENCY),
+        Column("Ending MRR", model.CURRENCY),
+        Column("NRR", model.PERCENT),
+        Column("GRR", model.PERCENT),
+        Column("Quick ratio", model.DECIMAL_2),
+        Column("Upsell share", model.PERCENT),
+    )
+    rows = []
+    for index, move in enumerate(moves.itertuples(index=False)):
+        rows.append(
+            (
+                py_datetime(move.month),
+                float(move.starting_mrr),
+                float(move.new),
+                float(move.expansion),
+                float(move.reactivation),
+                -float(move.contraction),
+                -float(move.churned),
+                float(move.ending_mrr),
+                rates["nrr"][index],
+                rates["grr"][index],
+                rates["quick_ratio"][index],
+                rates["upsell_share"][index],
+            )
+        )
+    table = canvas.table(columns, rows, widths=[16.0] + [13.0] * 11)
+    canvas.chart_beside(
+        table,
+        "stacked_column",
+        "MRR movements",
+        "Month",
+        ["New", "Expansion", "Reactivation", "Contraction", "Churned"],
+        y_title="MRR change",
+        y_number_format="$#,##0",
+        width=560.0,
+    )
+    return canvas.sheet()

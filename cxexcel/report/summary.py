@@ -1,0 +1,260 @@
+"""The ``CX Summary`` sheet: one row per key figure, beside its target.
+
+Each row (a KPI tile) holds the figure, a detail (NPS margin of error,
+CLV:CAC rating), the target from the ``Targets`` table, progress towards it
+as a live formula with a data bar, and a green/amber/red status formula
+coloured by cell-value rules. Progress is value / target, or target / value
+for figures where lower is better (churn, CAC); status is green from 100%,
+amber from 90%, red below.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .. import metrics
+from . import model
+from ._facts import Facts, figure, month_label
+from ._layout import Canvas
+from .model import CellRange, CellValueRule, Column, DataBar, Formula, KpiTile
+
+NAME = "CX Summary"
+
+#: Progress at or above this is green, at or above AMBER amber, else red.
+GREEN = 1.0
+AMBER = 0.9
+
+HEADERS = ("KPI", "Value", "Detail", "Target", "Progress", "Status", "Covers")
+WIDTHS = (24.0, 14.0, 18.0, 14.0, 14.0, 10.0, 46.0)
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One key figure before it is placed on the sheet."""
+
+    label: str
+    keys: tuple[str, ...]  # names it may have in the Targets table
+    value: float | None
+    number_format: str
+    covers: str
+    higher_is_better: bool = True
+    detail: object = None
+    detail_format: str | None = None
+
+
+def kpis(facts: Facts) -> list[Kpi]:
+    """The key figures the tables allow, in display order."""
+    out: list[Kpi] = []
+    if facts.has("Responses"):
+        out.extend(_survey_kpis(facts))
+    if facts.has("Subscriptions"):
+        out.extend(_subscription_kpis(facts))
+    out.extend(_value_kpis(facts, out))
+    return [kpi for kpi in out if kpi.value is not None]
+
+
+def _survey_kpis(facts: Facts) -> list[Kpi]:
+    responses = facts.responses
+    span = f"{month_label(responses['date'].iloc[0])} - {month_label(responses['date'].iloc[-1])}"
+    out = []
+    scores = facts.column("Responses", "nps")
+    if scores is not None:
+        n = int(scores.notna().sum())
+        out.append(
+            Kpi(
+                "NPS",
+                ("nps", "net promoter score"),
+                figure(metrics.nps, scores),
+                model.NPS,
+                f"{n:,} responses, {span}; detail: 95% margin of error",
+                detail=figure(metrics.nps_moe, scores),
+                detail_format='"± "0.0',
+            )
+        )
+    csat_scores = facts.column("Responses", "csat")
+    if csat_scores is not None:
+        out.append(
+            Kpi(
+                "CSAT",
+                ("csat", "customer satisfaction"),
+                figure(metrics.csat, csat_scores),
+                model.PERCENT,
+                f"top-2-box share of 1-5 ratings, {span}",
+            )
+        )
+    ces_scores = facts.column("Responses", "ces")
+    if ces_scores is not None:
+        out.append(
+            Kpi(
+                "CES",
+                ("ces", "customer effort score"),
+                figure(metrics.ces, ces_scores),
+                model.DECIMAL_2,
+                f"mean 1-7 ease rating, {span}",
+            )
+        )
+    return out
+
+
+def _subscription_kpis(facts: Facts) -> list[Kpi]:
+    months = facts.customer_months
+    last = months.iloc[-1]
+    latest = month_label(last["month"])
+    moves = facts.movements.iloc[-1]
+    return [
+        Kpi(
+            "Churn",
+            ("churn", "churn rate", "customer churn"),
+            last["churn"],
+            model.PERCENT,
+            f"{latest}: customers lost / customers at the start",
+            higher_is_better=False,
+        ),
+        Kpi(
+            "Retention",
+            ("retention", "retention rate", "customer retention"),
+            last["retention"],
+            model.PERCENT,
+            f"{latest}: (end - new) / start",
+        ),
+        Kpi("MRR", ("mrr",), float(last["mrr"]), model.CURRENCY, f"{latest}"),
+        Kpi(
+            "NRR",
+            ("nrr", "net revenue retention"),
+            figure(
+                metrics.nrr,
+                moves["starting_mrr"],
+                moves["expansion"],
+                moves["contraction"],
+                moves["churned"],
+            ),
+            model.PERCENT,
+            f"{latest} against the month before",
+        ),
+    ]
+
+
+def _value_kpis(facts: Facts, so_far: list[Kpi]) -> list[Kpi]:
+    out = []
+    clv = None
+    if facts.has("Subscriptions") and facts.pooled_churn:
+        arpa = facts.customer_months["arpa"].iloc[-1]
+        clv = figure(metrics.clv_churn, arpa, facts.pooled_churn)
+        out.append(
+            Kpi(
+                "CLV",
+                ("clv", "customer lifetime value", "ltv"),
+                clv,
+                model.CURRENCY,
+                "ARPA of the latest month / average monthly churn",
+            )
+        )
+    cac = None
+    if facts.has("Spend"):
+        spend = facts.tables["Spend"]
+        cac = figure(
+            metrics.cac,
+            float(spend["sales_marketing_cost"].sum()),
+            float(spend["new_customers"].sum()),
+        )
+        out.append(
+            Kpi(
+                "CAC",
+                ("cac", "customer acquisition cost"),
+                cac,
+                model.CURRENCY,
+                f"sales & marketing cost / new customers, all {len(spend)} months of Spend",
+                higher_is_better=False,
+            )
+        )
+    if clv is not None and cac is not None and cac > 0:
+        out.append(
+            Kpi(
+                "CLV:CAC",
+                ("clv:cac", "clv_cac", "clv cac", "ltv:cac"),
+                figure(metrics.clv_cac, clv, cac),
+                model.RATIO,
+                "3x or more is healthy, about 2x slim, 1x or less a loss",
+                detail=figure(metrics.clv_cac_rating, clv, cac),
+            )
+        )
+    return out
+
+
+def progress_formula(value: str, target: str, higher_is_better: bool) -> str:
+    if higher_is_better:
+        return f'=IF({target}=0,"",MAX(0,{value}/{target}))'
+    return f"=IF({value}=0,1,MAX(0,{target}/{value}))"
+
+
+def expected_progress(value: float, target: float, higher_is_better: bool) -> float | str:
+    """What :func:`progress_formula` evaluates to, for tests and non-calculating writers."""
+    if higher_is_better:
+        return "" if target == 0 else max(0.0, value / target)
+    return 1.0 if value == 0 else max(0.0, target / value)
+
+
+def status_formula(progress: str) -> str:
+    return f'=IF({progress}="","",IF({progress}>={GREEN},"green",IF({progress}>={AMBER},"amber","red")))'
+
+
+def expected_status(progress: float | str) -> str:
+    if progress == "":
+        return ""
+    return "green" if progress >= GREEN else "amber" if progress >= AMBER else "red"
+
+
+def build(facts: Facts) -> model.Sheet | None:
+    """The summary sheet, or None when no key figure can be computed."""
+    figures = kpis(facts)
+    if not figures:
+        return None
+    canvas = Canvas(NAME, tab_color="1F3864")
+    sources = ", ".join(facts.tables)
+    canvas.title(NAME, f"Key customer-experience figures against their targets, from: {sources}.")
+    header_row = canvas.row
+    canvas.table([Column(h) for h in HEADERS], [], widths=WIDTHS)
+    first = header_row + 1
+    for row, kpi in enumerate(figures, start=first):
+        target = facts.target(kpi.label, *kpi.keys)
+        tile = KpiTile(
+            row=row,
+            label=kpi.label,
+            value=kpi.value,
+            number_format=kpi.number_format,
+            detail=kpi.detail,
+            detail_format=kpi.detail_format,
+            target=target,
+            higher_is_better=kpi.higher_is_better,
+            note=kpi.covers,
+        )
+        if target is not None:
+            progress = expected_progress(kpi.value, target, kpi.higher_is_better)
+            tile = _with_progress(tile, progress)
+        canvas.add(tile)
+    last = first + len(figures) - 1
+    progress_cells = CellRange(first, 5, last, 5)
+    status_cells = CellRange(first, 6, last, 6)
+    canvas.format(DataBar(progress_cells, color="5B9BD5", minimum=0.0, maximum=1.0))
+    for status, fill in model.STATUS_COLORS.items():
+        canvas.format(CellValueRule(status_cells, "equal", (status,), fill))
+    canvas.row = last + 2
+    canvas.note(
+        "Progress = value / target (target / value where lower is better: churn, CAC); "
+        "status: green from 100%, amber from 90%, red below. Targets come from the Targets table."
+    )
+    canvas.freeze = (first, 2)
+    return canvas.sheet()
+
+
+def _with_progress(tile: KpiTile, progress: float | str) -> KpiTile:
+    from dataclasses import replace
+
+    progress_formula_text = progress_formula(
+        tile.value_address, tile.target_address, tile.higher_is_better
+    )
+    return replace(
+        tile,
+        progress=Formula(progress_formula_text, progress),
+        status=Formula(status_formula(tile.progress_address), expected_status(progress)),
+    )
