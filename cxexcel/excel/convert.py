@@ -112,8 +112,13 @@ def argument(value: object, kind: str = "range", name: str = "argument") -> obje
         flat = list(chain.from_iterable(rows))
         width = len(rows[0])
         # Excel sends rectangular ranges; the size check guards hand-made input.
-        if len(flat) == len(rows) * width and set(map(type, flat)) <= _NUMBER_TYPES:
-            return np.array(flat, dtype=float).reshape(len(rows), width)
+        if len(flat) == len(rows) * width:
+            types = set(map(type, flat))
+            if str in types:  # blank cells arrive as ""
+                flat = [None if cell == "" else cell for cell in flat]
+                types = set(map(type, flat))
+            if types <= _NUMBER_TYPES:
+                return np.array(flat, dtype=float).reshape(len(rows), width)
         _raise_first_error(name, flat)
         return [[_cell(cell) for cell in row] for row in rows]
     flat = list(chain.from_iterable(rows))

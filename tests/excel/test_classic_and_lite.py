@@ -1,0 +1,68 @@
+"""The classic Windows module (``CX_NPS`` ...) and the xlwings Lite example,
+as plain Python: names, help texts, results and errors equal the core's."""
+
+from __future__ import annotations
+
+import runpy
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from cxexcel import catalog
+from cxexcel.excel.convert import ExcelError
+from udfs import cx_classic, cx_functions
+
+LITE = Path(__file__).resolve().parents[2] / "workbooks" / "lite"
+FUNCTIONS = catalog.functions()
+
+
+def test_classic_names_are_cx_underscore_and_cover_the_catalogue():
+    assert sorted(cx_classic.__all__) == sorted(f"CX_{e.name}" for e in FUNCTIONS)
+
+
+@pytest.mark.parametrize("entry", FUNCTIONS, ids=lambda e: e.name)
+def test_classic_function_has_the_catalogue_help_and_arguments(entry):
+    function = getattr(cx_classic, f"CX_{entry.name}")
+    assert function.__name__ == f"CX_{entry.name}"
+    assert function.__doc__ == entry.summary
+    assert list(function.__signature__.parameters) == [a.name for a in entry.args]
+
+
+@pytest.mark.parametrize(
+    ("entry", "example"),
+    [(e, x) for e in FUNCTIONS for x in e.examples],
+    ids=lambda v: getattr(v, "name", ""),
+)
+def test_classic_results_equal_the_core(entry, example):
+    core = entry.function(*example.args)
+    classic = getattr(cx_classic, f"CX_{entry.name}")(*example.args)
+    if isinstance(core, (float, int, str)):
+        assert classic == pytest.approx(core) if isinstance(core, float) else classic == core
+    else:
+        assert np.shape(classic)[0] == len(core) + (1 if hasattr(core, "columns") else 0)
+
+
+def test_classic_errors_are_excel_errors_off_windows():
+    # On Windows the error becomes a COM error value; elsewhere there is no Excel to take it.
+    with pytest.raises(ExcelError) as raised:
+        cx_classic.CX_CAC(100, 0)
+    assert raised.value.code == "#DIV/0!"
+    assert cx_classic.COM_ERRORS["#DIV/0!"] == -2146826281
+
+
+def test_classic_and_server_modules_give_the_same_answers():
+    scores = [[10], [9], [None], [3], [7]]
+    assert cx_classic.CX_NPS(scores) == cx_functions.nps(scores) == pytest.approx(25.0)
+
+
+def test_lite_example_exposes_every_function():
+    namespace = runpy.run_path(str(LITE / "main.py"))
+    for entry in FUNCTIONS:
+        assert hasattr(namespace[entry.python_name], "__xlfunc__"), entry.name
+
+
+def test_lite_requirements_name_the_core_dependencies():
+    lines = (LITE / "requirements.txt").read_text().splitlines()
+    names = {line.split("==")[0] for line in lines if line and not line.startswith("#")}
+    assert {"numpy", "pandas", "scipy", "cxexcel"} <= names
