@@ -91,9 +91,9 @@ def run(
 ) -> None:
     """Serve the add-in until interrupted.
 
-    The manifest for Excel is then at ``https://<host>:<port>/manifest.xml``
-    (``http://`` without a certificate, which only Excel on the web accepts,
-    and only from localhost).
+    The manifest for Excel is then at ``https://<host>:<port>/manifest.xml``.
+    Without a certificate the server speaks plain HTTP, which is enough for
+    tests and tools but not for Excel, which loads add-ins over HTTPS only.
     """
     import uvicorn
 
