@@ -195,7 +195,10 @@ def expected_progress(value: float, target: float, higher_is_better: bool) -> fl
 
 
 def status_formula(progress: str) -> str:
-    return f'=IF({progress}="","",IF({progress}>={GREEN},"green",IF({progress}>={AMBER},"amber","red")))'
+    return (
+        f'=IF({progress}="","",IF({progress}>={GREEN:g},"green",'
+        f'IF({progress}>={AMBER:g},"amber","red")))'
+    )
 
 
 def expected_status(progress: float | str) -> str:

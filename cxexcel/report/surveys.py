@@ -16,7 +16,7 @@ from .. import metrics
 from . import model
 from ._facts import Facts, checked, figure, month_label, py_datetime
 from ._layout import Canvas
-from .model import Column, Formula, address, clean_value
+from .model import Cell, Column, Formula, address, clean_value
 
 NAME = "CX Surveys"
 
@@ -63,12 +63,17 @@ def _validate(facts: Facts) -> None:
 def _nps_breakdown(canvas: Canvas, scores: pd.Series) -> None:
     canvas.section("NPS breakdown", "All responses; margin of error at 95% confidence.")
     table = metrics.nps_table(scores)
-    rows = []
-    for group, count, share in table.itertuples(index=False):
-        fmt_count = clean_value(count)
-        rows.append((group, fmt_count, clean_value(share)))
-    columns = (Column("Group"), Column("Value", model.DECIMAL_1), Column("Share", model.PERCENT))
-    canvas.table(columns, rows, widths=(26.0, 12.0, 12.0))
+    counts = table[table["share"].notna()]
+    rows = [
+        (group, int(count), float(share)) for group, count, share in counts.itertuples(index=False)
+    ]
+    columns = (Column("Group"), Column("Responses", model.INTEGER), Column("Share", model.PERCENT))
+    canvas.table(columns, rows, widths=(26.0, 12.0, 12.0), advance=True)
+    for group, value, _ in table[table["share"].isna()].itertuples(index=False):
+        canvas.add(Cell(canvas.row, 1, group, None, model.LABEL))
+        canvas.add(Cell(canvas.row, 2, float(value), model.NPS, model.KPI_VALUE))
+        canvas.row += 1
+    canvas.row += 1
 
 
 def _distribution(canvas: Canvas, scores: pd.Series) -> None:

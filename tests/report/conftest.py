@@ -61,15 +61,22 @@ def make_tables(
     )
     responses_frame.loc[5, "csat"] = np.nan
 
-    n_orders = customers * 4
-    orders = pd.DataFrame(
-        {
-            "customer_id": [f"C{c:05d}" for c in rng.integers(0, customers, n_orders)],
-            "date": pd.to_datetime(start)
-            + pd.to_timedelta(rng.integers(0, months * 30, n_orders), "D"),
-            "amount": rng.gamma(2.0, 40.0, n_orders).round(2),
-        }
-    )
+    # Orders: each customer buys at their own rate until they drop out (BG/NBD-like).
+    rate = rng.gamma(0.8, 1 / 20.0, customers)  # purchases per day
+    alive_days = rng.exponential(months * 20.0, customers)
+    first_day = rng.integers(0, months * 15, customers)
+    spend_scale = 1.0 / rng.gamma(4.0, 1 / 60.0, customers)  # Gamma-Gamma-like mean spend
+    order_rows = []
+    for c in range(customers):
+        day = float(first_day[c])
+        stop = min(months * 30 - 1, first_day[c] + alive_days[c])
+        while day <= stop:
+            order_rows.append(
+                (f"C{c:05d}", int(day), round(float(rng.gamma(3.0, spend_scale[c] / 3.0)), 2))
+            )
+            day += rng.exponential(1 / rate[c])
+    orders = pd.DataFrame(order_rows, columns=["customer_id", "day", "amount"])
+    orders.insert(1, "date", pd.to_datetime(start) + pd.to_timedelta(orders.pop("day"), "D"))
     spend = pd.DataFrame(
         {
             "month": month_index,

@@ -1,0 +1,324 @@
+"""Every figure on the written sheets equals the metric core's result for the same data.
+
+The workbook is written with the openpyxl writer and read back; the
+expected values are computed here with independent pandas groupings and
+direct calls into ``cxexcel.metrics``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sheets import kpis, labelled, load, table
+
+from cxexcel import metrics
+from cxexcel.metrics.clv_models import fit_bgnbd, fit_gamma_gamma, predict_clv, rfm
+from cxexcel.metrics.cohorts import cohorts
+from cxexcel.metrics.movements import mrr_movements
+from cxexcel.metrics.survival import median_lifetime, survival
+from cxexcel.report.build import build_report
+from cxexcel.report.openpyxl_writer import write_workbook
+
+approx = pytest.approx
+
+
+@pytest.fixture(scope="module")
+def book(tables, tmp_path_factory):
+    path = tmp_path_factory.mktemp("figures") / "report.xlsx"
+    write_workbook(build_report(tables), path)
+    return load(path)
+
+
+def monthly_counts(subscriptions: pd.DataFrame) -> pd.DataFrame:
+    """Active customers per month and month-on-month changes, computed with sets."""
+    paying = subscriptions[subscriptions["mrr"] > 0]
+    by_month = paying.groupby(paying["month"].dt.to_period("M"))["customer_id"].agg(set)
+    periods = pd.period_range(by_month.index.min(), by_month.index.max(), freq="M")
+    rows, before = [], set()
+    for i, period in enumerate(periods):
+        now = by_month.get(period, set())
+        rows.append(
+            {
+                "month": period.to_timestamp(),
+                "start": len(before) if i else 0,
+                "new": len(now - before),
+                "lost": len(before - now),
+                "end": len(now),
+                "mrr": paying.loc[paying["month"].dt.to_period("M") == period, "mrr"].to_numpy(),
+            }
+        )
+        before = now
+    return pd.DataFrame(rows)
+
+
+def test_summary_kpis(book, tables):
+    rows = kpis(book["CX Summary"])
+    responses, subs, spend = tables["Responses"], tables["Subscriptions"], tables["Spend"]
+    assert rows["NPS"]["Value"] == approx(metrics.nps(responses["nps"]))
+    assert rows["NPS"]["Detail"] == approx(metrics.nps_moe(responses["nps"]))
+    assert rows["CSAT"]["Value"] == approx(metrics.csat(responses["csat"]))
+    assert rows["CES"]["Value"] == approx(metrics.ces(responses["ces"]))
+
+    counts = monthly_counts(subs)
+    last = counts.iloc[-1]
+    assert rows["Churn"]["Value"] == approx(metrics.churn(last["start"], last["lost"]))
+    assert rows["Retention"]["Value"] == approx(
+        metrics.retention(last["start"], last["end"], last["new"])
+    )
+    assert rows["MRR"]["Value"] == approx(metrics.mrr(last["mrr"]))
+    moves = mrr_movements(subs["customer_id"], subs["month"], subs["mrr"]).iloc[-1]
+    assert rows["NRR"]["Value"] == approx(
+        metrics.nrr(moves.starting_mrr, moves.expansion, moves.contraction, moves.churned)
+    )
+    pooled = metrics.churn(counts["start"][1:].sum(), counts["lost"][1:].sum())
+    clv = metrics.clv_churn(last["mrr"].mean(), pooled)
+    cac = metrics.cac(spend["sales_marketing_cost"].sum(), spend["new_customers"].sum())
+    assert rows["CLV"]["Value"] == approx(clv)
+    assert rows["CAC"]["Value"] == approx(cac)
+    assert rows["CLV:CAC"]["Value"] == approx(metrics.clv_cac(clv, cac))
+    assert rows["CLV:CAC"]["Detail"] == metrics.clv_cac_rating(clv, cac)
+
+
+def test_summary_targets_progress_and_status(book, tables):
+    ws = book["CX Summary"]
+    rows = kpis(ws)
+    targets = dict(zip(tables["Targets"]["metric"], tables["Targets"]["target"], strict=True))
+    for label, row in rows.items():
+        assert row["Target"] == approx(targets[label])
+        r = row["_row"]
+        if label in ("Churn", "CAC"):
+            assert row["Progress"] == f"=IF(B{r}=0,1,MAX(0,D{r}/B{r}))"
+        else:
+            assert row["Progress"] == f'=IF(D{r}=0,"",MAX(0,B{r}/D{r}))'
+        assert row["Status"].startswith(f'=IF(E{r}="","",IF(E{r}>=1,"green"')
+    kinds = [
+        (str(cf.sqref), rule.type, getattr(rule, "operator", None))
+        for cf in ws.conditional_formatting
+        for rule in cf.rules
+    ]
+    first, last = min(r["_row"] for r in rows.values()), max(r["_row"] for r in rows.values())
+    assert (f"E{first}:E{last}", "dataBar", None) in kinds
+    assert sum(1 for k in kinds if k[0] == f"F{first}:F{last}" and k[1] == "cellIs") == 3
+    assert ws.freeze_panes == f"B{first}"
+
+
+def test_survey_by_month_and_segment(book, tables):
+    ws = book["CX Surveys"]
+    responses = tables["Responses"]
+    by_month = responses.groupby(responses["date"].dt.to_period("M"))
+    rows = table(ws, "Month", "Responses", "NPS", "Margin of error")
+    assert len(rows) == by_month.ngroups
+    for row, (period, group) in zip(rows, by_month, strict=True):
+        r = row["_row"]
+        assert row["Month"] == period.to_timestamp().to_pydatetime()
+        assert row["Responses"] == group["nps"].notna().sum()
+        assert row["NPS"] == approx(metrics.nps(group["nps"]))
+        assert row["Margin of error"] == approx(metrics.nps_moe(group["nps"]))
+        assert row["Low"] == f"=C{r}-D{r}"
+        assert row["High"] == f"=C{r}+D{r}"
+        assert row["CSAT"] == approx(metrics.csat(group["csat"]))
+        assert row["CES"] == approx(metrics.ces(group["ces"]))
+        assert ws.cell(r, 1).number_format == "mmm yyyy"
+        assert ws.cell(r, 3).number_format == "0.0"
+        assert ws.cell(r, 7).number_format == "0.0%"
+
+    rows = table(ws, "Segment", "Responses", "NPS")
+    counts = responses["segment"].value_counts()
+    assert [row["Segment"] for row in rows] == list(counts.index)
+    for row in rows:
+        group = responses[responses["segment"] == row["Segment"]]
+        assert row["NPS"] == approx(metrics.nps(group["nps"]))
+        assert row["Margin of error"] == approx(metrics.nps_moe(group["nps"]))
+        assert row["CSAT"] == approx(metrics.csat(group["csat"]))
+        assert row["CES"] == approx(metrics.ces(group["ces"]))
+
+
+def test_survey_breakdown_and_distribution(book, tables):
+    ws = book["CX Surveys"]
+    scores = tables["Responses"]["nps"]
+    expected = metrics.nps_table(scores).set_index("group")
+    for row in table(ws, "Group", "Responses", "Share"):
+        assert row["Responses"] == expected.loc[row["Group"], "count"]
+        assert row["Share"] == approx(expected.loc[row["Group"], "share"])
+    assert labelled(ws, "NPS") == approx(metrics.nps(scores))
+    assert labelled(ws, "NPS margin of error (95%)") == approx(metrics.nps_moe(scores))
+    counts = scores.value_counts()
+    for row in table(ws, "Score", "Responses", "Group"):
+        assert row["Responses"] == counts.get(row["Score"], 0)
+    assert len(ws._charts) == 3
+
+
+def test_comments_newest_first_and_capped(book, tables):
+    ws = book["CX Surveys"]
+    responses = tables["Responses"].sort_values("date", kind="stable")
+    with_text = responses[responses["comment"].notna()]
+    for first_header, mask in (
+        ("Detractor comments (0-6)", with_text["nps"] <= 6),
+        ("Promoter comments (9-10)", with_text["nps"] >= 9),
+    ):
+        expected = with_text[mask].iloc[::-1].head(200)
+        start = next(c.row for c in ws["A"] if c.value == first_header)
+        rows = []
+        r = start + 3
+        while ws.cell(r, 1).value is not None:
+            rows.append([ws.cell(r, c).value for c in range(1, 6)])
+            r += 1
+        assert len(rows) == len(expected)
+        assert [row[4] for row in rows] == list(expected["comment"])
+        assert [row[1] for row in rows] == list(expected["nps"].astype(int))
+
+
+def test_revenue_movements(book, tables):
+    ws = book["CX Revenue"]
+    subs = tables["Subscriptions"]
+    moves = mrr_movements(subs["customer_id"], subs["month"], subs["mrr"])
+    rows = table(ws, "Month", "Starting MRR", "New")
+    assert len(rows) == len(moves)
+    for row, move in zip(rows, moves.itertuples(index=False), strict=True):
+        assert row["Starting MRR"] == approx(move.starting_mrr)
+        assert row["New"] == approx(move.new)
+        assert row["Expansion"] == approx(move.expansion)
+        assert row["Reactivation"] == approx(move.reactivation)
+        assert row["Contraction"] == approx(-move.contraction)
+        assert row["Churned"] == approx(-move.churned)
+        assert row["Ending MRR"] == approx(move.ending_mrr)
+        if move.starting_mrr > 0:
+            assert row["NRR"] == approx(
+                metrics.nrr(move.starting_mrr, move.expansion, move.contraction, move.churned)
+            )
+            assert row["GRR"] == approx(
+                metrics.grr(move.starting_mrr, move.contraction, move.churned)
+            )
+        else:
+            assert row["NRR"] is None and row["GRR"] is None
+        if move.contraction + move.churned > 0:
+            assert row["Quick ratio"] == approx(
+                metrics.quick_ratio(
+                    move.new, move.expansion, move.contraction, move.churned, move.reactivation
+                )
+            )
+        assert row["Upsell share"] == approx(metrics.upsell_share(move.expansion, move.ending_mrr))
+    last = moves.iloc[-1]
+    assert labelled(ws, "NRR") == approx(
+        metrics.nrr(last.starting_mrr, last.expansion, last.contraction, last.churned)
+    )
+    counts = monthly_counts(subs)
+    for row, count in zip(
+        table(ws, "Month", "MRR", "Active customers"), counts.itertuples(), strict=True
+    ):
+        assert row["MRR"] == approx(metrics.mrr(count.mrr))
+        assert row["Active customers"] == count.end
+    chart_kinds = sorted(type(c).__name__ + getattr(c, "grouping", "") for c in ws._charts)
+    assert chart_kinds == ["BarChartstacked", "LineChartstandard"]
+
+
+def test_customers_sheet(book, tables):
+    ws = book["CX Customers"]
+    counts = monthly_counts(tables["Subscriptions"])
+    rows = table(ws, "Month", "Customers at start", "New", "Lost")
+    for row, count in zip(rows, counts.itertuples(), strict=True):
+        assert (row["Customers at start"], row["New"], row["Lost"], row["Customers at end"]) == (
+            count.start,
+            count.new,
+            count.lost,
+            count.end,
+        )
+        if count.start:
+            assert row["Churn"] == approx(metrics.churn(count.start, count.lost))
+            assert row["Retention"] == approx(metrics.retention(count.start, count.end, count.new))
+        else:
+            assert row["Churn"] is None
+
+    orders = tables["Orders"]
+    assert labelled(ws, "Repeat purchase rate") == approx(
+        metrics.repeat_rate(orders["customer_id"])
+    )
+
+    eng = tables["Engagement"]
+    monthly = eng.groupby(eng["date"].dt.to_period("M"))
+    rows = table(ws, "Month", "DAU/MAU", "Open rate")
+    for row, (_, group) in zip(rows, monthly, strict=True):
+        assert row["DAU/MAU"] == approx(metrics.stickiness(group["dau"].sum(), group["mau"].sum()))
+        assert row["Open rate"] == approx(
+            metrics.open_rate(group["opens"].sum(), group["emails_delivered"].sum())
+        )
+        assert row["Click rate"] == approx(
+            metrics.click_rate(group["clicks"].sum(), group["emails_delivered"].sum())
+        )
+        minutes = (group["sessions"] * group["avg_session_minutes"]).sum()
+        assert row["Time on site (min)"] == approx(
+            metrics.time_on_site(minutes, group["sessions"].sum())
+        )
+    assert labelled(ws, "DAU/MAU") == approx(metrics.stickiness(eng["dau"].sum(), eng["mau"].sum()))
+
+    spend = tables["Spend"]
+    rows = table(ws, "Month", "Sales & marketing", "New customers", "CAC")
+    for row, item, count in zip(rows, spend.itertuples(), counts.itertuples(), strict=True):
+        cac = metrics.cac(item.sales_marketing_cost, item.new_customers)
+        assert row["CAC"] == approx(cac)
+        assert row["CRC"] == approx(metrics.crc(item.retention_cost, count.end))
+        assert row["ARPA"] == approx(count.mrr.mean())
+        assert row["CAC payback (months)"] == approx(metrics.cac_payback(cac, count.mrr.mean()))
+    total_cac = metrics.cac(spend["sales_marketing_cost"].sum(), spend["new_customers"].sum())
+    assert labelled(ws, "CAC") == approx(total_cac)
+    assert labelled(ws, "CAC payback") == approx(
+        metrics.cac_payback(total_cac, counts["mrr"].iloc[-1].mean())
+    )
+
+
+def test_cohorts_sheet(book, tables):
+    ws = book["CX Cohorts"]
+    subs = tables["Subscriptions"]
+    paying = subs[subs["mrr"] > 0]
+    matrix = cohorts(paying["customer_id"], paying["month"])
+    rows = table(ws, "Cohort", "Customers", "M0")
+    assert len(rows) == len(matrix)
+    for row, expected in zip(rows, matrix.itertuples(index=False), strict=True):
+        assert row["Customers"] == expected[1]
+        for period, share in enumerate(expected[2:]):
+            cell = row[f"M{period}"]
+            assert cell is None if np.isnan(share) else cell == approx(share)
+    scales = [rule.type for cf in ws.conditional_formatting for rule in cf.rules]
+    assert scales == ["colorScale"]
+
+    span = paying.groupby("customer_id")["month"].agg(["min", "max"])
+    months = (
+        (span["max"].dt.year - span["min"].dt.year) * 12
+        + span["max"].dt.month
+        - span["min"].dt.month
+        + 1
+    )
+    churned = span["max"] < paying["month"].max()
+    curve = survival(months.to_numpy(), churned.to_numpy())
+    rows = table(ws, "Months", "At risk", "Churned")
+    assert [r["Months"] for r in rows] == list(curve["time"])
+    assert [r["Retained"] for r in rows] == approx(list(curve["survival"]))
+    assert [r["At risk"] for r in rows] == list(curve["at_risk"])
+    median = median_lifetime(months.to_numpy(), churned.to_numpy())
+    assert labelled(ws, "Median lifetime (months)", value_col=3) == (
+        approx(median) if median is not None else "not reached"
+    )
+
+
+def test_clv_sheet(book, tables):
+    ws = book["CX CLV"]
+    orders = tables["Orders"]
+    args = (orders["customer_id"], orders["date"], orders["amount"])
+    summary = rfm(*args, unit="M")
+    params = fit_bgnbd(summary["frequency"], summary["recency"], summary["T"])
+    spenders = summary[summary["frequency"] > 0]
+    spend = fit_gamma_gamma(spenders["frequency"], spenders["monetary_value"])
+    values = {(r["Model"], r["Parameter"]): r["Value"] for r in table(ws, "Model", "Parameter")}
+    assert values[("BG/NBD", "r")] == approx(params.r)
+    assert values[("BG/NBD", "b")] == approx(params.b)
+    assert values[("Gamma-Gamma", "q")] == approx(spend.q)
+
+    predicted = predict_clv(*args, horizon=12, unit="M").sort_values("clv", ascending=False)
+    rows = table(ws, "Customer", "Repeat purchases")
+    assert len(rows) == 50
+    assert [r["Customer"] for r in rows] == list(predicted["customer"].head(50))
+    assert [r["CLV"] for r in rows] == approx(list(predicted["clv"].head(50)))
+    assert [r["P(alive)"] for r in rows] == approx(list(predicted["p_alive"].head(50)))
+    bins = table(ws, "P(alive)", "Customers")
+    assert sum(r["Customers"] for r in bins) == len(predicted)
