@@ -122,12 +122,17 @@ def rfm(customer, date, amount, end_date=None, unit="W") -> pd.DataFrame:
     codes, customers = pd.factorize(cols["customer"])
     first_day = int(days.min())
     span = end_day - first_day + 1
-    # One entry per customer-day, sorted by customer then day.
     key = codes.astype(np.int64) * span + (days - first_day)
-    inverse, day_key = pd.factorize(key)
-    spend = np.bincount(inverse, weights=cols["amount"], minlength=len(day_key))
-    order = np.argsort(day_key)
-    day_key, spend = day_key[order], spend[order]
+    del codes, days
+    order = _argsort(key)
+    key = key[order]
+    amount = cols["amount"][order]
+    del order, cols
+    # One entry per customer-day (same-day purchases summed), by customer then day.
+    day_starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    spend = np.add.reduceat(amount, day_starts)
+    day_key = key[day_starts]
+    del key, amount, day_starts
     cust = day_key // span
     day = day_key % span
 
@@ -149,6 +154,21 @@ def rfm(customer, date, amount, end_date=None, unit="W") -> pd.DataFrame:
             "monetary_value": monetary,
         }
     )
+
+
+def _argsort(key: np.ndarray) -> np.ndarray:
+    """Indices that sort a non-negative int64 key.
+
+    When key and row number fit in 32 bits each, sorting key << 32 | row and
+    keeping the low half is about twice as fast as np.argsort.
+    """
+    n = len(key)
+    if n < 2**32 and (n == 0 or int(key.max()) < 2**32):
+        packed = key.astype(np.uint64) << np.uint64(32)
+        packed |= np.arange(n, dtype=np.uint64)
+        packed.sort()
+        return (packed & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    return np.argsort(key)
 
 
 def _unit(unit) -> float:
@@ -183,6 +203,10 @@ def _rfm_arrays(frequency, recency, T):
     return x, t_x, big_t
 
 
+# Below this many customers, merging identical histories costs more than it saves.
+_MERGE_ABOVE = 20_000
+
+
 class _BGNBDData:
     """Customers grouped for fast likelihood evaluations.
 
@@ -191,13 +215,15 @@ class _BGNBDData:
     """
 
     def __init__(self, x, t_x, big_t):
-        frame = pd.DataFrame({"x": x, "t": t_x, "T": big_t})
-        counts = frame.value_counts(sort=False)
-        index = counts.index
-        x = index.get_level_values(0).to_numpy(dtype=float)
-        t_x = index.get_level_values(1).to_numpy(dtype=float)
-        big_t = index.get_level_values(2).to_numpy(dtype=float)
-        weight = counts.to_numpy(dtype=float)
+        if len(x) > _MERGE_ABOVE:
+            counts = pd.DataFrame({"x": x, "t": t_x, "T": big_t}).value_counts(sort=False)
+            index = counts.index
+            x = index.get_level_values(0).to_numpy(dtype=float)
+            t_x = index.get_level_values(1).to_numpy(dtype=float)
+            big_t = index.get_level_values(2).to_numpy(dtype=float)
+            weight = counts.to_numpy(dtype=float)
+        else:
+            weight = np.ones(len(x))
         self.n = int(weight.sum())
         self.sum_x = float(_dot(weight, x))
         zero = x == 0

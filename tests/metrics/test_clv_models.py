@@ -361,3 +361,11 @@ def test_prediction_bad_inputs(transactions):
         expected_purchases(PUBLISHED_BGNBD, 10, 1, 5, 4)
     with pytest.raises(InputError, match=r'^t: "soon" is not a number$'):
         expected_purchases(PUBLISHED_BGNBD, "soon", 1, 2, 4)
+
+
+@pytest.mark.parametrize("high", [1000, 2**40])
+def test_argsort_of_keys_small_and_large(high):
+    key = np.random.default_rng(3).integers(0, high, 5000)
+    order = clv_models._argsort(key)
+    assert sorted(order) == list(range(5000))
+    assert np.all(np.diff(key[order]) >= 0)
