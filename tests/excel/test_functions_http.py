@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import pandas as pd
 import pytest
-from function_calls import CALL_PATH, close, error_cell, request_body
+from function_calls import CALL_PATH, close, error_cell, plain_result, request_body, serial
 
 from cxexcel import catalog
 
@@ -18,7 +19,8 @@ def call(client, name: str, *args):
 
 
 def blank_as_empty(cell: object) -> object:
-    return "" if cell is None or (isinstance(cell, float) and np.isnan(cell)) else cell
+    missing = cell is None or cell is pd.NaT or (isinstance(cell, float) and np.isnan(cell))
+    return "" if missing else cell
 
 
 def value_of(response) -> object:
@@ -55,14 +57,16 @@ EXAMPLES = [
 
 @pytest.mark.parametrize(("entry", "example"), EXAMPLES)
 def test_worked_examples_give_their_figures(client, entry, example):
-    result = value_of(call(client, entry.name, *example.args))
+    result = plain_result(value_of(call(client, entry.name, *example.args)))
     expected = example.expected
+    if isinstance(expected, pd.DataFrame):
+        expected = [list(expected.columns), *expected.astype(object).to_numpy().tolist()]
     if isinstance(expected, np.ndarray):
         expected = expected.reshape(-1, 1).tolist() if expected.ndim == 1 else expected.tolist()
     if not isinstance(expected, list):
         expected = [[expected]]
     # A blank result cell travels as "" (what Excel shows as an empty cell).
-    expected = [[blank_as_empty(c) for c in row] for row in expected]
+    expected = [[serial(blank_as_empty(c)) for c in row] for row in expected]
     assert close(result, expected, max(example.tolerance, 1e-12)), (result, example)
 
 
