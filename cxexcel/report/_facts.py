@@ -75,6 +75,16 @@ class Facts:
             name: frame for name, frame in tables.items() if frame is not None and len(frame) > 0
         }
 
+    def validate(self) -> None:
+        """Check each survey score column once, so a bad score names its table, column
+        and row (rather than the metric argument and item number)."""
+        from ..metrics import ces, csat, nps
+
+        for name, function in (("nps", nps), ("csat", csat), ("ces", ces)):
+            column = self.column("Responses", name)
+            if column is not None:
+                checked("Responses", name, function, column)
+
     def has(self, *names: str) -> bool:
         return all(name in self.tables for name in names)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from . import model
 from .model import (
@@ -19,8 +20,10 @@ from .model import (
     ChartSeries,
     Column,
     ConditionalFormat,
+    KpiTile,
     Sheet,
     Table,
+    clean_value,
 )
 
 #: First column of charts placed beside a table.
@@ -63,7 +66,17 @@ class Canvas:
         self.blocks.append(Cell(self.row, 1, text, None, model.NOTE))
         self.row += 2
 
-    def add(self, block) -> None:
+    def add(self, block: Cell | KpiTile) -> None:
+        """Place a cell or KPI tile at the position it names (values made plain Python)."""
+        if isinstance(block, Cell):
+            block = replace(block, value=clean_value(block.value))
+        elif isinstance(block, KpiTile):
+            block = replace(
+                block,
+                value=clean_value(block.value),
+                detail=clean_value(block.detail),
+                target=clean_value(block.target),
+            )
         self.blocks.append(block)
 
     # --- tables and charts -----------------------------------------------
@@ -77,7 +90,8 @@ class Canvas:
         advance: bool = True,
     ) -> Table:
         """Place a table at the cursor; ``widths`` are the columns' minimum widths."""
-        table = Table(self.row, col, tuple(columns), tuple(tuple(r) for r in rows))
+        plain = tuple(tuple(clean_value(v) for v in r) for r in rows)
+        table = Table(self.row, col, tuple(columns), plain)
         self.blocks.append(table)
         for offset, column in enumerate(table.columns):
             wanted = widths[offset] if widths else max(10.0, len(column.header) + 2.0)

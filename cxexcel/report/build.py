@@ -54,6 +54,7 @@ def build_report(tables: dict[str, pd.DataFrame]) -> Report:
     """
     known = {name: frame for name, frame in tables.items() if name in TABLE_NAMES}
     facts = Facts(known)
+    facts.validate()
     sheets = []
     for build_sheet in SHEET_BUILDERS:
         sheet = build_sheet(facts)

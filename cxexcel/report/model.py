@@ -139,6 +139,12 @@ def clean_value(value: object) -> CellValue:
     scalars become Python numbers, pandas Timestamps become ``datetime``."""
     if value is None:
         return None
+    if type(value).__module__ == "numpy":
+        if type(value).__name__.startswith("datetime64"):
+            import pandas as pd
+
+            return clean_value(pd.Timestamp(value))
+        value = value.item()  # numpy scalar -> Python scalar
     if isinstance(value, (Formula, str, bool)):
         return value
     if isinstance(value, _dt.datetime):
@@ -150,12 +156,6 @@ def clean_value(value: object) -> CellValue:
         )
     if isinstance(value, _dt.date):
         return value
-    if type(value).__name__ == "datetime64":
-        import pandas as pd
-
-        return clean_value(pd.Timestamp(value))
-    if hasattr(value, "item") and not isinstance(value, (int, float)):
-        value = value.item()  # numpy scalar
     if isinstance(value, float) and math.isnan(value):
         return None
     if isinstance(value, (int, float)):

@@ -14,7 +14,7 @@ import pandas as pd
 
 from .. import metrics
 from . import model
-from ._facts import Facts, checked, figure, month_label, py_datetime
+from ._facts import Facts, figure, month_label, py_datetime
 from ._layout import Canvas
 from .model import Cell, Column, Formula, address, clean_value
 
@@ -39,7 +39,6 @@ def build(facts: Facts) -> model.Sheet | None:
         f"{len(responses):,} survey responses from {month_label(first)} to {month_label(last)}.",
     )
     canvas.freeze = (canvas.row, 1)
-    _validate(facts)
     scores = facts.column("Responses", "nps")
     if scores is not None:
         _nps_breakdown(canvas, scores)
@@ -50,14 +49,6 @@ def build(facts: Facts) -> model.Sheet | None:
     if scores is not None and facts.column("Responses", "comment") is not None:
         _comments(canvas, facts)
     return canvas.sheet()
-
-
-def _validate(facts: Facts) -> None:
-    """Check each score column once, so a bad score names its table, column and row."""
-    for name, function in (("nps", metrics.nps), ("csat", metrics.csat), ("ces", metrics.ces)):
-        column = facts.column("Responses", name)
-        if column is not None:
-            checked("Responses", name, function, column)
 
 
 def _nps_breakdown(canvas: Canvas, scores: pd.Series) -> None:

@@ -1,0 +1,129 @@
+"""build_report: which sheets appear, errors that name table/column/row, caps on sizes."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+from conftest import make_tables
+
+from cxexcel.errors import TableError
+from cxexcel.report import Report, build_report
+from cxexcel.report.model import Cell, Formula, KpiTile, Table
+from cxexcel.report.surveys import COMMENTS_PER_GROUP
+
+
+def only(tables, *names):
+    return {name: tables[name] for name in names}
+
+
+@pytest.mark.parametrize(
+    ("names", "sheets"),
+    [
+        (("Responses",), ["CX Summary", "CX Surveys"]),
+        (("Subscriptions",), ["CX Summary", "CX Revenue", "CX Customers", "CX Cohorts"]),
+        (("Orders",), ["CX Customers", "CX Cohorts", "CX CLV"]),
+        (("Engagement",), ["CX Customers"]),
+        (("Spend",), ["CX Summary", "CX Customers"]),
+        (("Targets",), []),
+        (
+            ("Responses", "Subscriptions", "Orders", "Spend", "Engagement", "Targets"),
+            ["CX Summary", "CX Surveys", "CX Revenue", "CX Customers", "CX Cohorts", "CX CLV"],
+        ),
+    ],
+)
+def test_sheets_appear_only_with_their_tables(tables, names, sheets):
+    assert build_report(only(tables, *names)).sheet_names == sheets
+
+
+def test_empty_tables_count_as_missing(tables):
+    empty = {name: frame.iloc[:0] for name, frame in tables.items()}
+    assert build_report(empty).sheet_names == []
+    assert build_report({}) == Report(())
+
+
+def test_summary_without_targets_has_no_progress(tables):
+    report = build_report(only(tables, "Responses"))
+    tile = report.sheet("CX Summary").find("NPS")
+    assert tile.target is None and tile.progress is None and tile.status is None
+
+
+def test_survey_sheet_without_optional_columns(tables):
+    responses = tables["Responses"][["date", "csat"]]
+    report = build_report({"Responses": responses})
+    sheet = report.sheet("CX Surveys")
+    headers = {c.value for c in sheet.cells() if isinstance(c.value, str)}
+    assert "CSAT" in headers and "NPS" not in headers and "Segment" not in headers
+    assert report.sheet("CX Summary").find("CSAT") is not None
+
+
+def test_bad_score_names_table_column_and_row(tables):
+    responses = tables["Responses"].copy()
+    responses.loc[41, "nps"] = 11.0
+    with pytest.raises(TableError) as caught:
+        build_report({"Responses": responses})
+    error = caught.value
+    assert (error.table, error.column, error.row) == ("Responses", "nps", 43)
+    assert "Responses" in str(error) and "nps" in str(error) and "row 43" in str(error)
+
+
+def test_formula_like_comment_stays_plain_text(tables):
+    sheet = build_report(tables).sheet("CX Surveys")
+    texts = [c for c in sheet.cells() if c.value == '=HYPERLINK("http://x","y")']
+    assert texts and all(isinstance(c.value, str) for c in texts)
+    formulas = [c.value.text for c in sheet.cells() if isinstance(c.value, Formula)]
+    assert all(not f.startswith("=HYPERLINK") for f in formulas)
+
+
+def test_comments_are_capped_and_size_does_not_grow_with_rows():
+    small = make_tables(seed=5, customers=60, months=6, responses=8_000)
+    big = make_tables(seed=5, customers=60, months=6, responses=40_000)
+    count = {}
+    for name, tables in (("small", small), ("big", big)):
+        sheet = build_report(only(tables, "Responses")).sheet("CX Surveys")
+        count[name] = sum(1 for _ in sheet.cells())
+        comment_tables = [
+            b for b in sheet.blocks if isinstance(b, Table) and b.columns[-1].header == "Comment"
+        ]
+        assert len(comment_tables) == 2
+        assert all(len(t.rows) <= COMMENTS_PER_GROUP for t in comment_tables)
+    assert count["big"] == count["small"]
+
+
+def test_report_values_are_plain_python(tables):
+    allowed = (int, float, str, dt.datetime, Formula, type(None))
+    for sheet in build_report(tables).sheets:
+        for cell in sheet.cells():
+            assert isinstance(cell.value, allowed), (sheet.name, cell)
+            assert not isinstance(cell.value, (np.generic, pd.Timestamp)), (sheet.name, cell)
+            if isinstance(cell.value, float):
+                assert not np.isnan(cell.value), (sheet.name, cell)
+
+
+def test_every_sheet_has_frozen_panes_and_widths(tables):
+    for sheet in build_report(tables).sheets:
+        assert sheet.freeze is not None
+        assert sheet.column_widths
+        assert sheet.tab_color
+        cells = [b for b in sheet.blocks if isinstance(b, Cell)]
+        assert cells[0].value == sheet.name  # the title
+
+
+def test_summary_tiles_are_laid_out_in_one_column_set(tables):
+    sheet = build_report(tables).sheet("CX Summary")
+    tiles = [b for b in sheet.blocks if isinstance(b, KpiTile)]
+    assert [t.label for t in tiles] == [
+        "NPS",
+        "CSAT",
+        "CES",
+        "Churn",
+        "Retention",
+        "MRR",
+        "NRR",
+        "CLV",
+        "CAC",
+        "CLV:CAC",
+    ]
+    assert [t.row for t in tiles] == list(range(tiles[0].row, tiles[0].row + len(tiles)))
