@@ -27,6 +27,10 @@ What the remote (Office.js) engine cannot do, and what is done instead:
 * tab colours: Office.js' xlwings actions have no tab colour, so
   :attr:`Sheet.tab_color <cxexcel.report.model.Sheet.tab_color>` is left
   out on every engine (the sheets look the same on every route);
+* a chart is drawn from one rectangle of neighbouring series columns; a
+  series the model places further right, past a column that is not one of
+  the chart's, is left out, since the remote engine has no action that adds
+  a series to a chart (:func:`chart_series_drawn`);
 * chart series are named by the header cell above their values (the
   builder's tables have one); a series without one keeps Excel's default
   name on the remote engine, which cannot address a new chart's series;
@@ -56,7 +60,14 @@ from .model import (
     Sheet,
 )
 
-__all__ = ["OWNED_PREFIX", "write_book", "owned_sheet_names", "excel_value", "column_points"]
+__all__ = [
+    "OWNED_PREFIX",
+    "write_book",
+    "owned_sheet_names",
+    "excel_value",
+    "column_points",
+    "chart_series_drawn",
+]
 
 #: Sheets whose name starts with this belong to cxexcel and are replaced on every run.
 OWNED_PREFIX = "CX "
@@ -77,6 +88,12 @@ _OPERATORS = {
     "lessThanOrEqual": "less_than_or_equal",
     "between": "between",
 }
+
+#: Longest text an Excel cell holds; longer text is cut, as in the file writer.
+MAX_TEXT = 32767
+
+# Control characters a cell cannot hold (the same set openpyxl refuses).
+_CONTROL_CHARACTERS = re.compile(r"[\000-\010\013\014\016-\037]")
 
 # Strings that Excel, like a user typing them, would turn into something
 # other than that text: numbers (also with currency, thousands separators,
@@ -108,14 +125,16 @@ def owned_sheet_names(book) -> list[str]:
 def excel_value(value: model.CellValue) -> object:
     """A model value as it is handed to xlwings for a cell.
 
-    A :class:`Formula` becomes its text; a string that Excel would not keep
-    as literal text gets the ``'`` text marker; NaN and infinities become
+    A :class:`Formula` becomes its text; text loses control characters and
+    is cut at :data:`MAX_TEXT` characters, and text that Excel would not
+    keep as it is gets the ``'`` text marker; NaN and infinities become
     empty cells; everything else passes through (xlwings converts dates).
     """
     if isinstance(value, Formula):
         return value.text
     value = model.clean_value(value)
     if isinstance(value, str):
+        value = _CONTROL_CHARACTERS.sub("", value)[:MAX_TEXT]
         return "'" + value if _needs_text_marker(value) else value
     if isinstance(value, float) and not math.isfinite(value):
         return None
@@ -283,6 +302,9 @@ def _apply_style(rng, style: CellStyle, area: CellRange) -> None:
         rng.horizontal_alignment = style.align
     if style.wrap:
         rng.wrap_text = True
+    if style.align is not None or style.wrap:
+        # Aligned and wrapped text sits at the top, as in the file writer.
+        rng.vertical_alignment = "top"
     if style.border_bottom:
         # Every cell of the rectangle gets its bottom border, as in the file writer.
         sides = ["edge_bottom"] + (["inside_horizontal"] if area.rows > 1 else [])
@@ -333,7 +355,7 @@ def _add_conditional_format(target, rule: model.ConditionalFormat) -> None:
 
 
 def _add_chart(target, chart: Chart, names: set[str], remote: bool) -> None:
-    source, has_header = _chart_source(chart)
+    source, has_header, drawn = _chart_source(chart)
     made = target.charts.add(
         chart_type=_CHART_TYPES[chart.kind],
         source=target.range(source.address),
@@ -350,8 +372,10 @@ def _add_chart(target, chart: Chart, names: set[str], remote: bool) -> None:
     if not has_header and not remote:
         # Remote engines cannot address a chart's series before the next round
         # trip; there, series without a header cell keep Excel's names.
-        for number, series in enumerate(chart.series):
+        for number, series in enumerate(chart.series[:drawn]):
             made.series[number].name = series.name
+    if len(chart.series) == 1:
+        made.legend.visible = False
     if chart.x_title:
         made.category_axis.title = chart.x_title
     if chart.y_title:
@@ -360,36 +384,54 @@ def _add_chart(target, chart: Chart, names: set[str], remote: bool) -> None:
         made.value_axis.number_format = chart.y_number_format
 
 
-def _chart_source(chart: Chart) -> tuple[CellRange, bool]:
-    """The range holding the series side by side, and whether it includes a
-    header row that names them.
+def _chart_source(chart: Chart) -> tuple[CellRange, bool, int]:
+    """The range a chart is drawn from, whether it starts with a header row
+    naming the series, and how many of the model's series it holds.
 
-    Excel reads such a block (one series per column) into exactly the
-    model's series. The builder lays series out as neighbouring table
-    columns; a chart whose series are not is refused rather than drawn with
-    the wrong data.
+    A chart's source is one rectangle: a block of neighbouring columns, one
+    series each, which Excel reads into exactly those series. Series of the
+    model that lie further right, beyond a column that is not one of them,
+    cannot join that rectangle — xlwings has no action to add a series to a
+    chart on the remote engine — so the chart shows the series up to there
+    (see :func:`chart_series_drawn`).
     """
     cats = chart.categories
     first = chart.series[0].values
-    cols = [series.values.first_col for series in chart.series]
-    contiguous = cols == list(range(first.first_col, first.first_col + len(cols)))
-    aligned = all(
-        series.values.cols == 1
-        and (series.values.first_row, series.values.last_row) == (cats.first_row, cats.last_row)
-        for series in chart.series
-    )
-    if not contiguous or not aligned:
+    drawn = chart_series_drawn(chart)
+    if drawn == 0:
         raise ValueError(
-            f"chart {chart.title!r}: series must be neighbouring columns spanning the rows of the categories"
+            f"chart {chart.title!r}: its first series must be one column as long as its categories"
         )
+    series = chart.series[:drawn]
     has_header = first.first_row > 1 and all(
-        series.name_ref is not None
-        and (series.name_ref.first_row, series.name_ref.first_col)
-        == (first.first_row - 1, series.values.first_col)
-        for series in chart.series
+        item.name_ref is not None
+        and (item.name_ref.first_row, item.name_ref.first_col)
+        == (first.first_row - 1, item.values.first_col)
+        for item in series
     )
     top = first.first_row - 1 if has_header else first.first_row
-    return CellRange(top, first.first_col, first.last_row, cols[-1]), has_header
+    last_col = series[-1].values.first_col
+    return CellRange(top, first.first_col, cats.last_row, last_col), has_header, drawn
+
+
+def chart_series_drawn(chart: Chart) -> int:
+    """How many of ``chart``'s series, from the first, the xlwings writer draws:
+    those in neighbouring single columns beside each other, each as long as
+    the categories. The builder lays every chart out so that this is all of them.
+    """
+    cats = chart.categories
+    count = 0
+    for number, series in enumerate(chart.series):
+        values = series.values
+        if values.cols != 1 or (values.first_row, values.last_row) != (
+            cats.first_row,
+            cats.last_row,
+        ):
+            break
+        if number and values.first_col != chart.series[number - 1].values.first_col + 1:
+            break
+        count += 1
+    return count
 
 
 def _unique(name: str, taken: set[str]) -> str:

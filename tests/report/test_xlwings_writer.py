@@ -17,6 +17,7 @@ from remote_book import Replay, book_payload, plain_sheet, remote_book  # noqa: 
 from cxexcel.report import model as m  # noqa: E402
 from cxexcel.report.xlwings_writer import (  # noqa: E402
     _rectangles,
+    chart_series_drawn,
     column_points,
     excel_value,
     owned_sheet_names,
@@ -183,20 +184,50 @@ def test_chart_without_header_takes_the_values_only():
     assert add["args"][1] == "ColumnClustered"
 
 
-def test_chart_with_scattered_series_is_refused():
+def test_chart_draws_the_series_in_neighbouring_columns_from_the_first():
+    table = m.Table(
+        1,
+        1,
+        tuple(m.Column(name) for name in ["Month", "NPS", "Margin", "Low", "High"]),
+        ((dt.date(2024, 1, 1), 10.0, 5.0, 5.0, 15.0), (dt.date(2024, 2, 1), 12.0, 4.0, 8.0, 16.0)),
+    )
+
+    def chart(*names):
+        series = tuple(m.ChartSeries(n, table.data_range(n), table.header_cell(n)) for n in names)
+        return m.Chart("line", "NPS", table.data_range("Month"), series, anchor=(5, 1))
+
+    assert chart_series_drawn(chart("NPS", "Margin", "Low")) == 3
+    assert chart_series_drawn(chart("Low", "High")) == 2
+    # Margin sits between NPS and Low: Low and High cannot join NPS's rectangle.
+    scattered = chart("NPS", "Low", "High")
+    assert chart_series_drawn(scattered) == 1
+    replay = _write(_report(blocks=(table,), charts=(scattered,), conditional_formats=()))
+    (add,) = [a for a in replay.actions if a["func"] == "addChart"]
+    assert add["args"][3] == "$B$1:$B$3"
+    # The margin column is never drawn as if it were a series of the chart.
+    assert "$C$" not in add["args"][3]
+
+
+def test_chart_whose_first_series_is_not_a_column_is_refused():
+    table = _table()
+    wide = m.ChartSeries("x", m.CellRange(4, 2, 6, 3))
+    chart = m.Chart("line", "x", table.data_range("Month"), (wide,), anchor=(10, 1))
+    with pytest.raises(ValueError, match="first series"):
+        _write(_report(charts=(chart,)))
+
+
+def test_single_series_chart_has_no_legend():
     table = _table()
     chart = m.Chart(
-        "line",
-        "x",
+        "column",
+        "NPS",
         table.data_range("Month"),
-        (
-            m.ChartSeries("a", table.data_range("Month")),
-            m.ChartSeries("b", table.data_range("CSAT")),
-        ),
+        (m.ChartSeries("NPS", table.data_range("NPS"), table.header_cell("NPS")),),
         anchor=(10, 1),
     )
-    with pytest.raises(ValueError, match="neighbouring columns"):
-        _write(_report(charts=(chart,)))
+    replay = _write(_report(charts=(chart,)))
+    legends = [a["args"] for a in replay.actions if a["func"] == "setChartLegend"]
+    assert legends == [[0, "visible", False]]
 
 
 @pytest.mark.parametrize(
