@@ -4,6 +4,7 @@ ribbon JavaScript, and the custom-functions code that maps Excel errors."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import xml.etree.ElementTree as ET
@@ -151,13 +152,25 @@ def test_served_code_throws_the_excel_error_of_the_answer(client, answer, thrown
     )
 
 
-@node
-def test_every_ribbon_action_is_associated_with_a_script(client, manifest):
-    actions = {
+def ribbon_actions(manifest) -> set[str]:
+    return {
         action.find("v:FunctionName", NS).text
         for action in manifest.iterfind(".//v:Action", NS)
         if action.get(XSI_TYPE) == "ExecuteFunction"
     }
+
+
+def test_ribbon_actions_are_in_the_ribbon_script_table(client, manifest):
+    # Without node: the table of CX_RIBBON_SCRIPTS that ribbon.js associates.
+    ribbon = client.get("/static/js/ribbon.js").text
+    table = re.search(r"CX_RIBBON_SCRIPTS = \{(.*?)\};", ribbon, re.S)[1]
+    assert ribbon_actions(manifest) == set(re.findall(r'"([\w-]+)":', table))
+    assert "Office.actions.associate(action, cxRibbonHandler(scriptName));" in ribbon
+
+
+@node
+def test_every_ribbon_action_is_associated_with_a_script(client, manifest):
+    actions = ribbon_actions(manifest)
     ribbon = client.get("/static/js/ribbon.js")
     assert ribbon.status_code == 200
     harness = (
