@@ -7,7 +7,7 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import make_tables
+from sample_tables import make_tables
 
 from cxexcel.errors import TableError
 from cxexcel.report import Report, build_report
