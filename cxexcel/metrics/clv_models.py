@@ -29,7 +29,7 @@ from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
 from ..errors import EmptyInputError, FitError, InputError
 from . import _inputs
-from .cohorts import ITEM, read_rows
+from .cohorts import ITEM, choice, read_rows
 
 __all__ = [
     "UNITS",
@@ -172,8 +172,8 @@ def _argsort(key: np.ndarray) -> np.ndarray:
 
 
 def _unit(unit) -> float:
-    code = unit.strip().upper() if isinstance(unit, str) else unit
-    if code not in UNITS:
+    code = choice("unit", unit, UNITS, default="W")
+    if code is None:
         raise InputError("unit", 'must be "D" (days), "W" (weeks) or "M" (months)', unit)
     return UNITS[code]
 

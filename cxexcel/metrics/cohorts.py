@@ -93,10 +93,25 @@ def cohort_table(customer, date, period="M") -> list[list]:
 
 
 def _period_code(period) -> str:
-    code = period.strip().upper() if isinstance(period, str) else period
-    if code not in PERIODS:
-        raise InputError("period", 'must be "W", "M" or "Q"', period)
+    code = choice("period", period, PERIODS, default="M")
+    if code is None:
+        raise InputError("period", 'must be "W", "M" or "Q"', _one(period))
     return code
+
+
+def choice(name: str, value, codes, default: str):
+    """The code a one-letter option names (case-insensitive, a 1x1 range is
+    accepted, blank gives the default), or None if it names none of ``codes``."""
+    value = _one(value)
+    if is_blank(value):
+        return default
+    code = value.strip().upper() if isinstance(value, str) else None
+    return code if code in codes else None
+
+
+def _one(value):
+    items = flatten(value)
+    return items[0] if len(items) == 1 else value
 
 
 def period_index(dates: np.ndarray, code: str) -> np.ndarray:

@@ -7,6 +7,7 @@ import pandas as pd
 from scipy.special import ndtri
 
 from ..errors import InputError
+from . import _inputs
 from .cohorts import read_rows
 
 __all__ = ["survival", "median_lifetime"]
@@ -83,10 +84,9 @@ def median_lifetime(duration, churned) -> float | None:
 
 
 def _confidence(confidence) -> float:
-    try:
-        level = float(confidence)
-    except (TypeError, ValueError):
-        raise InputError("confidence", "is not a number", confidence) from None
-    if isinstance(confidence, bool) or not 0.0 < level < 1.0:
+    if isinstance(confidence, bool):
+        raise InputError("confidence", "is not a number", confidence)
+    level = _inputs.scalar("confidence", confidence)
+    if not 0.0 < level < 1.0:
         raise InputError("confidence", "must be between 0 and 1 (e.g. 0.95)", confidence)
     return level

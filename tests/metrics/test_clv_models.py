@@ -278,7 +278,7 @@ def test_rfm_merges_same_day_purchases_and_uses_explicit_units():
 
     days = rfm(customer, date, amount, end_date="2024-01-31", unit="D")
     np.testing.assert_allclose(days["T"], [30, 21])
-    months = rfm(customer, date, amount, end_date="2024-01-31", unit="m")
+    months = rfm(customer, date, amount, end_date="2024-01-31", unit=[["m"]])
     np.testing.assert_allclose(months["recency"], [28 / (365.25 / 12), 0])
 
 

@@ -114,7 +114,14 @@ def test_only_numbers_strings_and_timestamps():
     assert all(out[k].dtype == float for k in range(4))
 
 
-@pytest.mark.parametrize("period", ["D", "Y", "", None, 1])
+def test_period_from_a_one_cell_range_and_blank_default():
+    expected = run(MONTHLY, "M")
+    customer, date = zip(*MONTHLY, strict=True)
+    pd.testing.assert_frame_equal(cohorts(list(customer), list(date), [["m"]]), expected)
+    pd.testing.assert_frame_equal(cohorts(list(customer), list(date), None), expected)
+
+
+@pytest.mark.parametrize("period", ["D", "Y", "month", 1, True])
 def test_other_periods_are_rejected(period):
     with pytest.raises(InputError, match=r'^period: .*must be "W", "M" or "Q"$'):
         cohorts(["a"], ["2024-01-01"], period)

@@ -88,7 +88,13 @@ def test_wider_band_for_higher_confidence():
     assert (wide["lower"] <= narrow["lower"]).all() and (wide["upper"] >= narrow["upper"]).all()
 
 
-@pytest.mark.parametrize("confidence", [0, 1, 1.5, "high", True])
+def test_confidence_from_a_one_cell_range():
+    pd_range = survival(WEEKS, RELAPSE, confidence=[[0.9]])
+    plain = survival(WEEKS, RELAPSE, confidence=0.9)
+    np.testing.assert_allclose(pd_range["lower"], plain["lower"])
+
+
+@pytest.mark.parametrize("confidence", [0, 1, 1.5, "high", True, [0.9, 0.95]])
 def test_bad_confidence(confidence):
     with pytest.raises(InputError, match=r"^confidence: "):
         survival(WEEKS, RELAPSE, confidence=confidence)
