@@ -50,18 +50,27 @@ def month_floor(values: pd.Series) -> np.ndarray:
     return values.to_numpy(dtype="datetime64[ns]").astype("datetime64[M]").astype("datetime64[ns]")
 
 
-def checked(table: str, column: str, function: Callable, data: pd.Series, **kwargs):
-    """Run a core function over a whole column, naming table, column and row on bad values.
+def table_call(table: str, function: Callable, /, **arguments):
+    """Call a core function on columns of an input table; a bad value raises a
+    ``TableError`` naming the table, the column and the row.
 
-    Rows are numbered as in a sheet or CSV file whose header is row 1.
+    Arguments that are pandas Series name their column (``Series.name``).
+    Rows are numbered as in a sheet or CSV file whose header is row 1 and
+    whose first data row is index 0 of the table.
     """
     try:
-        return function(data, **kwargs)
+        return function(**arguments)
     except InputError as error:
+        series = arguments.get(error.argument)
+        if not isinstance(series, pd.Series):
+            raise TableError(f"{table}: {error}", table) from None
+        column = str(series.name)
         if isinstance(error, EmptyInputError) or error.position is None:
             raise TableError(f"{table}: column {column} has no values", table, column) from None
-        row = error.position + 1
+        label = series.index[error.position - 1]
+        row = int(label) + 2 if isinstance(label, (int, np.integer)) else error.position + 1
         detail = str(error).split(": ", 1)[-1]
+        detail = detail.replace(f" at item {error.position}", "")
         raise TableError(
             f"{table}, column {column}, row {row}: {detail}", table, column, row
         ) from None
@@ -83,7 +92,7 @@ class Facts:
         for name, function in (("nps", nps), ("csat", csat), ("ces", ces)):
             column = self.column("Responses", name)
             if column is not None:
-                checked("Responses", name, function, column)
+                table_call("Responses", function, scores=column)
 
     def has(self, *names: str) -> bool:
         return all(name in self.tables for name in names)
@@ -110,7 +119,13 @@ class Facts:
     def movements(self) -> pd.DataFrame:
         """``mrr_movements`` of the Subscriptions table, one row per month."""
         subs = self.tables["Subscriptions"]
-        return mrr_movements(subs["customer_id"], subs["month"], subs["mrr"])
+        return table_call(
+            "Subscriptions",
+            mrr_movements,
+            customer=subs["customer_id"],
+            month=subs["month"],
+            mrr=subs["mrr"],
+        )
 
     @cached_property
     def customer_months(self) -> pd.DataFrame:

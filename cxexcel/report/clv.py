@@ -15,7 +15,7 @@ import numpy as np
 from ..errors import FitError
 from ..metrics.clv_models import fit_bgnbd, fit_gamma_gamma, predict_clv, rfm
 from . import model
-from ._facts import Facts, month_label
+from ._facts import Facts, month_label, table_call
 from ._layout import Canvas
 from .model import Column, clean_value
 
@@ -29,9 +29,13 @@ ALIVE_BINS = 10
 def fit(facts: Facts):
     """(predictions, BG/NBD parameters, Gamma-Gamma parameters) for the Orders table."""
     orders = facts.tables["Orders"]
-    args = (orders["customer_id"], orders["date"], orders["amount"])
-    predictions = predict_clv(*args, horizon=HORIZON_MONTHS, unit="M")
-    summary = rfm(*args, unit="M")
+    columns = {
+        "customer": orders["customer_id"],
+        "date": orders["date"],
+        "amount": orders["amount"],
+    }
+    summary = table_call("Orders", rfm, **columns, unit="M")
+    predictions = predict_clv(**columns, horizon=HORIZON_MONTHS, unit="M")
     x = summary["frequency"].to_numpy(dtype=float)
     spenders = (x > 0) & (summary["monetary_value"].to_numpy() > 0)
     bgnbd = fit_bgnbd(x, summary["recency"].to_numpy(), summary["T"].to_numpy())

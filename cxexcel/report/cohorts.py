@@ -19,7 +19,7 @@ import pandas as pd
 from ..metrics.cohorts import cohorts as cohort_matrix
 from ..metrics.survival import median_lifetime, survival
 from . import model
-from ._facts import Facts, figure, month_floor, py_datetime
+from ._facts import Facts, figure, month_floor, py_datetime, table_call
 from ._layout import Canvas, column_range
 from .model import Cell, ColorScale, Column
 
@@ -65,7 +65,7 @@ def build(facts: Facts) -> model.Sheet | None:
 
 
 def _heat_map(canvas: Canvas, customer: pd.Series, dates: pd.Series, source: str) -> None:
-    matrix = cohort_matrix(customer, dates, "M")
+    matrix = table_call(source, cohort_matrix, customer=customer, date=dates, period="M")
     periods = [c for c in matrix.columns if isinstance(c, (int, np.integer))]
     canvas.section(
         "Cohort retention",

@@ -127,3 +127,22 @@ def test_summary_tiles_are_laid_out_in_one_column_set(tables):
         "CLV:CAC",
     ]
     assert [t.row for t in tiles] == list(range(tiles[0].row, tiles[0].row + len(tiles)))
+
+
+@pytest.mark.parametrize(
+    ("table", "column", "index", "value", "message"),
+    [
+        ("Subscriptions", "mrr", 10, -5.0, "-5 is negative"),
+        ("Orders", "amount", 7, "ten", '"ten" is not a number'),
+    ],
+)
+def test_bad_values_in_other_tables_name_table_column_and_row(
+    tables, table, column, index, value, message
+):
+    frame = tables[table].copy()
+    frame[column] = frame[column].astype(object)
+    frame.loc[index, column] = value
+    with pytest.raises(TableError) as caught:
+        build_report({table: frame})
+    assert (caught.value.table, caught.value.column, caught.value.row) == (table, column, index + 2)
+    assert str(caught.value) == f"{table}, column {column}, row {index + 2}: {message}"
