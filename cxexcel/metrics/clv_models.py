@@ -326,7 +326,7 @@ def _minimize(fun, start: np.ndarray, model: str) -> np.ndarray:
 
     with np.errstate(all="ignore"):
         result = minimize(
-            clipped, start, jac=True, method="BFGS", options={"maxiter": 1000, "gtol": 1e-9}
+            clipped, start, jac=True, method="BFGS", options={"maxiter": 1000, "gtol": 1e-8}
         )
     if not np.all(np.isfinite(result.x)) or not np.isfinite(result.fun):
         raise FitError(f"{model} fit gave non-finite parameters")
