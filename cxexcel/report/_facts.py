@@ -85,14 +85,24 @@ class Facts:
         }
 
     def validate(self) -> None:
-        """Check each survey score column once, so a bad score names its table, column
-        and row (rather than the metric argument and item number)."""
-        from ..metrics import ces, csat, nps
+        """Check the survey score columns up front, so a bad score names its table,
+        column and row (rather than the metric argument and item number)."""
+        if self.has("Responses"):
+            self.survey_totals  # noqa: B018 - computing them is the check
 
+    @cached_property
+    def survey_totals(self) -> dict[str, float]:
+        """NPS, its margin of error, CSAT and CES over all responses (where the columns exist)."""
+        from ..metrics import ces, csat, nps, nps_moe
+
+        out: dict[str, float] = {}
         for name, function in (("nps", nps), ("csat", csat), ("ces", ces)):
             column = self.column("Responses", name)
             if column is not None:
-                table_call("Responses", function, scores=column)
+                out[name] = table_call("Responses", function, scores=column)
+        if "nps" in out:
+            out["nps_moe"] = nps_moe(self.column("Responses", "nps"))
+        return out
 
     def has(self, *names: str) -> bool:
         return all(name in self.tables for name in names)

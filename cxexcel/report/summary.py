@@ -64,10 +64,10 @@ def _survey_kpis(facts: Facts) -> list[Kpi]:
             Kpi(
                 "NPS",
                 ("nps", "net promoter score"),
-                figure(metrics.nps, scores),
+                facts.survey_totals["nps"],
                 model.NPS,
                 f"{n:,} responses, {span}; detail: 95% margin of error",
-                detail=figure(metrics.nps_moe, scores),
+                detail=facts.survey_totals["nps_moe"],
                 detail_format='"± "0.0',
             )
         )
@@ -77,7 +77,7 @@ def _survey_kpis(facts: Facts) -> list[Kpi]:
             Kpi(
                 "CSAT",
                 ("csat", "customer satisfaction"),
-                figure(metrics.csat, csat_scores),
+                facts.survey_totals["csat"],
                 model.PERCENT,
                 f"top-2-box share of 1-5 ratings, {span}",
             )
@@ -88,7 +88,7 @@ def _survey_kpis(facts: Facts) -> list[Kpi]:
             Kpi(
                 "CES",
                 ("ces", "customer effort score"),
-                figure(metrics.ces, ces_scores),
+                facts.survey_totals["ces"],
                 model.DECIMAL_2,
                 f"mean 1-7 ease rating, {span}",
             )

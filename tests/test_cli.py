@@ -1,0 +1,247 @@
+"""The ``cxexcel`` command: report, demo and serve; outputs that never destroy inputs."""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent / "report"))
+
+from sample_tables import make_tables  # noqa: E402
+
+from cxexcel import cli  # noqa: E402
+
+ALL_SHEETS = ["CX Summary", "CX Surveys", "CX Revenue", "CX Customers", "CX Cohorts", "CX CLV"]
+
+
+@pytest.fixture(scope="module")
+def small_tables() -> dict[str, pd.DataFrame]:
+    return make_tables(seed=4, customers=120, months=8, responses=600)
+
+
+def write_csvs(folder: Path, tables: dict[str, pd.DataFrame]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, frame in tables.items():
+        frame.to_csv(folder / f"{name}.csv", index=False)
+    return folder
+
+
+def write_xlsx(path: Path, tables: dict[str, pd.DataFrame]) -> Path:
+    with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        for name, frame in tables.items():
+            frame.to_excel(writer, sheet_name=name, index=False)
+    return path
+
+
+def digests(*paths: Path) -> dict[Path, str]:
+    files = []
+    for path in paths:
+        files.extend(sorted(p for p in path.rglob("*") if p.is_file()) if path.is_dir() else [path])
+    return {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    code = cli.main([str(a) for a in args])
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def test_report_from_a_folder_of_csv_files(tmp_path, capsys, small_tables):
+    folder = write_csvs(tmp_path / "in", small_tables)
+    before = digests(folder)
+    out = tmp_path / "report.xlsx"
+    code, stdout, stderr = run(capsys, "report", folder, "--output", out)
+    assert (code, stderr) == (0, "")
+    assert stdout.startswith(f"wrote {out}")
+    assert openpyxl.load_workbook(out).sheetnames == ALL_SHEETS
+    assert digests(folder) == before
+
+
+def test_report_from_an_xlsx_and_from_single_files(tmp_path, capsys, small_tables):
+    book = write_xlsx(tmp_path / "tables.xlsx", small_tables)
+    before = digests(book)
+    code, _, stderr = run(capsys, "report", book, "-o", tmp_path / "a.xlsx")
+    assert (code, stderr) == (0, "")
+    assert openpyxl.load_workbook(tmp_path / "a.xlsx").sheetnames == ALL_SHEETS
+    assert digests(book) == before
+
+    folder = write_csvs(tmp_path / "csv", small_tables)
+    responses = folder / "Responses.csv"
+    subscriptions = tmp_path / "Subscriptions.parquet"
+    small_tables["Subscriptions"].to_parquet(subscriptions)
+    code, _, stderr = run(capsys, "report", responses, subscriptions, "-o", tmp_path / "b.xlsx")
+    assert (code, stderr) == (0, "")
+    assert openpyxl.load_workbook(tmp_path / "b.xlsx").sheetnames == [
+        "CX Summary",
+        "CX Surveys",
+        "CX Revenue",
+        "CX Customers",
+        "CX Cohorts",
+    ]
+
+
+def _break(kind: str, folder: Path) -> tuple[str, list[str]]:
+    """Spoil one table in ``folder``; returns (table, words the error must contain)."""
+    if kind == "missing column":
+        frame = pd.read_csv(folder / "Subscriptions.csv").drop(columns=["mrr"])
+        frame.to_csv(folder / "Subscriptions.csv", index=False)
+        return "Subscriptions", ["Subscriptions", "mrr"]
+    if kind == "text in a number column":
+        frame = pd.read_csv(folder / "Subscriptions.csv")
+        frame["mrr"] = frame["mrr"].astype(object)
+        frame.loc[4, "mrr"] = "ten"
+        frame.to_csv(folder / "Subscriptions.csv", index=False)
+        return "Subscriptions", ["Subscriptions", "ten", "6"]
+    if kind == "duplicate header":
+        text = (folder / "Orders.csv").read_text().splitlines()
+        text[0] = text[0].replace("amount", "date")
+        (folder / "Orders.csv").write_text("\n".join(text) + "\n")
+        return "Orders", ["Orders", "date"]
+    if kind == "empty table":
+        header = (folder / "Spend.csv").read_text().splitlines()[0]
+        (folder / "Spend.csv").write_text(header + "\n")
+        return "Spend", ["Spend"]
+    if kind == "score out of range":
+        frame = pd.read_csv(folder / "Responses.csv")
+        frame.loc[9, "nps"] = 11
+        frame.to_csv(folder / "Responses.csv", index=False)
+        return "Responses", ["Responses", "nps", "11"]
+    raise AssertionError(kind)
+
+
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "missing column",
+        "text in a number column",
+        "duplicate header",
+        "empty table",
+        "score out of range",
+    ],
+)
+def test_bad_tables_exit_2_with_one_line_naming_the_problem(tmp_path, capsys, small_tables, kind):
+    folder = write_csvs(tmp_path / "in", small_tables)
+    table, words = _break(kind, folder)
+    before = digests(folder)
+    out = tmp_path / "report.xlsx"
+    code, stdout, stderr = run(capsys, "report", folder, "--output", out)
+    assert code == 2
+    assert stdout == ""
+    assert stderr.count("\n") == 1 and stderr.startswith("cxexcel: error: ")
+    for word in words:
+        assert word in stderr, (kind, stderr)
+    assert digests(folder) == before
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
+
+
+def test_bad_table_inside_an_xlsx_leaves_it_unchanged(tmp_path, capsys, small_tables):
+    tables = dict(small_tables)
+    bad = tables["Responses"].copy()
+    bad["nps"] = bad["nps"].astype(object)
+    bad.loc[3, "nps"] = "ten"
+    tables["Responses"] = bad
+    book = write_xlsx(tmp_path / "tables.xlsx", tables)
+    before = digests(book)
+    code, _, stderr = run(capsys, "report", book, "--output", tmp_path / "out.xlsx")
+    assert code == 2 and "Responses" in stderr and "ten" in stderr
+    assert digests(book) == before
+    assert not (tmp_path / "out.xlsx").exists()
+
+
+def test_existing_output_needs_force(tmp_path, capsys, small_tables):
+    folder = write_csvs(tmp_path / "in", {"Responses": small_tables["Responses"]})
+    out = tmp_path / "report.xlsx"
+    out.write_bytes(b"precious")
+    code, _, stderr = run(capsys, "report", folder, "--output", out)
+    assert code == 2 and "--force" in stderr and stderr.count("\n") == 1
+    assert out.read_bytes() == b"precious"
+    code, _, stderr = run(capsys, "report", folder, "--output", out, "--force")
+    assert (code, stderr) == (0, "")
+    assert openpyxl.load_workbook(out).sheetnames == ["CX Summary", "CX Surveys"]
+
+
+def test_output_that_is_an_input_is_refused_even_with_force(tmp_path, capsys, small_tables):
+    book = write_xlsx(tmp_path / "tables.xlsx", small_tables)
+    before = digests(book)
+    alias = tmp_path / "sub" / ".." / "tables.xlsx"
+    (tmp_path / "sub").mkdir()
+    link = tmp_path / "link.xlsx"
+    link.symlink_to(book)
+    for output in (book, alias, link):
+        code, _, stderr = run(capsys, "report", book, "--output", output, "--force")
+        assert code == 2 and "is an input" in stderr, output
+    assert digests(book) == before
+
+    folder = write_csvs(tmp_path / "in", small_tables)
+    before = digests(folder)
+    code, _, stderr = run(capsys, "report", folder, "--output", folder / "Responses.csv", "--force")
+    assert code == 2
+    assert digests(folder) == before
+
+
+def test_output_must_be_xlsx_and_inputs_must_exist(tmp_path, capsys, small_tables):
+    folder = write_csvs(tmp_path / "in", {"Responses": small_tables["Responses"]})
+    code, _, stderr = run(capsys, "report", folder, "--output", tmp_path / "report.csv")
+    assert code == 2 and ".xlsx" in stderr
+    code, _, stderr = run(capsys, "report", tmp_path / "nope", "--output", tmp_path / "r.xlsx")
+    assert code == 2 and "does not exist" in stderr
+
+
+def test_unwritable_output_exits_1(tmp_path, capsys, small_tables):
+    folder = write_csvs(tmp_path / "in", {"Responses": small_tables["Responses"]})
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_bytes(b"")
+    code, _, stderr = run(capsys, "report", folder, "--output", blocker / "r.xlsx")
+    assert code == 1 and stderr.startswith("cxexcel: error: cannot write")
+    assert stderr.count("\n") == 1
+
+
+def test_demo_writes_its_default_output_and_may_replace_it(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    code, stdout, stderr = run(capsys, "demo")
+    assert (code, stderr) == (0, "")
+    out = tmp_path / "out" / "cx-demo.xlsx"
+    assert stdout.startswith("wrote out/cx-demo.xlsx")
+    names = openpyxl.load_workbook(out).sheetnames
+    assert names[:2] == ["CX Summary", "CX Surveys"] and "CX Revenue" in names
+    code, _, stderr = run(capsys, "demo")
+    assert (code, stderr) == (0, "")
+
+
+def test_demo_with_an_explicit_output_needs_force_to_replace(tmp_path, capsys):
+    out = tmp_path / "mine.xlsx"
+    out.write_bytes(b"keep")
+    code, _, stderr = run(capsys, "demo", "--output", out)
+    assert code == 2 and out.read_bytes() == b"keep"
+    code, _, _ = run(capsys, "demo", "--output", out, "--force")
+    assert code == 0 and out.read_bytes()[:2] == b"PK"
+
+
+def test_serve_calls_the_server(monkeypatch, capsys):
+    import cxexcel.server
+
+    calls = []
+    monkeypatch.setattr(cxexcel.server, "run", lambda host, port: calls.append((host, port)))
+    assert run(capsys, "serve")[0] == 0
+    assert run(capsys, "serve", "--host", "0.0.0.0", "--port", "9001")[0] == 0
+    assert calls == [("127.0.0.1", 8000), ("0.0.0.0", 9001)]
+
+
+def test_python_dash_m_and_usage_errors(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "cxexcel", "report", str(tmp_path)],
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2 and "--output" in done.stderr
+    done = subprocess.run(
+        [sys.executable, "-m", "cxexcel", "--help"], capture_output=True, text=True
+    )
+    assert done.returncode == 0 and "report" in done.stdout and "demo" in done.stdout
