@@ -1,0 +1,232 @@
+"""The input tables cxexcel reads (METRICS.md §5): their columns, which are
+required, and what each column holds."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+__all__ = [
+    "Column",
+    "TableSchema",
+    "SCHEMAS",
+    "TARGET_METRICS",
+    "normalise_name",
+    "canonical_metric",
+]
+
+#: Column kinds: what a cell of the column may hold.
+KINDS = ("date", "month", "number", "amount", "count", "score", "text", "metric")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of an input table.
+
+    ``kind`` is one of:
+
+    - ``date``: a date (Excel date, serial number or ISO text such as 2024-01-31)
+    - ``month``: a date, normalised to the first day of its month
+    - ``number``: any number
+    - ``amount``: a number that is 0 or more (money, minutes)
+    - ``count``: a whole number that is 0 or more
+    - ``score``: a whole-number rating within ``scale`` (low, high)
+    - ``text``: text; numbers are kept as text (``1001`` becomes ``"1001"``)
+    - ``metric``: the name of a KPI from ``TARGET_METRICS``
+    """
+
+    name: str
+    kind: str
+    required: bool = False
+    scale: tuple[int, int] | None = None
+    description: str = ""
+
+    def __post_init__(self):
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown column kind {self.kind!r}")
+        if (self.kind == "score") != (self.scale is not None):
+            raise ValueError("a score column needs a scale, and only a score column")
+
+    @property
+    def rule(self) -> str:
+        """What a valid cell holds, in words, e.g. ``a whole number 0-10``."""
+        if self.kind == "score":
+            low, high = self.scale
+            return f"a whole number {low}-{high}"
+        return {
+            "date": "a date such as 2024-01-31",
+            "month": "a month such as 2024-01 or a date in it",
+            "number": "a number",
+            "amount": "a number 0 or more",
+            "count": "a whole number 0 or more",
+            "text": "text",
+            "metric": "a KPI name (" + ", ".join(TARGET_METRICS) + ")",
+        }[self.kind]
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    """One input table: its name, its columns and any "at least one of" rule.
+
+    ``one_of`` lists columns of which at least one must be present (the
+    score columns of ``Responses``); each of them is otherwise optional.
+    """
+
+    name: str
+    columns: tuple[Column, ...]
+    one_of: tuple[str, ...] = ()
+    description: str = ""
+    _by_key: dict = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "_by_key", {normalise_name(c.name): c for c in self.columns})
+
+    @property
+    def column_names(self) -> list[str]:
+        """The canonical column names, in order."""
+        return [c.name for c in self.columns]
+
+    @property
+    def required(self) -> list[str]:
+        """The columns that must be present (and filled in every row)."""
+        return [c.name for c in self.columns if c.required]
+
+    def column(self, header: object) -> Column | None:
+        """The column a header cell names (case- and space-insensitively), if any."""
+        return self._by_key.get(normalise_name(header))
+
+
+def normalise_name(name: object) -> str:
+    """The key names are matched by: lower case, without spaces, ``_`` or ``-``.
+
+    ``"Customer ID"``, ``"customer_id"`` and ``"customerid"`` all give
+    ``"customerid"``.
+    """
+    if name is None:
+        return ""
+    return re.sub(r"[\s_\-]+", "", str(name)).casefold()
+
+
+#: The KPI names a ``Targets`` row may name, in their canonical spelling.
+TARGET_METRICS: tuple[str, ...] = (
+    "NPS",
+    "CSAT",
+    "CES",
+    "CXI",
+    "Churn",
+    "Retention",
+    "Repeat rate",
+    "Stickiness",
+    "Open rate",
+    "Click rate",
+    "MRR",
+    "NRR",
+    "GRR",
+    "Quick ratio",
+    "CLV",
+    "CAC",
+    "CLV:CAC",
+    "CAC payback",
+)
+
+_METRIC_KEYS = {re.sub(r"[\s_\-:/]+", "", m).casefold(): m for m in TARGET_METRICS}
+
+
+def canonical_metric(name: object) -> str | None:
+    """The canonical spelling of a KPI name, or None if it is not one.
+
+    Case, spaces, ``_``, ``-``, ``:`` and ``/`` are ignored, so ``clv:cac``,
+    ``CLV/CAC`` and ``clv cac`` are all ``CLV:CAC``.
+    """
+    if not isinstance(name, str):
+        return None
+    return _METRIC_KEYS.get(re.sub(r"[\s_\-:/]+", "", name).casefold())
+
+
+def _score(name: str, scale: tuple[int, int], description: str) -> Column:
+    return Column(name, "score", scale=scale, description=description)
+
+
+SCHEMAS: dict[str, TableSchema] = {
+    schema.name: schema
+    for schema in (
+        TableSchema(
+            "Responses",
+            (
+                Column("date", "date", required=True, description="when the response came in"),
+                _score("nps", (0, 10), "likelihood to recommend, 0-10"),
+                _score("csat", (1, 5), "satisfaction rating, 1-5 by default"),
+                _score("ces", (1, 7), "agreement that it was easy, 1-7"),
+                Column("customer_id", "text", description="who answered"),
+                Column("segment", "text", description="e.g. SMB, Mid-Market, Enterprise"),
+                Column("comment", "text", description="the verbatim answer"),
+            ),
+            one_of=("nps", "csat", "ces"),
+            description="survey responses, one row per response",
+        ),
+        TableSchema(
+            "Subscriptions",
+            (
+                Column("customer_id", "text", required=True, description="the customer"),
+                Column("month", "month", required=True, description="the month billed"),
+                Column("mrr", "amount", required=True, description="recurring revenue that month"),
+            ),
+            description="one row per customer and month with recurring revenue",
+        ),
+        TableSchema(
+            "Orders",
+            (
+                Column("customer_id", "text", required=True, description="the customer"),
+                Column("date", "date", required=True, description="when the order was placed"),
+                Column("amount", "amount", required=True, description="the order value"),
+            ),
+            description="one row per order (transaction)",
+        ),
+        TableSchema(
+            "Spend",
+            (
+                Column("month", "month", required=True, description="the month"),
+                Column(
+                    "sales_marketing_cost",
+                    "amount",
+                    required=True,
+                    description="sales and marketing cost of the month",
+                ),
+                Column(
+                    "new_customers",
+                    "count",
+                    required=True,
+                    description="customers acquired in the month",
+                ),
+                Column(
+                    "retention_cost",
+                    "amount",
+                    description="cost of keeping existing customers",
+                ),
+            ),
+            description="one row per month of acquisition and retention cost",
+        ),
+        TableSchema(
+            "Engagement",
+            (
+                Column("date", "date", required=True, description="the day"),
+                Column("dau", "count", description="daily active users"),
+                Column("mau", "count", description="monthly active users (trailing 30 days)"),
+                Column("sessions", "count", description="sessions that day"),
+                Column("avg_session_minutes", "amount", description="mean session length"),
+                Column("emails_delivered", "count", description="campaign emails delivered"),
+                Column("opens", "count", description="campaign emails opened"),
+                Column("clicks", "count", description="campaign emails clicked"),
+            ),
+            description="one row per day of product and email engagement",
+        ),
+        TableSchema(
+            "Targets",
+            (
+                Column("metric", "metric", required=True, description="the KPI name"),
+                Column("target", "number", required=True, description="the goal for it"),
+            ),
+            description="goals shown beside each KPI",
+        ),
+    )
+}

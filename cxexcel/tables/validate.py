@@ -1,0 +1,305 @@
+"""Turning a table as found into a clean DataFrame, or into the list of
+what is wrong with it.
+
+Validation is per column and vectorised; for each column the first bad
+row is reported, so a table with one systematic mistake gives one error
+per column rather than thousands.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from numbers import Integral, Real
+
+import numpy as np
+import pandas as pd
+
+from ..errors import TableError
+from .schema import Column, TableSchema, canonical_metric
+from .sources import RawTable
+
+# Excel's day 0 for serial dates (1900 date system, after the leap-year bug).
+_EXCEL_EPOCH = np.datetime64("1899-12-30", "ns")
+_FIRST_DATE = pd.Timestamp("1900-01-01")
+_LAST_DATE = pd.Timestamp("2199-12-31 23:59:59")
+DATETIME = "datetime64[ns]"
+
+
+def validate(raw: RawTable, schema: TableSchema) -> tuple[pd.DataFrame | None, list[TableError]]:
+    """The clean table (None if anything is wrong) and every problem found."""
+    place = raw.place
+    errors: list[TableError] = []
+    positions: dict[str, int] = {}
+    headers: dict[str, str] = {}
+    for position, header in enumerate(raw.header):
+        column = schema.column(header)
+        if column is None:
+            continue
+        shown = str(header).strip()
+        if column.name in positions:
+            where, row, cell = place.header_cell(position, shown)
+            first = place.header_cell(positions[column.name], headers[column.name])[0]
+            errors.append(
+                TableError(
+                    f'{where}: duplicate column "{shown}" (the same column as {first}; '
+                    "column names ignore case, spaces and _)",
+                    table=schema.name,
+                    column=column.name,
+                    row=row,
+                    cell=cell,
+                )
+            )
+            continue
+        positions[column.name] = position
+        headers[column.name] = shown
+    for name in schema.required:
+        if name not in positions:
+            errors.append(_missing(place.label, schema, name, raw.header))
+    if schema.one_of and not any(name in positions for name in schema.one_of):
+        wanted = ", ".join(f'"{n}"' for n in schema.one_of)
+        errors.append(
+            TableError(
+                f"{place.label}: needs at least one of the columns {wanted}",
+                table=schema.name,
+            )
+        )
+
+    body = raw.body
+    blanks = {pos: _blank_mask(body[pos]) for pos in body.columns}
+    if blanks:
+        keep = ~np.logical_and.reduce(list(blanks.values()))
+    else:
+        keep = np.zeros(len(body), dtype=bool)
+    if not keep.any():
+        errors.append(
+            TableError(
+                f"{place.label}: the table has a header but no data rows",
+                table=schema.name,
+            )
+        )
+        return None, errors
+    kept_rows = np.flatnonzero(keep)
+
+    out: dict[str, pd.Series] = {}
+    for column in schema.columns:
+        if column.name not in positions:
+            out[column.name] = _empty(column, len(kept_rows))
+            continue
+        position = positions[column.name]
+        values = body[position].to_numpy(dtype=object)[kept_rows]
+        blank = blanks[position][kept_rows]
+        result, problems = _convert(column, values, blank)
+        if column.required:
+            problems.insert(0, (blank, lambda v, c=column: f"empty cell ({c.name} is required)"))
+        error = _first_problem(
+            problems, values, kept_rows, column, position, headers, place, schema
+        )
+        if error is not None:
+            errors.append(error)
+        out[column.name] = result
+    if errors:
+        return None, errors
+    return pd.DataFrame(out), errors
+
+
+def _missing(label: str, schema: TableSchema, name: str, header: list) -> TableError:
+    found = ", ".join(str(h).strip() for h in header if h is not None and str(h).strip())
+    return TableError(
+        f'{label}: missing required column "{name}" (columns found: {found or "none"})',
+        table=schema.name,
+        column=name,
+    )
+
+
+def _first_problem(problems, values, kept_rows, column, position, headers, place, schema):
+    if not problems:
+        return None
+    union = np.logical_or.reduce([mask for mask, _ in problems])
+    if not union.any():
+        return None
+    index = int(np.argmax(union))
+    message = next(message for mask, message in problems if mask[index])
+    where, row, cell = place.cell(position, int(kept_rows[index]), headers[column.name])
+    return TableError(
+        f"{where}: {message(values[index])}",
+        table=schema.name,
+        column=column.name,
+        row=row,
+        cell=cell,
+    )
+
+
+# -- blanks -------------------------------------------------------------------
+
+
+def _blank_mask(series: pd.Series) -> np.ndarray:
+    """Cells a user sees as empty: None, NaN, NaT, "" or only spaces."""
+    values = series.to_numpy(dtype=object)
+    return np.fromiter((_is_blank(v) for v in values), dtype=bool, count=len(values))
+
+
+def _is_blank(value) -> bool:
+    if value is None or value is pd.NaT:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    if isinstance(value, float):
+        return math.isnan(value)
+    if isinstance(value, (Real, dt.date, dt.time)):
+        return bool(pd.isna(value))
+    return value is pd.NA
+
+
+def _empty(column: Column, n: int) -> pd.Series:
+    if column.kind in ("date", "month"):
+        return pd.Series(np.full(n, np.datetime64("NaT"), dtype=DATETIME))
+    if column.kind in ("text", "metric"):
+        return pd.Series([None] * n, dtype="str")
+    return pd.Series(np.full(n, np.nan))
+
+
+# -- conversions --------------------------------------------------------------
+
+
+def _convert(column: Column, values: np.ndarray, blank: np.ndarray):
+    """(clean Series, [(bad mask, message(value))...]) for one column."""
+    kind = column.kind
+    if kind in ("date", "month"):
+        return _dates(column, values, blank)
+    if kind in ("text", "metric"):
+        return _texts(column, values, blank)
+    return _numbers(column, values, blank)
+
+
+def _numbers(column: Column, values: np.ndarray, blank: np.ndarray):
+    numbers, not_number = _to_floats(values, blank)
+    rule = f"({column.name} must be {column.rule})"
+    valid = ~blank & ~not_number
+    if column.kind == "score":
+        low, high = column.scale
+        bad = valid & ((numbers != np.floor(numbers)) | (numbers < low) | (numbers > high))
+        return pd.Series(numbers), [
+            (not_number | bad, lambda v: f"{_show(v)} is not a score {rule}")
+        ]
+    problems = [(not_number, lambda v: f"{_show(v)} is not a number {rule}")]
+    if column.kind in ("amount", "count"):
+        problems.append((valid & (numbers < 0), lambda v: f"{_show(v)} is negative {rule}"))
+    if column.kind == "count":
+        whole = np.abs(numbers - np.round(numbers)) <= 1e-9 * np.maximum(1, np.abs(numbers))
+        problems.append((valid & ~whole, lambda v: f"{_show(v)} is not a whole number {rule}"))
+        numbers = np.where(valid, np.round(numbers), numbers)
+    return pd.Series(numbers), problems
+
+
+def _to_floats(values: np.ndarray, blank: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Floats (NaN for blanks and bad cells) and the mask of non-blank cells
+    that are not numbers. Numeric text such as " 12.5 " counts as a number."""
+    n = len(values)
+    try:
+        # Fast path: a column of real numbers (None already NaN).
+        numbers = np.array(values, dtype=float)
+        if not any(isinstance(v, (bool, np.bool_, str)) for v in values):
+            not_number = ~blank & ~np.isfinite(numbers)
+            numbers[not_number | blank] = np.nan
+            return numbers, not_number
+    except (TypeError, ValueError):
+        pass
+    series = pd.Series(values, dtype=object)
+    is_bool = np.fromiter((isinstance(v, (bool, np.bool_)) for v in values), bool, n)
+    is_time = np.fromiter(
+        (isinstance(v, (dt.date, dt.time, pd.Timestamp)) for v in values), bool, n
+    )
+    usable = ~blank & ~is_bool & ~is_time
+    numbers = np.array(pd.to_numeric(series.where(usable, None), errors="coerce"), dtype=float)
+    not_number = ~blank & (~usable | ~np.isfinite(numbers))
+    numbers[not_number | blank] = np.nan
+    return numbers, not_number
+
+
+def _dates(column: Column, values: np.ndarray, blank: np.ndarray):
+    n = len(values)
+    result = np.full(n, np.datetime64("NaT"), dtype=DATETIME)
+    is_number = (
+        np.fromiter(
+            (isinstance(v, Real) and not isinstance(v, (bool, np.bool_)) for v in values), bool, n
+        )
+        & ~blank
+    )
+    is_text = np.fromiter((isinstance(v, str) for v in values), bool, n) & ~blank
+    is_other = ~blank & ~is_number & ~is_text
+    if is_number.any():
+        serial = np.array(values[is_number], dtype=float)
+        ok = np.isfinite(serial) & (serial >= 1) & (serial < 2958466)
+        days = np.where(ok, serial, 0)
+        # Serial dates count days; the fraction is the time of day (to the ms).
+        offsets = np.round(days * 86_400_000).astype("int64").astype("timedelta64[ms]")
+        converted = (_EXCEL_EPOCH + offsets).astype(DATETIME)
+        result[is_number] = np.where(ok, converted, np.datetime64("NaT"))
+    if is_text.any():
+        text = pd.Series(values[is_text], dtype=object).str.strip()
+        parsed = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=True)
+        result[is_text] = parsed.dt.tz_convert(None).to_numpy(dtype=DATETIME)
+    if is_other.any():
+        parsed = pd.to_datetime(
+            pd.Series(values[is_other], dtype=object), errors="coerce", utc=True
+        )
+        result[is_other] = parsed.dt.tz_convert(None).to_numpy(dtype=DATETIME)
+    stamps = pd.Series(result)
+    out_of_range = (stamps < _FIRST_DATE) | (stamps > _LAST_DATE)
+    bad = ~blank & (stamps.isna().to_numpy() | out_of_range.to_numpy())
+    stamps = stamps.where(~bad)
+    if column.kind == "month":
+        stamps = stamps.dt.to_period("M").dt.to_timestamp().astype(DATETIME)
+    rule = f"({column.name} must be {column.rule})"
+    return stamps.astype(DATETIME), [(bad, lambda v: f"{_show(v)} is not a date {rule}")]
+
+
+def _texts(column: Column, values: np.ndarray, blank: np.ndarray):
+    text = [None if b else _as_text(v) for v, b in zip(values, blank, strict=True)]
+    problems = []
+    if column.kind == "metric":
+        canonical = [None if t is None else canonical_metric(t) for t in text]
+        unknown = np.array(
+            [t is not None and c is None for t, c in zip(text, canonical, strict=True)]
+        )
+        rule = f"({column.name} must be {column.rule})"
+        problems.append((unknown, lambda v: f"{_show(v)} is not a KPI name {rule}"))
+        seen: set[str] = set()
+        repeated = np.zeros(len(text), dtype=bool)
+        for index, name in enumerate(canonical):
+            if name is not None:
+                repeated[index] = name in seen
+                seen.add(name)
+        problems.append((repeated, lambda v: f"{_show(v)} has a target already in an earlier row"))
+        text = canonical
+    return pd.Series(text, dtype="str"), problems
+
+
+def _as_text(value) -> str:
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, (bool, np.bool_)):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, Integral):
+        return str(int(value))
+    if isinstance(value, Real) and float(value).is_integer():
+        return str(int(value))
+    if isinstance(value, (dt.datetime, pd.Timestamp)) and value == pd.Timestamp(value).normalize():
+        return pd.Timestamp(value).date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _show(value) -> str:
+    """A bad value as the user would recognise it in a cell."""
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, (bool, np.bool_)):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, Real) and not isinstance(value, Integral) and float(value).is_integer():
+        return str(int(value))
+    if isinstance(value, (dt.datetime, dt.date)):
+        return _as_text(value)
+    return str(value)

@@ -1,0 +1,610 @@
+"""Reading and validating the input tables (cxexcel.tables)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from openpyxl.worksheet.table import Table, TableStyleInfo
+
+from cxexcel.errors import SourceError, TableError
+from cxexcel.tables import SCHEMAS, TARGET_METRICS, check_tables, read_tables
+
+os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
+
+RESPONSES = [
+    ["Date", "NPS", "CSAT", "Customer ID", "Segment", "Comment"],
+    [dt.datetime(2024, 1, 5), 9, 5, "C1", "SMB", "Great"],
+    [dt.datetime(2024, 1, 6), 3, 2, 1002, "Enterprise", '=HYPERLINK("http://x","y")'],
+    [dt.datetime(2024, 2, 1), 10, None, "C3", None, None],
+]
+ORDERS = [
+    ["customer_id", "date", "amount"],
+    ["C1", dt.datetime(2024, 1, 5), 12.5],
+    ["C2", dt.datetime(2024, 1, 9), 30],
+]
+
+
+def _sha(path) -> str:
+    return hashlib.sha256(open(path, "rb").read()).hexdigest()
+
+
+def _sheet(wb, title, rows, table=None, origin="A1"):
+    ws = wb.create_sheet(title)
+    first = openpyxl.utils.cell.coordinate_to_tuple(origin)
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            cell = ws.cell(first[0] + r, first[1] + c)
+            cell.value = value
+            if isinstance(value, str) and value.startswith("="):
+                cell.data_type = "s"
+    if table:
+        last = openpyxl.utils.get_column_letter(first[1] + len(rows[0]) - 1)
+        ref = f"{origin}:{last}{first[0] + len(rows) - 1}"
+        t = Table(displayName=table, ref=ref)
+        t.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
+        ws.add_table(t)
+    return ws
+
+
+def _workbook(*sheets) -> openpyxl.Workbook:
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for args in sheets:
+        _sheet(wb, *args)
+    return wb
+
+
+def _save(wb, path):
+    wb.save(path)
+    return path
+
+
+def _write_csv(path, rows):
+    pd.DataFrame(rows[1:], columns=rows[0]).to_csv(path, index=False)
+    return path
+
+
+def _one_error(*sources) -> TableError:
+    errors = check_tables(*sources)
+    assert len(errors) == 1, errors
+    with pytest.raises(TableError) as raised:
+        read_tables(*sources)
+    assert str(raised.value) == str(errors[0])
+    return errors[0]
+
+
+# -- the schemas ----------------------------------------------------------------
+
+
+def test_schemas_cover_the_six_tables_with_their_required_columns():
+    assert list(SCHEMAS) == [
+        "Responses",
+        "Subscriptions",
+        "Orders",
+        "Spend",
+        "Engagement",
+        "Targets",
+    ]
+    assert SCHEMAS["Responses"].required == ["date"]
+    assert SCHEMAS["Responses"].one_of == ("nps", "csat", "ces")
+    assert SCHEMAS["Subscriptions"].required == ["customer_id", "month", "mrr"]
+    assert SCHEMAS["Orders"].required == ["customer_id", "date", "amount"]
+    assert SCHEMAS["Spend"].required == ["month", "sales_marketing_cost", "new_customers"]
+    assert SCHEMAS["Engagement"].required == ["date"]
+    assert SCHEMAS["Targets"].required == ["metric", "target"]
+    scales = {c.name: c.scale for c in SCHEMAS["Responses"].columns if c.kind == "score"}
+    assert scales == {"nps": (0, 10), "csat": (1, 5), "ces": (1, 7)}
+
+
+def test_openpyxl_parses_untrusted_xml_with_defusedxml():
+    assert openpyxl.DEFUSEDXML is True
+
+
+# -- sources --------------------------------------------------------------------
+
+
+def _check_responses(frame: pd.DataFrame):
+    assert list(frame.columns) == SCHEMAS["Responses"].column_names
+    assert frame["date"].dtype == "datetime64[ns]"
+    assert frame["date"].tolist() == [
+        pd.Timestamp("2024-01-05"),
+        pd.Timestamp("2024-01-06"),
+        pd.Timestamp("2024-02-01"),
+    ]
+    assert frame["nps"].dtype == np.float64
+    assert frame["nps"].tolist() == [9.0, 3.0, 10.0]
+    assert frame["csat"].tolist()[:2] == [5.0, 2.0] and np.isnan(frame["csat"][2])
+    assert frame["ces"].isna().all()  # absent optional column: all blank
+    assert pd.api.types.is_string_dtype(frame["customer_id"])
+    assert frame["customer_id"].tolist() == ["C1", "1002", "C3"]
+    assert frame["segment"].tolist()[:2] == ["SMB", "Enterprise"]
+    assert pd.isna(frame["segment"][2])
+    assert frame["comment"][1] == '=HYPERLINK("http://x","y")'
+
+
+def test_xlsx_with_excel_tables_on_other_sheets_and_offsets(tmp_path):
+    wb = _workbook(
+        ("Survey data", RESPONSES, "Responses", "C4"),
+        ("Sheet2", ORDERS, "tblOrders"),  # not a table name: ignored
+    )
+    path = _save(wb, tmp_path / "book.xlsx")
+    tables = read_tables(path)
+    assert list(tables) == ["Responses"]
+    _check_responses(tables["Responses"])
+
+
+def test_xlsx_with_plain_sheets(tmp_path):
+    wb = _workbook(("responses", RESPONSES), ("ORDERS", ORDERS), ("Notes", [["free text"]]))
+    tables = read_tables(_save(wb, tmp_path / "book.xlsx"))
+    assert list(tables) == ["Responses", "Orders"]
+    _check_responses(tables["Responses"])
+    assert tables["Orders"]["amount"].tolist() == [12.5, 30.0]
+
+
+def test_excel_table_wins_over_a_sheet_of_the_same_name(tmp_path):
+    wrong = [["date", "nps"], [dt.datetime(2020, 1, 1), 0]]
+    wb = _workbook(("Responses", wrong), ("Data", RESPONSES, "Responses", "B2"))
+    tables = read_tables(_save(wb, tmp_path / "book.xlsx"))
+    _check_responses(tables["Responses"])
+
+
+def test_a_sheet_holding_one_excel_table_reads_that_table(tmp_path):
+    rows = [["Report title"], [], *RESPONSES]
+    wb = _workbook(("Responses", RESPONSES, "Table1", "B3"))
+    ws = wb["Responses"]
+    ws["A1"] = rows[0][0]
+    _check_responses(read_tables(_save(wb, tmp_path / "b.xlsx"))["Responses"])
+
+
+def test_xlsm_and_openpyxl_workbook_object(tmp_path):
+    wb = _workbook(("Data", RESPONSES, "Responses"))
+    _check_responses(read_tables(wb)["Responses"])
+    path = _save(wb, tmp_path / "book.xlsm")
+    _check_responses(read_tables(path)["Responses"])
+
+
+def test_csv_and_parquet_files_and_folders(tmp_path):
+    frame = pd.DataFrame(RESPONSES[1:], columns=RESPONSES[0])
+    frame["Date"] = frame["Date"].dt.strftime("%Y-%m-%d")
+    frame.to_csv(tmp_path / "RESPONSES.csv", index=False)
+    _check_responses(read_tables(tmp_path / "RESPONSES.csv")["Responses"])
+
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    pq = pd.DataFrame(RESPONSES[1:], columns=RESPONSES[0])
+    pq["Customer ID"] = pq["Customer ID"].astype(str)
+    pq.to_parquet(folder / "Responses.parquet")
+    _write_csv(folder / "orders.csv", ORDERS)
+    (folder / "readme.txt").write_text("ignored")
+    (folder / "other.csv").write_text("a,b\n1,2\n")
+    tables = read_tables(folder)
+    assert list(tables) == ["Responses", "Orders"]
+    _check_responses(tables["Responses"])
+    assert tables["Orders"]["date"].tolist() == [
+        pd.Timestamp("2024-01-05"),
+        pd.Timestamp("2024-01-09"),
+    ]
+
+
+def test_dict_of_dataframes():
+    frame = pd.DataFrame(RESPONSES[1:], columns=RESPONSES[0])
+    tables = read_tables({"responses": frame, "unrelated": pd.DataFrame({"x": [1]})})
+    _check_responses(tables["Responses"])
+
+
+def test_several_sources_combine_and_a_table_twice_is_an_error(tmp_path):
+    wb = _workbook(("Responses", RESPONSES))
+    orders = _write_csv(tmp_path / "Orders.csv", ORDERS)
+    assert list(read_tables(wb, orders)) == ["Responses", "Orders"]
+    twice = tmp_path / "twice"
+    twice.mkdir()
+    _write_csv(twice / "Orders.csv", ORDERS)
+    pd.DataFrame(ORDERS[1:], columns=ORDERS[0]).to_parquet(twice / "orders.parquet")
+    error = _one_error(twice)
+    assert error.table == "Orders"
+    assert "found twice" in str(error)
+
+
+# -- the remote xlwings Book ------------------------------------------------------
+
+
+def _remote_payload(sheets):
+    import xlwings as xw
+
+    return {
+        "client": "Office.js",
+        "version": xw.__version__,
+        "book": {"name": "Book1.xlsx", "active_sheet_index": 0, "selection": "A1"},
+        "names": [],
+        "sheets": [
+            {
+                "name": name,
+                "values": values,
+                "pictures": [],
+                "tables": tables,
+            }
+            for name, values, tables in sheets
+        ],
+    }
+
+
+def _remote_table(name, rng, header, body):
+    return {
+        "name": name,
+        "range_address": rng,
+        "header_row_range_address": header,
+        "data_body_range_address": body,
+        "total_row_range_address": None,
+        "show_headers": True,
+        "show_totals": False,
+        "table_style": "TableStyleMedium2",
+        "show_autofilter": True,
+    }
+
+
+def test_remote_xlwings_book_from_office_js_json():
+    import xlwings as xw
+
+    # As Excel sends it: values anchored at A1, blanks as "", date-formatted
+    # cells as ISO strings, unformatted dates as serial numbers.
+    values = [
+        ["", "", "", "", "", "", ""],
+        ["", "date", "NPS", "csat", "customer id", "segment", "comment"],
+        ["", "2024-01-05T00:00:00.000Z", 9, 5, "C1", "SMB", "Great"],
+        ["", 45297, 3, 2, 1002, "Enterprise", '=HYPERLINK("http://x","y")'],
+        ["", "2024-02-01T00:00:00.000Z", 10, "", "C3", "", ""],
+    ]
+    targets = [["Metric", "Target"], ["nps", 40], ["CLV:CAC", 3], ["churn", 0.02]]
+    payload = _remote_payload(
+        [
+            ("Survey", values, [_remote_table("Responses", "B2:G5", "B2:G2", "B3:G5")]),
+            ("Targets", targets, []),
+        ]
+    )
+    book = xw.Book(json=payload)
+    tables = read_tables(book)
+    _check_responses(tables["Responses"])
+    assert tables["Targets"]["metric"].tolist() == ["NPS", "CLV:CAC", "Churn"]
+    assert tables["Targets"]["target"].tolist() == [40.0, 3.0, 0.02]
+    assert book.json()["actions"] == []  # reading queues nothing for Excel
+
+
+def test_remote_book_errors_name_the_cell():
+    import xlwings as xw
+
+    values = [["date", "nps"], ["2024-01-05T00:00:00.000Z", 9], ["2024-01-06T00:00:00.000Z", "ten"]]
+    book = xw.Book(
+        json=_remote_payload(
+            [("Data", values, [_remote_table("Responses", "A1:B3", "A1:B1", "A2:B3")])]
+        )
+    )
+    error = _one_error(book)
+    assert (
+        str(error)
+        == 'Data!B3 (table Responses): "ten" is not a score (nps must be a whole number 0-10)'
+    )
+    assert (error.table, error.column, error.row, error.cell) == ("Responses", "nps", 3, "Data!B3")
+
+
+# -- headers ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "header", ["customer_id", "Customer ID", "customerid", "CUSTOMER  id", "customer-id"]
+)
+def test_column_names_match_ignoring_case_and_spaces(header):
+    frame = pd.DataFrame({header: ["a"], " Month ": ["2024-03-17"], "MRR": [10], "extra": ["x"]})
+    table = read_tables({"Subscriptions": frame})["Subscriptions"]
+    assert list(table.columns) == ["customer_id", "month", "mrr"]
+    assert table["month"].tolist() == [pd.Timestamp("2024-03-01")]
+
+
+# -- values -----------------------------------------------------------------------
+
+
+def test_dates_from_serials_datetimes_iso_text_and_months_to_the_first():
+    frame = pd.DataFrame(
+        {
+            "date": [
+                45292,
+                45292.5,
+                dt.date(2024, 1, 2),
+                pd.Timestamp("2024-01-03 10:00"),
+                "2024-01-04",
+                " 2024-01-05T06:00:00Z ",
+            ],
+        }
+    )
+    frame["nps"] = 5
+    dates = read_tables({"Responses": frame})["Responses"]["date"].tolist()
+    assert dates == [
+        pd.Timestamp("2024-01-01"),
+        pd.Timestamp("2024-01-01 12:00"),
+        pd.Timestamp("2024-01-02"),
+        pd.Timestamp("2024-01-03 10:00"),
+        pd.Timestamp("2024-01-04"),
+        pd.Timestamp("2024-01-05 06:00"),
+    ]
+    spend = pd.DataFrame(
+        {
+            "month": ["2024-02", 45337, dt.datetime(2024, 4, 30)],
+            "sales_marketing_cost": [1, 2, 3],
+            "new_customers": [1, 2, 3],
+        }
+    )
+    months = read_tables({"Spend": spend})["Spend"]["month"].tolist()
+    assert months == [
+        pd.Timestamp("2024-02-01"),
+        pd.Timestamp("2024-02-01"),
+        pd.Timestamp("2024-04-01"),
+    ]
+
+
+def test_blank_rows_dropped_blank_optional_cells_allowed(tmp_path):
+    rows = [ORDERS[0], ORDERS[1], [None, None, None], ["", " ", None], ORDERS[2]]
+    wb = _workbook(("Orders", rows))
+    orders = read_tables(wb)["Orders"]
+    assert orders["customer_id"].tolist() == ["C1", "C2"]
+    assert orders.index.tolist() == [0, 1]
+
+
+def test_numeric_text_is_read_as_numbers_in_csv(tmp_path):
+    path = tmp_path / "Engagement.csv"
+    path.write_text(
+        "Date,DAU,MAU,avg session minutes\n2024-01-01, 10 ,100,\n2024-01-02,12,101,7.5\n"
+    )
+    table = read_tables(path)["Engagement"]
+    assert table["dau"].tolist() == [10.0, 12.0]
+    assert np.isnan(table["avg_session_minutes"][0]) and table["avg_session_minutes"][1] == 7.5
+    assert table["opens"].isna().all()
+
+
+def test_csat_scale_can_be_changed():
+    frame = pd.DataFrame({"date": ["2024-01-01"], "csat": [9]})
+    assert "csat must be a whole number 1-5" in str(_one_error({"Responses": frame}))
+    table = read_tables({"Responses": frame}, scales={"csat": (1, 10)})["Responses"]
+    assert table["csat"].tolist() == [9.0]
+    with pytest.raises(ValueError):
+        read_tables({"Responses": frame}, scales={"mrr": (1, 10)})
+
+
+def test_target_metric_names_match_case_insensitively():
+    frame = pd.DataFrame(
+        {"Metric": [m.lower() for m in TARGET_METRICS], "Target": range(len(TARGET_METRICS))}
+    )
+    assert read_tables({"Targets": frame})["Targets"]["metric"].tolist() == list(TARGET_METRICS)
+
+
+# -- errors -----------------------------------------------------------------------
+
+
+def test_error_text_in_a_score_column_names_the_cell(tmp_path):
+    rows = (
+        [["date", "x", "nps"]]
+        + [[dt.datetime(2024, 1, 1), None, 5]] * 212
+        + [[dt.datetime(2024, 1, 1), None, "ten"]]
+    )
+    wb = _workbook(("Responses", rows))
+    error = _one_error(wb)
+    assert str(error) == 'Responses!C214: "ten" is not a score (nps must be a whole number 0-10)'
+    assert (error.table, error.column, error.row, error.cell) == (
+        "Responses",
+        "nps",
+        214,
+        "Responses!C214",
+    )
+
+
+def test_error_in_csv_names_file_row_and_column(tmp_path):
+    lines = ["Date,NPS"] + ["2024-01-01,5"] * 212 + ["2024-01-01,ten"]
+    path = tmp_path / "Responses.csv"
+    path.write_text("\n".join(lines) + "\n")
+    error = _one_error(path)
+    assert (
+        str(error)
+        == 'Responses.csv row 214, column NPS: "ten" is not a score (nps must be a whole number 0-10)'
+    )
+    assert (error.table, error.column, error.row, error.cell) == ("Responses", "nps", 214, None)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (11, "11 is not a score (nps must be a whole number 0-10)"),
+        (-1, "-1 is not a score (nps must be a whole number 0-10)"),
+        (7.5, "7.5 is not a score (nps must be a whole number 0-10)"),
+        (True, "TRUE is not a score (nps must be a whole number 0-10)"),
+    ],
+)
+def test_out_of_scale_scores(value, message):
+    wb = _workbook(
+        (
+            "Responses",
+            [["date", "nps"], [dt.datetime(2024, 1, 1), 5], [dt.datetime(2024, 1, 2), value]],
+        )
+    )
+    assert str(_one_error(wb)) == f"Responses!B3: {message}"
+
+
+def test_missing_required_column():
+    wb = _workbook(("Orders", [["Customer", "date", "amount"], ["C1", dt.datetime(2024, 1, 1), 5]]))
+    error = _one_error(wb)
+    assert (
+        str(error)
+        == 'Orders: missing required column "customer_id" (columns found: Customer, date, amount)'
+    )
+    assert (error.table, error.column, error.row) == ("Orders", "customer_id", None)
+
+
+def test_responses_need_a_score_column():
+    error = _one_error({"Responses": pd.DataFrame({"date": ["2024-01-01"], "comment": ["hi"]})})
+    assert 'needs at least one of the columns "nps", "csat", "ces"' in str(error)
+
+
+def test_text_in_a_number_column():
+    wb = _workbook(
+        ("Spend", [["month", "sales marketing cost", "new customers"], ["2024-01", "lots", 3]])
+    )
+    assert (
+        str(_one_error(wb))
+        == 'Spend!B2: "lots" is not a number (sales_marketing_cost must be a number 0 or more)'
+    )
+
+
+def test_negative_counts_and_amounts_and_fractional_counts():
+    rows = [
+        ["month", "sales_marketing_cost", "new_customers", "retention_cost"],
+        ["2024-01", 5, -3, -1],
+        ["2024-02", 5, 2.5, 1],
+    ]
+    errors = [str(e) for e in check_tables(_workbook(("Spend", rows)))]
+    assert errors == [
+        "Spend!C2: -3 is negative (new_customers must be a whole number 0 or more)",
+        "Spend!D2: -1 is negative (retention_cost must be a number 0 or more)",
+    ]
+    rows = [rows[0], ["2024-02", 5, 2.5, 1]]
+    assert str(_one_error(_workbook(("Spend", rows)))) == (
+        "Spend!C2: 2.5 is not a whole number (new_customers must be a whole number 0 or more)"
+    )
+
+
+def test_unparseable_date():
+    wb = _workbook(("Orders", [ORDERS[0], ["C1", "31/01/2024", 5]]))
+    error = _one_error(wb)
+    assert (
+        str(error)
+        == 'Orders!B2: "31/01/2024" is not a date (date must be a date such as 2024-01-31)'
+    )
+    assert error.column == "date"
+
+
+def test_empty_required_cell():
+    wb = _workbook(("Orders", [ORDERS[0], ["C1", dt.datetime(2024, 1, 1), None]]))
+    assert str(_one_error(wb)) == "Orders!C2: empty cell (amount is required)"
+
+
+def test_duplicate_header_after_normalisation():
+    wb = _workbook(
+        (
+            "Orders",
+            [
+                ["customer_id", "date", "amount", "Customer ID"],
+                ["C1", dt.datetime(2024, 1, 1), 5, "C1"],
+            ],
+        )
+    )
+    error = _one_error(wb)
+    assert str(error).startswith(
+        'Orders!D1: duplicate column "Customer ID" (the same column as Orders!A1'
+    )
+    assert (error.column, error.row, error.cell) == ("customer_id", 1, "Orders!D1")
+
+
+def test_header_only_table_is_empty():
+    error = _one_error(_workbook(("Orders", [ORDERS[0], [None, None, None]])))
+    assert str(error) == "Orders: the table has a header but no data rows"
+    assert error.table == "Orders"
+
+
+def test_unknown_and_duplicate_targets():
+    frame = pd.DataFrame({"metric": ["NPS", "NSP", "nps"], "target": [40, 1, 50]})
+    errors = [str(e) for e in check_tables({"Targets": frame})]
+    assert len(errors) == 1
+    assert errors[0].startswith('Targets (DataFrame) row 2, column metric: "NSP" is not a KPI name')
+
+
+def test_check_tables_lists_every_problem_first_row_per_column(tmp_path):
+    rows = [
+        ["date", "nps", "csat"],
+        ["soon", "ten", 9],
+        ["later", "eleven", 9],
+    ]
+    wb = _workbook(("Responses", rows), ("Orders", [ORDERS[0]]))
+    errors = check_tables(wb, tmp_path / "missing.csv")
+    messages = [str(e) for e in errors]
+    assert messages == [
+        f"{tmp_path / 'missing.csv'}: no such file or folder",
+        'Responses!A2: "soon" is not a date (date must be a date such as 2024-01-31)',
+        'Responses!B2: "ten" is not a score (nps must be a whole number 0-10)',
+        "Responses!C2: 9 is not a score (csat must be a whole number 1-5)",
+        "Orders: the table has a header but no data rows",
+    ]
+    assert isinstance(errors[0], SourceError)
+    assert check_tables(_workbook(("Orders", ORDERS))) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("broken.xlsx", b"not a zip", "broken.xlsx: cannot be read as an Excel workbook"),
+        ("Orders.parquet", b"not parquet", "Orders.parquet: cannot be read as Parquet"),
+        ("Orders.csv", b"", "Orders.csv: the file is empty"),
+        ("data.txt", b"x", "data.txt: not a table file"),
+        ("customers.csv", b"a\n1\n", "customers.csv: the file name names no input table"),
+    ],
+)
+def test_unreadable_files_are_source_errors(tmp_path, name, content, expected):
+    path = tmp_path / name
+    path.write_bytes(content)
+    before = _sha(path)
+    with pytest.raises(SourceError) as raised:
+        read_tables(path)
+    assert str(raised.value).startswith(expected)
+    assert _sha(path) == before
+
+
+def test_unsupported_source_object():
+    with pytest.raises(SourceError, match="cannot read tables from int"):
+        read_tables(42)
+
+
+# -- reading never changes the input ----------------------------------------------------
+
+
+def test_reading_leaves_files_byte_identical(tmp_path):
+    good = _save(
+        _workbook(("Data", RESPONSES, "Responses"), ("Orders", ORDERS)), tmp_path / "good.xlsx"
+    )
+    bad = _save(_workbook(("Orders", [ORDERS[0], ["C1", "never", -1]])), tmp_path / "bad.xlsx")
+    csv = _write_csv(tmp_path / "Orders.csv", [ORDERS[0], ["C1", "2024-01-01", "x"]])
+    hashes = {p: _sha(p) for p in (good, bad, csv)}
+    mtimes = {p: os.stat(p).st_mtime_ns for p in hashes}
+    read_tables(good)
+    assert check_tables(bad) and check_tables(csv)
+    for path in (bad, csv):
+        with pytest.raises(TableError):
+            read_tables(path)
+    assert {p: _sha(p) for p in hashes} == hashes
+    assert {p: os.stat(p).st_mtime_ns for p in hashes} == mtimes
+
+
+# -- speed --------------------------------------------------------------------------
+
+
+def test_100k_rows_validate_quickly(tmp_path):
+    import time
+
+    n = 100_000
+    rng = np.random.default_rng(1)
+    frame = pd.DataFrame(
+        {
+            "Date": pd.date_range("2024-01-01", periods=n, freq="5min").strftime("%Y-%m-%d %H:%M"),
+            "NPS": rng.integers(0, 11, n),
+            "CSAT": rng.integers(1, 6, n),
+            "Customer ID": [f"C{i % 5000}" for i in range(n)],
+            "Segment": rng.choice(["SMB", "Mid-Market", "Enterprise"], n),
+        }
+    )
+    path = tmp_path / "Responses.csv"
+    frame.to_csv(path, index=False)
+    start = time.perf_counter()
+    table = read_tables(path)["Responses"]
+    elapsed = time.perf_counter() - start
+    assert len(table) == n
+    assert elapsed < 10, elapsed
