@@ -54,7 +54,8 @@ def _is_number(value: object) -> bool:
 
 
 def _first_bad(name: str, items: list) -> InputError:
-    for position, value in enumerate(items, start=1):
+    for index, value in enumerate(items, start=1):
+        position = index if len(items) > 1 else None
         if is_blank(value):
             continue
         if not _is_number(value):
