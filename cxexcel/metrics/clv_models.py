@@ -29,7 +29,7 @@ from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
 from ..errors import EmptyInputError, FitError, InputError
 from . import _inputs
-from .cohorts import ITEM, choice, read_rows
+from .cohorts import choice, item_number, read_rows
 
 __all__ = [
     "UNITS",
@@ -107,7 +107,7 @@ def rfm(customer, date, amount, end_date=None, unit="W") -> pd.DataFrame:
     """
     unit_days = _unit(unit)
     cols = read_rows(customer=("key", customer), date=("date", date), amount=("amount", amount))
-    days = cols["date"].astype("datetime64[D]").astype(np.int64)
+    days = cols["date"].astype("datetime64[D]").view(np.int64)
     if end_date is None or _inputs.is_blank(end_date):
         end_day = int(days.max())
     else:
@@ -116,14 +116,18 @@ def rfm(customer, date, amount, end_date=None, unit="W") -> pd.DataFrame:
         if not keep.any():
             raise InputError("end_date", "is before every transaction", end_date)
         if not keep.all():
-            cols = {name: values[keep] for name, values in cols.items()}
+            cols = {name: cols[name][keep] for name in ("customer", "amount")}
             days = days[keep]
 
     codes, customers = pd.factorize(cols["customer"])
     first_day = int(days.min())
     span = end_day - first_day + 1
-    key = codes.astype(np.int64) * span + (days - first_day)
-    del codes, days
+    key = codes.astype(np.int64)
+    del codes
+    key *= span
+    key += days
+    key -= first_day
+    del days
     order = _argsort(key)
     key = key[order]
     amount = cols["amount"][order]
@@ -133,8 +137,7 @@ def rfm(customer, date, amount, end_date=None, unit="W") -> pd.DataFrame:
     spend = np.add.reduceat(amount, day_starts)
     day_key = key[day_starts]
     del key, amount, day_starts
-    cust = day_key // span
-    day = day_key % span
+    cust, day = np.divmod(day_key, span)
 
     starts = np.flatnonzero(np.r_[True, cust[1:] != cust[:-1]])
     ends = np.r_[starts[1:], len(cust)] - 1
@@ -164,10 +167,12 @@ def _argsort(key: np.ndarray) -> np.ndarray:
     """
     n = len(key)
     if n < 2**32 and (n == 0 or int(key.max()) < 2**32):
-        packed = key.astype(np.uint64) << np.uint64(32)
+        packed = key.astype(np.uint64)
+        packed <<= np.uint64(32)
         packed |= np.arange(n, dtype=np.uint64)
         packed.sort()
-        return (packed & np.uint64(0xFFFFFFFF)).astype(np.int64)
+        packed &= np.uint64(0xFFFFFFFF)
+        return packed.view(np.int64)
     return np.argsort(key)
 
 
@@ -191,15 +196,17 @@ def _one_day(name: str, value) -> int:
 
 def _rfm_arrays(frequency, recency, T):
     cols = read_rows(frequency=("amount", frequency), recency=("amount", recency), T=("amount", T))
-    x, t_x, big_t, item = cols["frequency"], cols["recency"], cols["T"], cols[ITEM]
+    x, t_x, big_t = cols["frequency"], cols["recency"], cols["T"]
     bad = x != np.floor(x)
     if bad.any():
         i = int(np.argmax(bad))
-        raise InputError("frequency", "is not a whole number", float(x[i]), int(item[i]))
+        raise InputError("frequency", "is not a whole number", float(x[i]), item_number(cols, i))
     bad = t_x > big_t * (1 + 1e-12)
     if bad.any():
         i = int(np.argmax(bad))
-        raise InputError("recency", f"is later than T ({big_t[i]:g})", float(t_x[i]), int(item[i]))
+        raise InputError(
+            "recency", f"is later than T ({big_t[i]:g})", float(t_x[i]), item_number(cols, i)
+        )
     return x, t_x, big_t
 
 
@@ -461,15 +468,16 @@ def fit_gamma_gamma(frequency, monetary_value) -> GammaGammaParams:
     converge to finite parameters.
     """
     cols = read_rows(frequency=("amount", frequency), monetary_value=("amount", monetary_value))
-    x, zbar, item = cols["frequency"], cols["monetary_value"], cols[ITEM]
+    x, zbar = cols["frequency"], cols["monetary_value"]
     bad = x != np.floor(x)
     if bad.any():
         i = int(np.argmax(bad))
-        raise InputError("frequency", "is not a whole number", float(x[i]), int(item[i]))
+        raise InputError("frequency", "is not a whole number", float(x[i]), item_number(cols, i))
     repeat = x > 0
     if not repeat.any():
         raise EmptyInputError("frequency", "has no customer with repeat purchases (frequency > 0)")
-    x, zbar, item = x[repeat], zbar[repeat], item[repeat]
+    rows = np.flatnonzero(repeat)
+    x, zbar = x[repeat], zbar[repeat]
     bad = zbar <= 0
     if bad.any():
         i = int(np.argmax(bad))
@@ -477,7 +485,7 @@ def fit_gamma_gamma(frequency, monetary_value) -> GammaGammaParams:
             "monetary_value",
             "must be greater than 0 for a customer with repeat purchases",
             float(zbar[i]),
-            int(item[i]),
+            item_number(cols, int(rows[i])),
         )
     # Fitting on spend scaled to mean 1 keeps gamma near 1.
     scale = float(np.mean(zbar))

@@ -25,7 +25,7 @@ PERIODS = ("W", "M", "Q")
 # 1970-01-05 was a Monday: week numbers count from it so weeks start on Monday.
 _MONDAY_EPOCH_DAYS = 4
 
-#: Key of ``read_rows``' result holding each row's 1-based item number.
+#: Key of ``read_rows``' result marking which items were kept as rows.
 ITEM = "_item"
 
 
@@ -145,8 +145,9 @@ def read_rows(**columns: tuple[str, object]) -> dict[str, np.ndarray]:
     TRUE/FALSE, returned as 0.0/1.0). Rows where every column is blank are
     dropped; a blank among filled cells, a bad value, or columns of different
     lengths raise ``InputError`` naming the argument; no rows at all raise
-    ``EmptyInputError`` naming the first argument. The entry ``ITEM`` holds
-    the 1-based item number of each kept row, for later error messages.
+    ``EmptyInputError`` naming the first argument. The entry ``ITEM`` marks
+    the kept rows among the items; ``item_number`` turns a row back into
+    the item number for a later error message.
     """
     parsed = {}
     for name, (kind, data) in columns.items():
@@ -176,14 +177,17 @@ def read_rows(**columns: tuple[str, object]) -> dict[str, np.ndarray]:
             )
             error.position = position
             raise error
-    items = np.arange(1, length + 1)
     if keep.all():
         rows = {name: values for name, (values, _) in parsed.items()}
     else:
         rows = {name: values[keep] for name, (values, _) in parsed.items()}
-        items = items[keep]
-    rows[ITEM] = items
+    rows[ITEM] = keep
     return rows
+
+
+def item_number(rows: dict[str, np.ndarray], index: int) -> int:
+    """1-based item number in the caller's ranges of row ``index`` of ``read_rows``' result."""
+    return int(np.flatnonzero(rows[ITEM])[index]) + 1
 
 
 def _numeric_array(data) -> np.ndarray | None:
