@@ -608,3 +608,89 @@ def test_100k_rows_validate_quickly(tmp_path):
     elapsed = time.perf_counter() - start
     assert len(table) == n
     assert elapsed < 10, elapsed
+
+
+# -- Excel Table details ------------------------------------------------------------
+
+
+def test_totals_row_is_left_out(tmp_path):
+    rows = [*ORDERS, ["Total", None, 42.5]]
+    wb = _workbook(("Data", rows, "Orders"))
+    wb["Data"].tables["Orders"].totalsRowCount = 1
+    orders = read_tables(_save(wb, tmp_path / "b.xlsx"))["Orders"]
+    assert orders["customer_id"].tolist() == ["C1", "C2"]
+
+
+def test_excel_table_without_header_row_is_an_error(tmp_path):
+    wb = _workbook(("Data", ORDERS[1:], "Orders"))
+    wb["Data"].tables["Orders"].headerRowCount = 0
+    error = _one_error(_save(wb, tmp_path / "b.xlsx"))
+    assert str(error) == (
+        "Orders (sheet Data): the Excel Table has no header row; turn on its header row"
+    )
+
+
+def test_sheet_named_like_a_table_with_several_excel_tables_is_an_error(tmp_path):
+    wb = _workbook(("Responses", RESPONSES, "Table1"))
+    _sheet_rows = [["x"], [1]]
+    ws = wb["Responses"]
+    for r, row in enumerate(_sheet_rows, start=10):
+        ws.cell(r, 1).value = row[0]
+    ws.add_table(Table(displayName="Table2", ref="A10:A11"))
+    error = _one_error(_save(wb, tmp_path / "b.xlsx"))
+    assert str(error) == (
+        'Responses: sheet Responses holds several Excel Tables (Table1, Table2); name the one to read "Responses"'
+    )
+
+
+def test_a_sheet_holding_another_input_table_is_not_read_as_this_one(tmp_path):
+    # Sheet "Responses" holds the Excel Table "Orders": that is Orders, not Responses.
+    wb = _workbook(("Responses", ORDERS, "Orders"))
+    path = _save(wb, tmp_path / "b.xlsx")
+    assert check_tables(path) == []
+    assert list(read_tables(path)) == ["Orders"]
+
+
+def test_remote_book_totals_row_and_plain_sheet_offsets():
+    import xlwings as xw
+
+    values = [
+        ["customer_id", "date", "amount"],
+        ["C1", "2024-01-05T00:00:00.000Z", 12.5],
+        ["C2", 45300, 30],
+        ["Total", "", 42.5],
+    ]
+    table = _remote_table("Orders", "A1:C4", "A1:C1", "A2:C3")
+    table["show_totals"], table["total_row_range_address"] = True, "A4:C4"
+    spend = [
+        ["", "", ""],
+        ["", "", ""],
+        ["month", "sales marketing cost", "new customers"],
+        ["2024-01", 100, "x"],
+    ]
+    book = xw.Book(json=_remote_payload([("Data", values, [table]), ("Spend", spend, [])]))
+    errors = check_tables(book)
+    assert [str(e) for e in errors] == [
+        'Spend!C4: "x" is not a number (new_customers must be a whole number 0 or more)'
+    ]
+    book = xw.Book(json=_remote_payload([("Data", values, [table])]))
+    assert read_tables(book)["Orders"]["amount"].tolist() == [12.5, 30.0]
+
+
+def test_remote_table_without_headers_is_an_error():
+    import xlwings as xw
+
+    table = _remote_table("Orders", "A1:C2", None, "A1:C2")
+    table["show_headers"] = False
+    values = [["C1", "2024-01-05T00:00:00.000Z", 12.5], ["C2", 45300, 30]]
+    book = xw.Book(json=_remote_payload([("Data", values, [table])]))
+    assert "has no header row" in str(_one_error(book))
+
+
+def test_importing_tables_leaves_xlwings_unloaded():
+    import subprocess
+    import sys
+
+    code = "import sys, cxexcel.tables; print('xlwings' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -18,7 +18,7 @@ from collections.abc import Mapping
 
 import pandas as pd
 
-from ..errors import SourceError, TableError
+from ..errors import TableError
 from .schema import SCHEMAS, TARGET_METRICS, Column, TableSchema, canonical_metric, normalise_name
 from .sources import RawTable, collect
 from .validate import validate
@@ -79,7 +79,7 @@ def _read(sources, scales: Scales) -> tuple[dict[str, pd.DataFrame], list[TableE
     found: dict[str, RawTable] = {}
     errors: list[TableError] = []
     for item in collect(sources):
-        if isinstance(item, SourceError):
+        if isinstance(item, TableError):
             errors.append(item)
             continue
         if item.name in found:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 from openpyxl.utils.cell import get_column_letter, range_boundaries
 
-from ..errors import SourceError
+from ..errors import SourceError, TableError
 from . import _xlsx
 from .schema import SCHEMAS, normalise_name
 
@@ -94,13 +94,14 @@ def table_name(name: object) -> str | None:
     return _TABLE_KEYS.get(normalise_name(name))
 
 
-def collect(sources) -> Iterator[RawTable | SourceError]:
-    """Every input table in ``sources``, or a SourceError for a source that
-    cannot be read (the others are still read)."""
+def collect(sources) -> Iterator[RawTable | TableError]:
+    """Every input table in ``sources``, or a TableError (often a
+    SourceError) for a source or table that cannot be read; the others are
+    still read."""
     for source in sources:
         try:
             yield from _tables(source)
-        except SourceError as error:
+        except TableError as error:
             yield error
 
 
@@ -250,10 +251,11 @@ def _from_openpyxl(workbook, origin: str, parts: dict | None) -> Iterator[RawTab
             ]
             for title, ws in sheets.items()
         }
-    for found in _find(sheets, parts):
-        name, title, part = found
+    for name, title, part in _find(sheets, parts):
         ws = sheets[title]
-        if part is not None:
+        if isinstance(part, TableError):
+            yield part
+        elif part is not None:
             yield _listobject_table(name, title, part, origin, ws)
         else:
             yield _sheet_table(name, title, origin, _openpyxl_sheet_rows(ws))
@@ -269,10 +271,7 @@ def _openpyxl_sheet_rows(ws) -> Iterator[tuple]:
 def _listobject_table(name, title, part, origin, ws) -> RawTable:
     min_col, min_row, max_col, max_row = range_boundaries(part.ref)
     if not part.header_rows:
-        raise SourceError(
-            f"{name} (sheet {title}): the Excel Table has no header row; turn on its header row",
-            table=name,
-        )
+        return _no_header(name, title)
     rows = list(
         ws.iter_rows(
             min_row=min_row,
@@ -310,9 +309,14 @@ def _blank_cell(value) -> bool:
 
 
 def _find(sheets: dict, parts: dict) -> Iterator[tuple[str, str, object]]:
-    """(table name, sheet title, TablePart or None) for each input table:
-    an Excel Table of that name first, else the sheet of that name (its one
-    Excel Table if it has exactly one, else the whole sheet)."""
+    """(table name, sheet title, what to read) for each input table: an Excel
+    Table of that name first, else the sheet of that name, where "what to
+    read" is a TablePart, None for the whole sheet, or a TableError.
+
+    A sheet named after a table that holds Excel Tables reads its one Excel
+    Table (not counting those named after other input tables); with
+    several, it is unclear which to read, which is an error.
+    """
     by_table = {}
     for title, sheet_parts in parts.items():
         for part in sheet_parts:
@@ -330,7 +334,20 @@ def _find(sheets: dict, parts: dict) -> Iterator[tuple[str, str, object]]:
         elif name in by_sheet:
             title = by_sheet[name]
             own = parts.get(title, [])
-            yield name, title, own[0] if len(own) == 1 else None
+            others = [p for p in own if table_name(p.name) is None]
+            if not own:
+                yield name, title, None
+            elif len(others) == 1:
+                yield name, title, others[0]
+            elif len(others) > 1:
+                listed = ", ".join(p.name for p in others)
+                error = TableError(
+                    f"{name}: sheet {title} holds several Excel Tables ({listed}); "
+                    f'name the one to read "{name}"',
+                    table=name,
+                )
+                yield name, title, error
+            # A sheet that only holds other input tables is their container.
 
 
 def _sheet_ref(title: str) -> str:
@@ -348,39 +365,55 @@ def _is_xlwings_book(source) -> bool:
     return hasattr(source, "sheets") and hasattr(source, "fullname") and hasattr(source, "app")
 
 
-def _from_xlwings(book) -> Iterator[RawTable]:
+def _from_xlwings(book) -> Iterator[RawTable | TableError]:
     origin = str(getattr(book, "name", "book"))
-    sheets = {sheet.name: sheet for sheet in book.sheets}
-    tables = {title: {t.name: t for t in sheet.tables} for title, sheet in sheets.items()}
+    try:
+        sheets = {sheet.name: sheet for sheet in book.sheets}
+        tables = {title: {t.name: t for t in sheet.tables} for title, sheet in sheets.items()}
+    except Exception as exc:  # whatever the engine raises (COM, remote, Lite)
+        raise SourceError(f"{origin}: cannot list the sheets and tables ({exc})") from exc
     parts = {
         title: [_xlsx.TablePart(t_name, "", 1, 0) for t_name in sheet_tables]
         for title, sheet_tables in tables.items()
     }
     for name, title, part in _find(sheets, parts):
-        sheet = sheets[title]
-        if part is not None:
-            table = tables[title][part.name]
-            if not table.show_headers:
-                raise SourceError(
-                    f"{name} (sheet {title}): the Excel Table has no header row; "
-                    "turn on its header row",
-                    table=name,
-                )
-            area = table.range
-            rows = _xlwings_values(area)
-            if table.show_totals:
-                rows = rows[:-1]
-            yield _raw(name, rows, SheetPlace(name, title, area.row, area.column, origin))
-        else:
-            area = sheet.used_range
-            rows = _xlwings_values(area)
-            place_rows = [tuple(r) for r in rows]
-            raw = _sheet_table(name, title, origin, place_rows)
-            place = raw.place
-            raw.place = SheetPlace(
-                name, title, area.row + place.header_row - 1, area.column, origin
-            )
-            yield raw
+        if isinstance(part, TableError):
+            yield part
+            continue
+        try:
+            if part is not None:
+                yield _xlwings_table(name, title, tables[title][part.name], origin)
+            else:
+                yield _xlwings_sheet(name, title, sheets[title], origin)
+        except TableError as error:
+            yield error
+        except Exception as exc:
+            yield SourceError(f"{origin}: cannot read sheet {title} ({exc})", table=name)
+
+
+def _xlwings_table(name, title, table, origin) -> RawTable | TableError:
+    if not table.show_headers:
+        return _no_header(name, title)
+    area = table.range
+    rows = _xlwings_values(area)
+    if table.show_totals:
+        rows = rows[:-1]
+    return _raw(name, rows, SheetPlace(name, title, area.row, area.column, origin))
+
+
+def _xlwings_sheet(name, title, sheet, origin) -> RawTable:
+    area = sheet.used_range
+    raw = _sheet_table(name, title, origin, _xlwings_values(area))
+    # _sheet_table counts rows from the used range's top; make them sheet rows.
+    raw.place = SheetPlace(name, title, area.row + raw.place.header_row - 1, area.column, origin)
+    return raw
+
+
+def _no_header(name: str, title: str) -> TableError:
+    return TableError(
+        f"{name} (sheet {title}): the Excel Table has no header row; turn on its header row",
+        table=name,
+    )
 
 
 def _xlwings_values(area) -> list:
