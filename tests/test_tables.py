@@ -694,3 +694,28 @@ def test_importing_tables_leaves_xlwings_unloaded():
     code = "import sys, cxexcel.tables; print('xlwings' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding"),
+    [
+        ("\ufeffCustomer ID,Date,Amount\nCafé,2024-01-01,5\n", "utf-8"),
+        ("customer_id,date,amount\nCafé,2024-01-01,5\n", "cp1252"),
+    ],
+)
+def test_csv_as_excel_saves_it(tmp_path, data, encoding):
+    path = tmp_path / "Orders.csv"
+    path.write_bytes(data.encode(encoding))
+    orders = read_tables(path)["Orders"]
+    assert orders["customer_id"].tolist() == ["Café"]
+    assert orders["amount"].tolist() == [5.0]
+
+
+def test_parquet_errors_count_rows_from_one(tmp_path):
+    path = tmp_path / "Orders.parquet"
+    pd.DataFrame(
+        {"customer_id": ["a", "b", "c"], "date": ["2024-01-01"] * 3, "amount": [1.0, 2.0, -5.0]}
+    ).to_parquet(path)
+    assert str(_one_error(path)) == (
+        "Orders.parquet row 3, column amount: -5 is negative (amount must be a number 0 or more)"
+    )
