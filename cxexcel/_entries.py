@@ -6,6 +6,11 @@ articles; the others are hand-checked figures.
 
 from __future__ import annotations
 
+import datetime as dt
+import random
+
+import pandas as pd
+
 from . import metrics as m
 from .catalog import Example, register
 
@@ -419,4 +424,210 @@ register(
     ],
     "Revenue",
     (Example((3000, 1500, 300, 700, 500), 5.0, HAND),),
+)
+
+# -- 4. Table analytics -------------------------------------------------------------
+
+
+def btyd_sample(customers=150, weeks=30, seed=2005):
+    """Transactions simulated from the BG/NBD and Gamma-Gamma processes (seeded).
+
+    Each customer buys at a Gamma-distributed weekly rate, drops out after any
+    purchase with a Beta-distributed probability, and spends Gamma amounts
+    around a Gamma-Gamma distributed mean. Returns (customer, date, amount).
+    """
+    rng = random.Random(seed)
+    start = dt.date(2024, 1, 1)
+    ids, dates, amounts = [], [], []
+    for i in range(1, customers + 1):
+        rate = rng.gammavariate(0.6, 1 / 4.0)
+        drop = rng.betavariate(0.8, 2.5)
+        spend = rng.gammavariate(6.0, 1 / rng.gammavariate(3.7, 1 / 15.0))
+        day = rng.randrange(0, 28)
+        while day <= weeks * 7:
+            ids.append(f"C{i:03d}")
+            dates.append((start + dt.timedelta(days=day)).isoformat())
+            amounts.append(round(rng.gammavariate(6.0, spend / 6.0), 2))
+            if rng.random() < drop:
+                break
+            day += max(1, round(rng.expovariate(rate) * 7)) if rate > 0 else 10**6
+    return ids, dates, amounts
+
+
+def _timestamp(text: str) -> pd.Timestamp:
+    return pd.Timestamp(text)
+
+
+# Freireich et al. (1963) 6-MP remission times in weeks, 1 = relapse, 0 = censored.
+FREIREICH_WEEKS = [6, 6, 6, 7, 10, 13, 16, 22, 23, 6, 9, 10, 11, 17, 19, 20, 25, 32, 32, 34, 35]
+FREIREICH_RELAPSE = [1] * 9 + [0] * 12
+
+register(
+    "MRR_MOVEMENTS",
+    m.mrr_movements,
+    "Monthly MRR movements: starting MRR, new, expansion, contraction, churned, reactivation, ending MRR.",
+    [
+        ("customer", "Customer id of each row (one row per customer and month).", "text"),
+        ("month", "Month of each row (any date in the month).", "dates"),
+        ("mrr", "Monthly recurring revenue of the customer in that month."),
+    ],
+    "Table analytics",
+    (
+        Example(
+            (
+                ["a", "b", "a", "b", "c", "a", "c"],
+                ["2024-01-01", "2024-01-01", "2024-02-01", "2024-02-01", "2024-02-01"]
+                + ["2024-04-01", "2024-04-01"],
+                [100, 50, 120, 0, 80, 120, 60],
+            ),
+            [
+                ["month", "starting_mrr", "new", "expansion", "contraction"]
+                + ["churned", "reactivation", "ending_mrr"],
+                [_timestamp("2024-01-01"), 0, 150, 0, 0, 0, 0, 150],
+                [_timestamp("2024-02-01"), 150, 80, 20, 0, 50, 0, 200],
+                [_timestamp("2024-03-01"), 200, 0, 0, 0, 200, 0, 0],
+                [_timestamp("2024-04-01"), 0, 0, 0, 0, 0, 180, 180],
+            ],
+            HAND + ": b leaves in February, nobody pays in March, a and c come back in April",
+        ),
+    ),
+    returns="table",
+)
+register(
+    "COHORTS",
+    m.cohorts,
+    "Cohort retention matrix: first-period cohorts by periods since start, as shares active.",
+    [
+        ("customer", "Customer id of each activity or order row.", "text"),
+        ("date", "Date of each row.", "dates"),
+        ("period", 'Cohort period: "M" month (default), "W" week, "Q" quarter.', "text"),
+    ],
+    "Table analytics",
+    (
+        Example(
+            (
+                ["a", "b", "a", "c", "b", "c"],
+                [
+                    "2024-01-05",
+                    "2024-01-20",
+                    "2024-02-03",
+                    "2024-02-10",
+                    "2024-03-01",
+                    "2024-03-15",
+                ],
+            ),
+            [
+                ["cohort", "size", "0", "1", "2"],
+                [_timestamp("2024-01-01"), 2, 1.0, 0.5, 0.5],
+                [_timestamp("2024-02-01"), 1, 1.0, 1.0, None],
+            ],
+            HAND + ": a active in months 0-1, b in 0 and 2; c in 0-1",
+        ),
+    ),
+    returns="table",
+)
+register(
+    "SURVIVAL",
+    m.survival,
+    "Kaplan-Meier retention curve with its Greenwood (log-log) confidence band.",
+    [
+        ("duration", "Tenure of each customer (e.g. months)."),
+        ("churned", "1 if the customer churned, 0 if still active (censored)."),
+        ("confidence", "Confidence level of the band (default 0.95).", "value"),
+    ],
+    "Table analytics",
+    (
+        Example(
+            (FREIREICH_WEEKS, FREIREICH_RELAPSE),
+            [
+                ["time", "at_risk", "events", "censored", "survival", "lower", "upper"],
+                [6, 21, 3, 1, 0.857143, 0.619718, 0.951552],
+                [7, 17, 1, 0, 0.806723, 0.563147, 0.922809],
+                [9, 16, 0, 1, 0.806723, 0.563147, 0.922809],
+                [10, 15, 1, 1, 0.752941, 0.503200, 0.889362],
+            ],
+            "Freireich et al. (1963) 6-MP arm; S(t) as in Kleinbaum & Klein, "
+            "band as R survfit(conf.type='log-log')",
+            1e-6,
+            partial=True,
+        ),
+    ),
+    returns="table",
+)
+register(
+    "RFM",
+    m.rfm,
+    "Per customer: repeat purchases (frequency), recency, age T and mean repeat spend.",
+    [
+        ("customer", "Customer id of each transaction.", "text"),
+        ("date", "Date of each transaction (same-day purchases count as one).", "dates"),
+        ("amount", "Value of each transaction."),
+        (
+            "end_date",
+            "End of the observation period (default: the last transaction date).",
+            "dates",
+        ),
+        ("unit", 'Time unit of recency and T: "D" days, "W" weeks (default), "M" months.', "text"),
+    ],
+    "Table analytics",
+    (
+        Example(
+            (
+                ["a", "a", "a", "b", "c", "c"],
+                [
+                    "2024-01-01",
+                    "2024-01-08",
+                    "2024-01-22",
+                    "2024-01-03",
+                    "2024-01-05",
+                    "2024-01-05",
+                ],
+                [10, 20, 30, 5, 7, 8],
+                "2024-01-29",
+            ),
+            [
+                ["customer", "frequency", "recency", "T", "monetary_value"],
+                ["a", 2, 3.0, 4.0, 25.0],
+                ["b", 0, 0.0, 26 / 7, 0.0],
+                ["c", 0, 0.0, 24 / 7, 0.0],
+            ],
+            HAND + ": a buys on days 0, 7 and 21 of 28; c's two purchases are one day",
+        ),
+    ),
+    returns="table",
+)
+register(
+    "PREDICT_CLV",
+    m.predict_clv,
+    "Predicted CLV per customer from transactions: BG/NBD purchases x Gamma-Gamma spend.",
+    [
+        ("customer", "Customer id of each transaction.", "text"),
+        ("date", "Date of each transaction.", "dates"),
+        ("amount", "Value of each transaction."),
+        ("horizon", "How far ahead to predict, in time units (e.g. 52 weeks).", "value"),
+        ("discount", "Discount rate per time unit (default 0: none).", "value"),
+        ("unit", 'Time unit: "D" days, "W" weeks (default), "M" months.', "text"),
+        (
+            "end_date",
+            "End of the observation period (default: the last transaction date).",
+            "dates",
+        ),
+    ],
+    "Table analytics",
+    (
+        Example(
+            (*btyd_sample(), 12, 0.0, "W", "2024-07-28"),
+            [
+                ["customer", "frequency", "recency", "T", "monetary_value"]
+                + ["p_alive", "expected_purchases", "expected_spend", "clv"],
+                ["C001", 4, 27.571429, 29.857143, 7.7225, 0.850073, 1.261390, 9.943712, 12.542903],
+                ["C002", 1, 4.714286, 28.571429, 14.82, 0.224764, 0.107225, 20.408983, 2.188352],
+                ["C003", 0, 0.0, 29.285714, 0.0, 1.0, 0.118284, 38.155519, 4.513184],
+            ],
+            "lifetimes 0.11.3 (BetaGeoFitter, GammaGammaFitter) on the same simulated data",
+            1e-5,
+            partial=True,
+        ),
+    ),
+    returns="table",
 )

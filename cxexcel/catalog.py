@@ -33,12 +33,17 @@ class Arg:
 
 @dataclass(frozen=True)
 class Example:
-    """A worked example: core arguments, the expected result, and where it comes from."""
+    """A worked example: core arguments, the expected result, and where it comes from.
+
+    For a table result, ``expected`` is its header row and rows; with
+    ``partial`` it holds the header and only the first rows of a longer table.
+    """
 
     args: tuple
     expected: object
     source: str = ""
     tolerance: float = 1e-9
+    partial: bool = False
 
 
 @dataclass(frozen=True)

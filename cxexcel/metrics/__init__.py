@@ -4,6 +4,18 @@ Nothing here reads or writes files or talks to Excel. Every function raises a
 ``cxexcel.errors.CxError`` for input it cannot use.
 """
 
+from .clv_models import (
+    BGNBDParams,
+    GammaGammaParams,
+    expected_average_spend,
+    expected_purchases,
+    fit_bgnbd,
+    fit_gamma_gamma,
+    predict_clv,
+    prob_alive,
+    rfm,
+)
+from .cohorts import cohort_table, cohorts
 from .customers import (
     churn,
     click_rate,
@@ -13,6 +25,7 @@ from .customers import (
     stickiness,
     time_on_site,
 )
+from .movements import mrr_movements
 from .revenue import (
     cac,
     cac_payback,
@@ -33,6 +46,7 @@ from .revenue import (
     upsell_share,
 )
 from .survey import ces, csat, cxi, nps, nps_moe, nps_table, nps_test
+from .survival import median_lifetime, survival
 
 __all__ = [
     # survey
@@ -69,4 +83,19 @@ __all__ = [
     "nrr",
     "grr",
     "quick_ratio",
+    # table analytics
+    "mrr_movements",
+    "cohorts",
+    "cohort_table",
+    "survival",
+    "median_lifetime",
+    "rfm",
+    "fit_bgnbd",
+    "fit_gamma_gamma",
+    "prob_alive",
+    "expected_purchases",
+    "expected_average_spend",
+    "predict_clv",
+    "BGNBDParams",
+    "GammaGammaParams",
 ]

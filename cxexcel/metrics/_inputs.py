@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from itertools import chain
 from numbers import Real
 
 import numpy as np
@@ -38,6 +39,12 @@ def flatten(data: object) -> list:
     if isinstance(data, (pd.Series, pd.Index)):
         return data.tolist()
     if isinstance(data, (list, tuple)):
+        if data and isinstance(data[0], list) and all(type(row) is list for row in data):
+            rows = chain.from_iterable(data)  # an Excel range: a list of row lists
+            flat = list(rows)
+            if not any(type(item) in _NESTED for item in flat):
+                return flat
+            return flatten(flat)
         if any(isinstance(item, (list, tuple, np.ndarray, pd.Series)) for item in data):
             out: list = []
             for item in data:
@@ -47,6 +54,9 @@ def flatten(data: object) -> list:
     if isinstance(data, Iterable) and not isinstance(data, (str, bytes, dict)):
         return flatten(list(data))
     return [data]
+
+
+_NESTED = {list, tuple, np.ndarray, pd.Series}
 
 
 def _is_number(value: object) -> bool:
@@ -68,11 +78,17 @@ def _first_bad(name: str, items: list) -> InputError:
 def to_floats(name: str, data: object) -> tuple[np.ndarray, list]:
     """All items of ``data`` as floats, blanks as NaN; text, booleans and
     infinities raise ``InputError``. Returns the array and the flat items."""
+    if isinstance(data, np.ndarray) and data.dtype.kind in "fiu":
+        # Already numbers: no per-item checks; the array doubles as the items.
+        array = data.astype(float, copy=False).ravel()
+        if not np.isinf(array).any():
+            return array, array
     items = flatten(data)
     try:
         # Fast path: None becomes NaN; any text makes numpy raise.
         array = np.array(items, dtype=float)
-        ok = not any(type(v) is bool or type(v) is np.bool_ for v in items)
+        types = set(map(type, items))
+        ok = bool not in types and np.bool_ not in types
     except (TypeError, ValueError):
         ok = False
     if ok and not np.isinf(array).any():

@@ -67,6 +67,8 @@ def test_worked_examples_give_their_figures(client, entry, example):
         expected = [[expected]]
     # A blank result cell travels as "" (what Excel shows as an empty cell).
     expected = [[serial(blank_as_empty(c)) for c in row] for row in expected]
+    if example.partial:  # the example shows the header and the first rows only
+        result = result[: len(expected)]
     assert close(result, expected, max(example.tolerance, 1e-12)), (result, example)
 
 
