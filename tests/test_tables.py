@@ -719,3 +719,9 @@ def test_parquet_errors_count_rows_from_one(tmp_path):
     assert str(_one_error(path)) == (
         "Orders.parquet row 3, column amount: -5 is negative (amount must be a number 0 or more)"
     )
+
+
+def test_empty_sheet_named_like_a_table(tmp_path):
+    wb = _workbook(("Targets", []), ("Orders", ORDERS))
+    error = _one_error(_save(wb, tmp_path / "b.xlsx"))
+    assert str(error) == "Targets: the table is empty (no header row and no data)"

@@ -9,7 +9,6 @@ per column rather than thousands.
 from __future__ import annotations
 
 import datetime as dt
-import math
 from numbers import Integral, Real
 
 import numpy as np
@@ -32,6 +31,9 @@ def validate(raw: RawTable, schema: TableSchema) -> tuple[pd.DataFrame | None, l
     errors: list[TableError] = []
     positions: dict[str, int] = {}
     headers: dict[str, str] = {}
+    if all(h is None or not str(h).strip() for h in raw.header) and raw.body.empty:
+        message = f"{place.label}: the table is empty (no header row and no data)"
+        return None, [TableError(message, table=schema.name)]
     for position, header in enumerate(raw.header):
         column = schema.column(header)
         if column is None:
@@ -135,20 +137,12 @@ def _first_problem(problems, values, kept_rows, column, position, headers, place
 
 def _blank_mask(series: pd.Series) -> np.ndarray:
     """Cells a user sees as empty: None, NaN, NaT, "" or only spaces."""
-    values = series.to_numpy(dtype=object)
-    return np.fromiter((_is_blank(v) for v in values), dtype=bool, count=len(values))
-
-
-def _is_blank(value) -> bool:
-    if value is None or value is pd.NaT:
-        return True
-    if isinstance(value, str):
-        return not value.strip()
-    if isinstance(value, float):
-        return math.isnan(value)
-    if isinstance(value, (Real, dt.date, dt.time)):
-        return bool(pd.isna(value))
-    return value is pd.NA
+    blank = np.asarray(pd.isna(series.to_numpy(dtype=object)), dtype=bool)
+    try:
+        spaces = series.str.strip().eq("")
+    except AttributeError:  # no text in the column
+        return blank
+    return blank | spaces.to_numpy(dtype=bool, na_value=False)
 
 
 def _empty(column: Column, n: int) -> pd.Series:
