@@ -725,3 +725,33 @@ def test_empty_sheet_named_like_a_table(tmp_path):
     wb = _workbook(("Targets", []), ("Orders", ORDERS))
     error = _one_error(_save(wb, tmp_path / "b.xlsx"))
     assert str(error) == "Targets: the table is empty (no header row and no data)"
+
+
+def _replace_part(path, part, data: bytes):
+    import zipfile
+
+    with zipfile.ZipFile(path) as source:
+        items = [(info, source.read(info.filename)) for info in source.infolist()]
+    with zipfile.ZipFile(path, "w") as target:
+        for info, content in items:
+            target.writestr(info, data if info.filename == part else content)
+
+
+BOMB = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>
+<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">
+<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>&lol2;</t></is></c></row></sheetData>
+</worksheet>"""
+
+
+@pytest.mark.parametrize(
+    "content", [b"<worksheet><sheetData><row>", BOMB], ids=["damaged", "entity-bomb"]
+)
+def test_damaged_or_hostile_sheet_xml_is_a_source_error(tmp_path, content):
+    path = _save(_workbook(("Orders", ORDERS)), tmp_path / "b.xlsx")
+    _replace_part(path, "xl/worksheets/sheet1.xml", content)
+    before = _sha(path)
+    error = _one_error(path)
+    assert isinstance(error, SourceError)
+    assert str(error).startswith("b.xlsx: cannot be read as an Excel workbook")
+    assert _sha(path) == before

@@ -7,7 +7,6 @@ its body as an object DataFrame, and where it lives, to name cells in errors.
 from __future__ import annotations
 
 import os
-import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -109,7 +108,7 @@ def _tables(source) -> Iterator[RawTable]:
     if isinstance(source, (str, os.PathLike)):
         yield from _from_path(Path(source), explicit=True)
     elif _is_openpyxl_workbook(source):
-        yield from _from_openpyxl(source, getattr(source, "path", None) or "workbook", None)
+        yield from _from_openpyxl(source, "workbook", None)
     elif _is_xlwings_book(source):
         yield from _from_xlwings(source)
     elif isinstance(source, Mapping):
@@ -222,15 +221,16 @@ def _from_workbook_file(path: Path) -> Iterator[RawTable]:
     try:
         parts = _xlsx.table_parts(path)
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError) as exc:
-        raise SourceError(f"{path.name}: cannot be read as an Excel workbook ({exc})") from exc
-    except Exception as exc:  # malformed XML and the like; defusedxml's refusals too
+    except Exception as exc:  # not a zip, malformed XML, defusedxml's refusals ...
         raise SourceError(f"{path.name}: cannot be read as an Excel workbook ({exc})") from exc
     try:
         # Materialise while the file is open: read-only mode streams from it.
-        yield from list(_from_openpyxl(workbook, path.name, parts))
+        found = list(_from_openpyxl(workbook, path.name, parts))
+    except Exception as exc:  # a damaged sheet part
+        raise SourceError(f"{path.name}: cannot be read as an Excel workbook ({exc})") from exc
     finally:
         workbook.close()
+    yield from found
 
 
 def _is_openpyxl_workbook(source) -> bool:
