@@ -754,4 +754,7 @@ def test_damaged_or_hostile_sheet_xml_is_a_source_error(tmp_path, content):
     error = _one_error(path)
     assert isinstance(error, SourceError)
     assert str(error).startswith("b.xlsx: cannot be read as an Excel workbook")
+    assert "\n" not in str(error)
+    if content is BOMB:
+        assert "refused for safety: EntitiesForbidden" in str(error)
     assert _sha(path) == before

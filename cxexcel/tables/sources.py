@@ -222,15 +222,29 @@ def _from_workbook_file(path: Path) -> Iterator[RawTable]:
         parts = _xlsx.table_parts(path)
         workbook = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
     except Exception as exc:  # not a zip, malformed XML, defusedxml's refusals ...
-        raise SourceError(f"{path.name}: cannot be read as an Excel workbook ({exc})") from exc
+        raise SourceError(
+            f"{path.name}: cannot be read as an Excel workbook ({_reason(exc)})"
+        ) from exc
     try:
         # Materialise while the file is open: read-only mode streams from it.
         found = list(_from_openpyxl(workbook, path.name, parts))
     except Exception as exc:  # a damaged sheet part
-        raise SourceError(f"{path.name}: cannot be read as an Excel workbook ({exc})") from exc
+        raise SourceError(
+            f"{path.name}: cannot be read as an Excel workbook ({_reason(exc)})"
+        ) from exc
     finally:
         workbook.close()
     yield from found
+
+
+def _reason(exc: BaseException) -> str:
+    """The first line of the innermost cause: openpyxl wraps the useful part."""
+    while (exc.__cause__ or exc.__context__) is not None:
+        exc = exc.__cause__ or exc.__context__
+    if type(exc).__module__.startswith("defusedxml"):
+        return f"it holds XML that is refused for safety: {type(exc).__name__}"
+    text = str(exc).strip().splitlines()
+    return text[0] if text else type(exc).__name__
 
 
 def _is_openpyxl_workbook(source) -> bool:
