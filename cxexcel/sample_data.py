@@ -101,7 +101,18 @@ def generate(
     frames["Targets"] = _targets(frames["Subscriptions"])
     from .tables import read_tables
 
-    return read_tables(frames)
+    # A tiny run can leave a table without rows, which read_tables refuses.
+    tables = read_tables({name: frame for name, frame in frames.items() if len(frame)})
+    return {name: tables.get(name, _no_rows(name)) for name in frames}
+
+
+def _no_rows(name: str) -> pd.DataFrame:
+    from .tables import SCHEMAS
+
+    dtypes = {"date": "datetime64[ns]", "month": "datetime64[ns]", "text": "str", "metric": "str"}
+    return pd.DataFrame(
+        {c.name: pd.Series(dtype=dtypes.get(c.kind, "float64")) for c in SCHEMAS[name].columns}
+    )
 
 
 # -- customers and their subscriptions ----------------------------------------------
@@ -237,7 +248,10 @@ def _orders(rng, people, mrr: np.ndarray, periods) -> pd.DataFrame:
     value = np.array([_ORDER_VALUE[s] for s in people["segment"]]) * rng.gamma(3.0, 1 / 3.0, n)
     rows, cols = np.nonzero(mrr)
     counts = rng.poisson(rate[rows])
-    rows, cols = np.repeat(rows, counts), np.repeat(cols, counts)
+    # Customers who sign up during the data place an onboarding order first.
+    new = np.flatnonzero(~people["existing"].to_numpy())
+    rows = np.concatenate([new, np.repeat(rows, counts)])
+    cols = np.concatenate([people["joined"].to_numpy()[new], np.repeat(cols, counts)])
     k = len(rows)
     days = np.floor(rng.random(k) * periods.days_in_month[cols]).astype(int)
     amount = np.round(value[rows] * rng.gamma(4.0, 0.25, k), 2)

@@ -174,3 +174,24 @@ def test_make_sample_data_script_writes_a_readable_workbook(tmp_path, tables):
     )
     read = read_tables(out)
     pd.testing.assert_frame_equal(read["Spend"], tables["Spend"])
+
+
+def test_tiny_runs_give_all_six_tables_with_their_dtypes(tables):
+    tiny = generate(customers=3, months=1)
+    assert list(tiny) == list(SCHEMAS)
+    for name, frame in tiny.items():
+        assert list(frame.columns) == SCHEMAS[name].column_names
+        assert dict(frame.dtypes) == dict(tables[name].dtypes), name
+    with pytest.raises(ValueError):
+        generate(customers=0)
+
+
+def test_new_customers_place_an_onboarding_order(tables):
+    subs, orders = tables["Subscriptions"], tables["Orders"]
+    first_month = subs.groupby("customer_id")["month"].min()
+    new = first_month[first_month > subs["month"].min()].index
+    first_order = orders.groupby("customer_id")["date"].min()
+    assert set(new) <= set(first_order.index)
+    joined = first_month[new]
+    ordered = first_order[new].dt.to_period("M").dt.to_timestamp()
+    assert (ordered == joined).all()
