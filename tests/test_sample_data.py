@@ -156,7 +156,8 @@ def test_workbook_sheets_are_styled_excel_tables():
     assert formula in comments
 
 
-def test_write_workbook_is_atomic_and_keeps_the_old_file_on_failure(tmp_path, tables):
+def test_write_workbook_is_atomic_and_keeps_the_old_file_on_failure(tmp_path):
+    tables = generate(customers=60, months=3)
     path = tmp_path / "out" / "data.xlsx"
     write_workbook(tables, path)
     first = path.read_bytes()
