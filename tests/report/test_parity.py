@@ -21,11 +21,11 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "excel"))
 
-from cxexcel.sample_data import generate  # noqa: E402
 from remote_book import Replay, cell_name, payload_from_tables, remote_book  # noqa: E402
 
 from cxexcel.report import build_report, write_workbook  # noqa: E402
 from cxexcel.report.xlwings_writer import write_book  # noqa: E402
+from cxexcel.sample_data import generate  # noqa: E402
 
 HYPERLINK = '=HYPERLINK("http://x","y")'
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}:\d{2})?$")
@@ -133,6 +133,27 @@ def test_same_number_formats_cell_by_cell(both):
         assert from_actions == from_file, name
 
 
+def test_same_fills_and_bold_cells(both):
+    report, workbook, replay = both
+    for name in report.sheet_names:
+        fills, bold = {}, set()
+        for action in replay.on(name):
+            if action["func"] == "setRangeColor":
+                for address in _cells(action):
+                    fills[address] = action["args"][0].lstrip("#").upper()
+            elif action["func"] == "setFontProperty" and action["args"] == ["bold", True]:
+                bold.update(_cells(action))
+        cells = [cell for row in workbook[name].iter_rows() for cell in row]
+        file_fills = {
+            cell.coordinate: cell.fill.fgColor.rgb[-6:].upper()
+            for cell in cells
+            if cell.fill.fill_type == "solid"
+        }
+        file_bold = {cell.coordinate for cell in cells if cell.font.b}
+        assert fills == file_fills, name
+        assert bold == file_bold, name
+
+
 def test_formula_like_comment_is_text_in_both(both):
     report, workbook, replay = both
     in_file = [
@@ -181,6 +202,15 @@ def test_same_chart_anchors(both):
             a["args"][9].replace("$", "") for a in replay.on(name) if a["func"] == "addChart"
         )
         assert in_actions == in_file, name
+
+
+def _cells(action: dict) -> list[str]:
+    top, left = action["start_row"], action["start_column"]
+    return [
+        cell_name(top + r, left + c)
+        for r in range(action["row_count"])
+        for c in range(action["column_count"])
+    ]
 
 
 def _area(action: dict) -> str:
