@@ -111,12 +111,32 @@ def run_child(command: list[str]) -> tuple[float, float, int]:
     return elapsed, usage.ru_maxrss / 1024.0, process.returncode
 
 
+def breakdown(folder: Path, out: Path) -> str:
+    """Seconds spent reading, building and writing, measured in this process."""
+    from cxexcel.report import build_report, write_workbook
+    from cxexcel.tables import read_tables
+
+    start = time.perf_counter()
+    tables = read_tables(folder)
+    read = time.perf_counter()
+    report = build_report(tables)
+    built = time.perf_counter()
+    write_workbook(report, out)
+    done = time.perf_counter()
+    return f"read {read - start:.1f} s, build {built - read:.1f} s, write {done - built:.2f} s"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[10_000, 100_000, 1_000_000])
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--months", type=int, default=24)
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument(
+        "--breakdown",
+        action="store_true",
+        help="also time reading, building and writing in this process, per size",
+    )
     args = parser.parse_args()
 
     rng = np.random.default_rng(2024)
@@ -153,6 +173,8 @@ def main() -> None:
                 f"| {size:,} | {seconds:.1f} s | {rss:,.0f} MB | {base[0]} | {base[1]} | {base[2]} |",
                 flush=True,
             )
+            if args.breakdown:
+                print(f"|  | {breakdown(folder, Path(scratch) / 'inproc.xlsx')} |||||", flush=True)
 
 
 if __name__ == "__main__":
