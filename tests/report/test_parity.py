@@ -191,6 +191,33 @@ def test_same_conditional_format_ranges(both):
         assert in_actions == in_file, name
 
 
+def test_charts_draw_the_file_series_from_the_first(both):
+    """Each chart shows the file's series, values, names and categories —
+    all of them where they sit in neighbouring columns, else those up to the
+    first gap (see ``chart_series_drawn``)."""
+    report, workbook, replay = both
+    for name in report.sheet_names:
+        drawn = _drawn_series(replay.on(name))
+        for chart in workbook[name]._charts:
+            in_file = _file_series(chart)
+            in_book = drawn[_anchor(chart)]
+            assert in_book and in_book == in_file[: len(in_book)], (name, _anchor(chart))
+
+
+@pytest.mark.xfail(
+    reason="the builder puts the margin column between NPS and Low/High in "
+    "'NPS by month', so the live workbook draws NPS only",
+    raises=AssertionError,
+    strict=False,
+)
+def test_every_chart_is_drawn_with_all_its_series(both):
+    report, workbook, replay = both
+    for name in report.sheet_names:
+        drawn = _drawn_series(replay.on(name))
+        for chart in workbook[name]._charts:
+            assert drawn[_anchor(chart)] == _file_series(chart), (name, _anchor(chart))
+
+
 def test_same_chart_anchors(both):
     report, workbook, replay = both
     for name in report.sheet_names:
@@ -204,6 +231,50 @@ def test_same_chart_anchors(both):
         assert in_actions == in_file, name
 
 
+def _drawn_series(actions: list[dict]) -> dict[str, list[tuple[str, str, str]]]:
+    """Chart anchor -> (values, name, categories) per series, as Excel reads the actions:
+    one series per column of the source, named by its header cell when the
+    source starts above the categories."""
+    charts, added = {}, []
+    for action in actions:
+        if action["func"] == "addChart":
+            added.append(action)
+        elif action["func"] == "setChartXAxisValues":
+            source = added[action["args"][0]]
+            categories = action["args"][2]
+            first_row, last_row = re.findall(r"\$(\d+)", categories)
+            top_col, top_row, last_col, _ = re.fullmatch(
+                r"\$([A-Z]+)\$(\d+):?\$?([A-Z]*)\$?(\d*)", source["args"][3]
+            ).groups()
+            has_header = int(top_row) < int(first_row)
+            series = []
+            for number in range(_column_number(top_col), _column_number(last_col or top_col) + 1):
+                col = cell_name(0, number - 1)[:-1]
+                series.append(
+                    (
+                        f"${col}${first_row}:${col}${last_row}",
+                        f"${col}${top_row}" if has_header else None,
+                        categories,
+                    )
+                )
+            charts[source["args"][9].replace("$", "")] = series
+    return charts
+
+
+def _file_series(chart) -> list[tuple[str, str, str]]:
+    def local(ref):
+        return None if ref is None else ref.split("!")[-1]
+
+    return [
+        (
+            local(item.val.numRef.f),
+            local(item.tx.strRef.f) if item.tx is not None and item.tx.strRef is not None else None,
+            local((item.cat.numRef or item.cat.strRef).f),
+        )
+        for item in chart.series
+    ]
+
+
 def _cells(action: dict) -> list[str]:
     top, left = action["start_row"], action["start_column"]
     return [
@@ -211,6 +282,10 @@ def _cells(action: dict) -> list[str]:
         for r in range(action["row_count"])
         for c in range(action["column_count"])
     ]
+
+
+def _anchor(chart) -> str:
+    return cell_name(chart.anchor._from.row, chart.anchor._from.col)
 
 
 def _area(action: dict) -> str:
