@@ -2,14 +2,14 @@
 
 Each button runs one script on the open workbook:
 
-=========================  ======================================================
-Button                     Script (Python name)
-=========================  ======================================================
-Build metric sheets        ``build_metric_sheets``
-Refresh                    ``refresh_metric_sheets``
-Insert sample tables       ``insert_sample_tables``
-Validate tables            ``validate_tables``
-=========================  ======================================================
+==================  ===========================  ================================
+Ribbon button       Script (Python name)         Classic macro
+==================  ===========================  ================================
+Build sheets        ``build_metric_sheets``      ``CX_BuildMetricSheets``
+Refresh sheets      ``refresh_metric_sheets``    ``CX_RefreshMetricSheets``
+Sample tables       ``insert_sample_tables``     ``CX_InsertSampleTables``
+Check tables        ``validate_tables``          ``CX_ValidateTables``
+==================  ===========================  ================================
 
 Two routes call them:
 
@@ -39,7 +39,7 @@ from ..errors import CxError, TableError
 from ..report.build import build_report
 from ..report.xlwings_writer import excel_value, write_book
 from ..sample_data import generate
-from ..tables import check_tables, read_tables
+from ..tables import SCHEMAS, check_tables, read_tables
 
 try:
     from xlwings.server import script
@@ -86,7 +86,9 @@ def build_metric_sheets_in(book: xw.Book) -> bool:
     """Read the input tables of ``book`` and (re)write its ``CX`` metric sheets.
 
     Returns ``True`` when the sheets were written. On bad tables it shows
-    one alert listing every problem, writes nothing and returns ``False``.
+    one alert listing every problem, writes nothing and returns ``False``;
+    the same when the workbook holds none of the input tables, so that a
+    renamed table never empties the workbook of its metric sheets.
     """
     problems = check_tables(book)
     if problems:
@@ -96,6 +98,9 @@ def build_metric_sheets_in(book: xw.Book) -> bool:
         report = build_report(read_tables(book))
     except CxError as error:
         _alert_problems(book, [error])
+        return False
+    if not report.sheets:
+        _alert_no_tables(book)
         return False
     write_book(report, book)
     return True
@@ -114,11 +119,12 @@ def insert_sample_tables_in(book: xw.Book, customers: int = SAMPLE_CUSTOMERS) ->
     """Add the sample input tables, each as an Excel Table on a new sheet of its name.
 
     The data is :func:`cxexcel.sample_data.generate` for ``customers``
-    customers (tables it leaves empty are not inserted). If a sheet or Table of one of those names exists already, an
-    alert names them and nothing changes. Returns ``True`` when inserted.
+    customers (a table it leaves empty is not inserted). If a sheet or Table
+    of one of those names exists already, an alert names them and nothing
+    changes. Returns ``True`` when inserted.
     """
     tables = {name: frame for name, frame in generate(customers=customers).items() if len(frame)}
-    taken = sorted(_taken_names(book) & {name.casefold() for name in tables})
+    taken = _taken_names(book) & {name.casefold() for name in tables}
     if taken:
         names = ", ".join(name for name in tables if name.casefold() in taken)
         book.app.alert(
@@ -128,15 +134,14 @@ def insert_sample_tables_in(book: xw.Book, customers: int = SAMPLE_CUSTOMERS) ->
             mode="critical",
         )
         return False
-    first = None
+    added = []
     previous = book.sheets[len(book.sheets) - 1]
     for name, frame in tables.items():
-        sheet = book.sheets.add(name, after=previous)
-        _write_table(sheet, name, frame)
-        first = first or sheet
-        previous = sheet
-    if first is not None:
-        first.activate()
+        previous = book.sheets.add(name, after=previous)
+        _write_table(previous, name, frame)
+        added.append(previous)
+    if added:
+        added[0].activate()
     return True
 
 
@@ -153,6 +158,9 @@ def validate_tables_in(book: xw.Book) -> bool:
             problems = [error]
     if problems:
         _alert_problems(book, problems)
+        return False
+    if not tables:
+        _alert_no_tables(book)
         return False
     counts = "\n".join(f"- {name}: {len(frame):,} rows" for name, frame in tables.items())
     book.app.alert(f"All tables valid.\n{counts}", title=ALERT_TITLE, mode="info")
@@ -214,6 +222,16 @@ def _alert_problems(book: xw.Book, problems: Sequence[Exception]) -> None:
     count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
     book.app.alert(
         f"The input tables have {count}; the workbook was not changed.\n" + "\n".join(lines),
+        title=ALERT_TITLE,
+        mode="critical",
+    )
+
+
+def _alert_no_tables(book: xw.Book) -> None:
+    book.app.alert(
+        "No input tables found; the workbook was not changed. Add Excel Tables "
+        f"(or sheets with a header row) named {', '.join(SCHEMAS)}, "
+        'or press "Sample tables" to try it out.',
         title=ALERT_TITLE,
         mode="critical",
     )

@@ -163,6 +163,18 @@ def test_bad_tables_leave_existing_cx_sheets_alone(tables):
     _only_alert(_run("refresh_metric_sheets", payload))
 
 
+@pytest.mark.parametrize(
+    "name", ["build_metric_sheets", "refresh_metric_sheets", "validate_tables"]
+)
+def test_no_input_tables_gives_only_an_alert_and_keeps_cx_sheets(name):
+    payload = book_payload(
+        plain_sheet("Sheet1", [["just", "notes"]]), plain_sheet("CX Summary", [["keep"]])
+    )
+    prompt = _only_alert(_run(name, payload))
+    assert prompt.startswith("No input tables found")
+    assert "Responses" in prompt
+
+
 # --- validate -------------------------------------------------------------
 
 
