@@ -116,9 +116,9 @@ def _by_month(canvas: Canvas, facts: Facts) -> None:
         columns += [
             Column("Responses", model.INTEGER),
             Column("NPS", model.NPS),
-            Column("Margin of error", model.NPS),
             Column("Low", model.NPS),
             Column("High", model.NPS),
+            Column("Margin of error", model.NPS),
         ]
     if has["csat"]:
         columns.append(Column("CSAT", model.PERCENT))
@@ -128,21 +128,25 @@ def _by_month(canvas: Canvas, facts: Facts) -> None:
     starts = np.flatnonzero(np.r_[True, months[1:] != months[:-1]])
     bounds = np.r_[starts, len(months)]
     first_row = canvas.row + 1
+    headers = [c.header for c in columns]
+    nps_col = 1 + headers.index("NPS") if has["nps"] else 0
+    moe_col = 1 + headers.index("Margin of error") if has["nps"] else 0
     rows = []
     for index, (begin, end) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
         group = _group_figures(responses.iloc[begin:end], has)
         row = [py_datetime(months[begin])]
         if has["nps"]:
             r = first_row + index
-            nps_cell, moe_cell = address(r, 3), address(r, 4)
+            # NPS, Low and High sit side by side so every chart engine can draw them as one block.
+            nps_cell, moe_cell = address(r, nps_col), address(r, moe_col)
             value, moe = group["nps"], group["moe"]
             both = value is not None and moe is not None
             row += [
                 group["n"],
                 value,
+                Formula(f"={nps_cell}-{moe_cell}", value - moe) if both else None,
+                Formula(f"={nps_cell}+{moe_cell}", value + moe) if both else None,
                 moe,
-                Formula(f"={nps_cell}-{moe_cell}", value - moe if both else None) if both else None,
-                Formula(f"={nps_cell}+{moe_cell}", value + moe if both else None) if both else None,
             ]
         if has["csat"]:
             row.append(group["csat"])

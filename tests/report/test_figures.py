@@ -107,7 +107,7 @@ def test_survey_by_month_and_segment(book, tables):
     ws = book["CX Surveys"]
     responses = tables["Responses"]
     by_month = responses.groupby(responses["date"].dt.to_period("M"))
-    rows = table(ws, "Month", "Responses", "NPS", "Margin of error")
+    rows = table(ws, "Month", "Responses", "NPS", "Low", "High", "Margin of error")
     assert len(rows) == by_month.ngroups
     for row, (period, group) in zip(rows, by_month, strict=True):
         r = row["_row"]
@@ -115,8 +115,8 @@ def test_survey_by_month_and_segment(book, tables):
         assert row["Responses"] == group["nps"].notna().sum()
         assert row["NPS"] == approx(metrics.nps(group["nps"]))
         assert row["Margin of error"] == approx(metrics.nps_moe(group["nps"]))
-        assert row["Low"] == f"=C{r}-D{r}"
-        assert row["High"] == f"=C{r}+D{r}"
+        assert row["Low"] == f"=C{r}-F{r}"
+        assert row["High"] == f"=C{r}+F{r}"
         assert row["CSAT"] == approx(metrics.csat(group["csat"]))
         assert row["CES"] == approx(metrics.ces(group["ces"]))
         assert ws.cell(r, 1).number_format == "mmm yyyy"
