@@ -10,7 +10,7 @@ amber from 90%, red below.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .. import metrics
 from . import model
@@ -251,8 +251,6 @@ def build(facts: Facts) -> model.Sheet | None:
 
 
 def _with_progress(tile: KpiTile, progress: float | str) -> KpiTile:
-    from dataclasses import replace
-
     progress_formula_text = progress_formula(
         tile.value_address, tile.target_address, tile.higher_is_better
     )
