@@ -35,7 +35,7 @@ from collections.abc import Iterable, Sequence
 
 import xlwings as xw
 
-from ..errors import CxError, TableError
+from ..errors import CxError, SourceError, TableError
 from ..report.build import build_report
 from ..report.xlwings_writer import excel_value, write_book
 from ..sample_data import generate
@@ -102,7 +102,12 @@ def build_metric_sheets_in(book: xw.Book) -> bool:
     if not report.sheets:
         _alert_no_tables(book)
         return False
-    write_book(report, book)
+    try:
+        write_book(report, book)
+    except SourceError as error:
+        # Raised before anything is written (a sheet name Excel would clash on).
+        _alert_problems(book, [error])
+        return False
     return True
 
 

@@ -46,6 +46,7 @@ import re
 from collections import defaultdict
 from collections.abc import Hashable, Mapping
 
+from ..errors import SourceError
 from . import model
 from .model import (
     Cell,
@@ -161,10 +162,17 @@ def write_book(report: Report, book) -> None:
     sheets are added in order at the place of the first deleted one (or at
     the end) and the first of them is activated. Every other sheet is left
     exactly as it was. ``book`` is an ``xlwings.Book`` on any engine.
+
+    Raises :class:`~cxexcel.errors.SourceError`, before changing anything,
+    when the report cannot go into this workbook: every sheet is a ``CX``
+    sheet (Excel keeps at least one sheet), or a sheet of the user's is
+    named like a report sheet apart from case (``cx summary``), which Excel
+    counts as the same name.
     """
     for sheet in report.sheets:
         if not sheet.name.startswith(OWNED_PREFIX):
             raise ValueError(f"report sheet {sheet.name!r} does not start with {OWNED_PREFIX!r}")
+    _check_room(report, [sheet.name for sheet in book.sheets])
     previous = _remove_owned_sheets(book)
     written = []
     for sheet in report.sheets:
@@ -179,16 +187,27 @@ def write_book(report: Report, book) -> None:
         written[0].activate()
 
 
+def _check_room(report: Report, names: list[str]) -> None:
+    kept = [name for name in names if not name.startswith(OWNED_PREFIX)]
+    if not kept:
+        raise SourceError(
+            f"every sheet of the workbook starts with {OWNED_PREFIX!r}; "
+            "Excel needs one other sheet to keep while they are replaced"
+        )
+    wanted = {name.casefold(): name for name in report.sheet_names}
+    for name in kept:
+        if name.casefold() in wanted:
+            raise SourceError(
+                f"the sheet {name!r} has the name of the metric sheet "
+                f"{wanted[name.casefold()]!r} (Excel ignores case); rename it"
+            )
+
+
 def _remove_owned_sheets(book):
     """Delete the owned sheets; return the sheet new ones go after (None: at the front)."""
     sheets = list(book.sheets)
     owned = [sheet for sheet in sheets if sheet.name.startswith(OWNED_PREFIX)]
     kept = [sheet.name for sheet in sheets if not sheet.name.startswith(OWNED_PREFIX)]
-    if not kept:
-        raise ValueError(
-            f"every sheet of the workbook starts with {OWNED_PREFIX!r}; "
-            "Excel needs one other sheet to keep while they are replaced"
-        )
     if not owned:
         return book.sheets[kept[-1]]
     before_first = [sheet.name for sheet in sheets[: owned[0].index - 1]]

@@ -175,6 +175,12 @@ def test_no_input_tables_gives_only_an_alert_and_keeps_cx_sheets(name):
     assert "Responses" in prompt
 
 
+def test_user_sheet_clashing_with_a_metric_sheet_gives_only_an_alert(tables):
+    payload = payload_from_tables(tables, plain_sheet("cx summary", [["mine"]]))
+    prompt = _only_alert(_run("build_metric_sheets", payload))
+    assert "'cx summary'" in prompt and "'CX Summary'" in prompt
+
+
 # --- validate -------------------------------------------------------------
 
 

@@ -14,6 +14,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "excel"))
 
 from remote_book import Replay, book_payload, plain_sheet, remote_book  # noqa: E402
 
+from cxexcel.errors import SourceError  # noqa: E402
 from cxexcel.report import model as m  # noqa: E402
 from cxexcel.report.xlwings_writer import (  # noqa: E402
     _rectangles,
@@ -340,7 +341,14 @@ def test_a_report_sheet_outside_the_cx_namespace_is_refused_before_any_write():
 
 def test_a_book_of_only_cx_sheets_is_refused_before_any_write():
     book = remote_book(book_payload(plain_sheet("CX Old")))
-    with pytest.raises(ValueError, match="one other sheet"):
+    with pytest.raises(SourceError, match="one other sheet"):
+        write_book(_report(), book)
+    assert book.json()["actions"] == []
+
+
+def test_a_user_sheet_named_like_a_report_sheet_but_for_case_is_refused():
+    book = remote_book(book_payload(plain_sheet("CX Old"), plain_sheet("cx surveys")))
+    with pytest.raises(SourceError, match="'cx surveys'"):
         write_book(_report(), book)
     assert book.json()["actions"] == []
 
