@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -245,3 +247,36 @@ def test_python_dash_m_and_usage_errors(tmp_path):
         [sys.executable, "-m", "cxexcel", "--help"], capture_output=True, text=True
     )
     assert done.returncode == 0 and "report" in done.stdout and "demo" in done.stdout
+
+
+@pytest.mark.parametrize("source", ["csv", "xlsx"])
+def test_formula_like_comment_arrives_as_text(tmp_path, capsys, small_tables, source):
+    hyperlink = '=HYPERLINK("http://x","y")'
+    responses = small_tables["Responses"].copy()
+    latest_detractor = responses.loc[responses["nps"] <= 6, "date"].idxmax()
+    responses.loc[latest_detractor, "comment"] = hyperlink
+    tables = {"Responses": responses}
+    if source == "csv":
+        source_path = write_csvs(tmp_path / "in", tables)
+    else:
+        source_path = write_xlsx(tmp_path / "in.xlsx", tables)
+        # As typed in Excel with a leading apostrophe: text, not a formula.
+        book = openpyxl.load_workbook(source_path)
+        for row in book["Responses"].iter_rows():
+            for cell in row:
+                if cell.data_type == "f":
+                    cell.data_type = "s"
+                    cell.quotePrefix = True
+        book.save(source_path)
+    out = tmp_path / "report.xlsx"
+    assert run(capsys, "report", source_path, "--output", out)[0] == 0
+
+    ws = openpyxl.load_workbook(out)["CX Surveys"]
+    hits = [c for row in ws.iter_rows() for c in row if c.value == hyperlink]
+    assert hits and all(c.data_type == "s" for c in hits)
+    with zipfile.ZipFile(out) as archive:
+        names = openpyxl.load_workbook(out).sheetnames
+        xml = archive.read(f"xl/worksheets/sheet{names.index('CX Surveys') + 1}.xml").decode()
+    formulas = re.findall(r"<f>(.*?)</f>", xml)
+    assert formulas and not any("HYPERLINK" in f for f in formulas)
+    assert 'HYPERLINK("http://x","y")' in xml or "HYPERLINK(&quot;http://x&quot;" in xml

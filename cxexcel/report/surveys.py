@@ -220,10 +220,8 @@ def comment_rows(facts: Facts, promoters: bool) -> pd.DataFrame:
     responses = facts.responses
     scores = responses["nps"].to_numpy(dtype=float)
     group = scores >= 9 if promoters else scores <= 6
-    comments = responses["comment"]
-    has_text = comments.notna().to_numpy() & (comments.astype("string").str.strip() != "").fillna(
-        False
-    ).to_numpy(dtype=bool)
+    text = responses["comment"].astype("string").str.strip()
+    has_text = (text.notna() & (text != "")).fillna(False).to_numpy(dtype=bool)
     picked = np.flatnonzero(group & has_text)[::-1][:COMMENTS_PER_GROUP]
     return responses.iloc[picked]
 
