@@ -124,6 +124,8 @@ def _show(value: object) -> str:
     """Render a bad value the way a user would recognise it in a cell."""
     if isinstance(value, str):
         return f'"{value}"'
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
+    if isinstance(value, float):
+        return f"{value:g}"
     return str(value)

@@ -57,6 +57,7 @@ def flatten(data: object) -> list:
 
 
 _NESTED = {list, tuple, np.ndarray, pd.Series}
+_PLAIN_NUMBERS = {float, int, type(None), np.float64, np.float32, np.int64, np.int32}
 
 
 def _is_number(value: object) -> bool:
@@ -84,15 +85,12 @@ def to_floats(name: str, data: object) -> tuple[np.ndarray, list]:
         if not np.isinf(array).any():
             return array, array
     items = flatten(data)
-    try:
-        # Fast path: None becomes NaN; any text makes numpy raise.
+    types = set(map(type, items))
+    if types <= _PLAIN_NUMBERS:
+        # Fast path: None becomes NaN. Text never takes it: numpy would parse "10" and "nan".
         array = np.array(items, dtype=float)
-        types = set(map(type, items))
-        ok = bool not in types and np.bool_ not in types
-    except (TypeError, ValueError):
-        ok = False
-    if ok and not np.isinf(array).any():
-        return array, items
+        if not np.isinf(array).any():
+            return array, items
     # Slow path: blanks that numpy rejects ("" or whitespace), or a bad value to report.
     array = np.empty(len(items), dtype=float)
     for index, value in enumerate(items):
@@ -215,14 +213,23 @@ def scalar(name: str, value: object, *, nonnegative: bool = False, positive: boo
 
 
 def broadcast(**arrays: np.ndarray) -> list[np.ndarray]:
-    """Broadcast arguments of one call to a common shape, or name the misfit."""
-    try:
-        return list(np.broadcast_arrays(*arrays.values()))
-    except ValueError:
-        shapes = ", ".join(f"{k} {v.shape or 'single value'}" for k, v in arrays.items())
+    """Pair up the arguments of one call item by item.
+
+    Each argument is a single value or a range; all ranges must hold the same
+    number of cells, and are paired in order (a row of starts with a column
+    of losses pairs first with first). Results take the first range's shape.
+    """
+    ranges = {name: a for name, a in arrays.items() if a.ndim > 0}
+    if not ranges:
+        return list(arrays.values())
+    shape = next(iter(ranges.values())).shape
+    size = int(np.prod(shape))
+    if any(a.size != size for a in ranges.values()):
+        sizes = ", ".join(f"{name} {a.size} cells" for name, a in ranges.items())
         raise InputError(
-            next(iter(arrays)), f"ranges must be the same size or single values ({shapes})"
-        ) from None
+            next(iter(ranges)), f"ranges must be the same size or single values ({sizes})"
+        )
+    return [a.reshape(shape) if a.ndim > 0 else np.full(shape, float(a)) for a in arrays.values()]
 
 
 def ratio(numerator: np.ndarray, denominator: np.ndarray, denominator_name: str):

@@ -206,9 +206,20 @@ def _read_key(name: str, data) -> tuple[np.ndarray, np.ndarray]:
         return array, blank
     items = flatten(data)
     values = np.empty(len(items), dtype=object)
-    values[:] = items
+    # Ids mixing numbers and text: 1, 1.0 and "1" are one customer, as in the input tables.
+    values[:] = [_key_text(v) for v in items]
     blank = np.fromiter((is_blank(v) for v in items), dtype=bool, count=len(items))
     return values, blank
+
+
+def _key_text(value):
+    """A customer id as text: whole numbers without a decimal point, text trimmed."""
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, Real) and not isinstance(value, bool) and value == value:
+        number = float(value)
+        return str(int(number)) if number.is_integer() else repr(number)
+    return value
 
 
 def _read_amount(name: str, data) -> tuple[np.ndarray, np.ndarray]:

@@ -138,3 +138,25 @@ def test_element_wise_ranges_give_blank_results_for_blank_periods():
     assert result.shape == (3, 1)
     assert list(result[:2, 0]) == [0.05, 0.05]
     assert result[2, 0] != result[2, 0]  # NaN: a blank result
+
+
+@pytest.mark.parametrize("text", ["10", " 1e1 ", "nan", "inf"])
+def test_text_that_looks_like_a_number_is_still_text(text):
+    with pytest.raises(InputError, match=rf'scores: "{text}" at item 2 is not a number'):
+        m.nps([9, text, 3])
+    with pytest.raises(InputError, match="is not a number"):
+        m.churn(text, 5)
+
+
+def test_ranges_pair_item_by_item_whatever_their_orientation():
+    # A row of starts with a column of losses pairs first with first, never 2 x 2.
+    result = m.churn([[100, 200]], [[1], [4]])
+    assert result.size == 2
+    assert list(result.ravel()) == [0.01, 0.02]
+    with pytest.raises(InputError, match=r"lost 3 cells, start 2 cells"):
+        m.churn([100, 200], [1, 2, 3])
+
+
+def test_huge_values_are_shown_readably():
+    with pytest.raises(InputError, match=r"scores: 1e\+300 at item 1 is outside 0-10"):
+        m.nps([1e300])

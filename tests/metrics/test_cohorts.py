@@ -147,3 +147,9 @@ def test_blank_customer_in_a_filled_row():
 def test_empty():
     with pytest.raises(EmptyInputError, match=r"^customer: has no values"):
         cohorts([None, ""], [None, None])
+
+
+def test_numeric_and_text_ids_of_one_customer_are_one_customer():
+    table = cohorts([1, "1", 2.0], ["2024-01-03", "2024-02-03", "2024-01-09"])
+    assert list(table["size"]) == [2]
+    assert list(table[1]) == [0.5]
