@@ -24,7 +24,6 @@ import copy
 import datetime as dt
 import math
 import os
-import re
 from dataclasses import dataclass, field
 
 os.environ.setdefault("XLWINGS_LICENSE_KEY", "noncommercial")
@@ -41,27 +40,9 @@ __all__ = [
     "remote_book",
     "Replay",
     "cell_name",
-    "SHEET_ACTIONS",
 ]
 
 _TABLE_STYLE = "TableStyleMedium2"
-
-# Actions that address a whole sheet rather than a range on it.
-SHEET_ACTIONS = {
-    "sheetDelete",
-    "sheetClear",
-    "sheetClearContents",
-    "sheetClearFormats",
-    "setSheetName",
-    "setSheetPosition",
-    "setSheetVisibility",
-    "setShowGridlines",
-    "freezePaneAtRange",
-    "freezePaneUnfreeze",
-    "addChart",
-    "addTable",
-    "setSheetAutofit",
-}
 
 
 def excel_value(value):
@@ -183,9 +164,6 @@ def payload_from_tables(tables: dict[str, pd.DataFrame], *extra_sheets: dict) ->
 def remote_book(payload: dict) -> xw.Book:
     """An ``xw.Book`` on the remote engine, over a copy of ``payload``."""
     return xw.Book(json=copy.deepcopy(payload))
-
-
-_RANGE = re.compile(r"^\$?([A-Z]+)\$?(\d+)(?::\$?([A-Z]+)\$?(\d+))?$")
 
 
 @dataclass
