@@ -158,6 +158,8 @@ class Canvas:
             freeze=self.freeze,
             column_widths=dict(sorted(self.widths.items())),
             tab_color=self.tab_color,
+            landscape=True,
+            fit_to_width=True,
         )
 
 

@@ -521,6 +521,8 @@ class Sheet:
     ``freeze`` is the top-left cell of the scrolling area (``(2, 1)`` keeps
     row 1 in view), or ``None``. ``column_widths`` maps 1-based column
     numbers to widths in characters. ``tab_color`` is ``"RRGGBB"`` or None.
+    ``landscape`` and ``fit_to_width`` are print settings (pages across the
+    sheet's full width); engines without page setup may leave them out.
     """
 
     name: str
@@ -530,6 +532,8 @@ class Sheet:
     freeze: tuple[int, int] | None = None
     column_widths: dict[int, float] = field(default_factory=dict)
     tab_color: str | None = None
+    landscape: bool = False
+    fit_to_width: bool = False
 
     def __post_init__(self):
         if len(self.name) > 31 or any(ch in self.name for ch in "[]:*?/\\"):

@@ -106,6 +106,12 @@ def _render_sheet(ws, sheet: Sheet, styles: _StyleCache) -> None:
         ws.freeze_panes = ws.cell(*sheet.freeze)
     if sheet.tab_color:
         ws.sheet_properties.tabColor = sheet.tab_color
+    if sheet.landscape:
+        ws.page_setup.orientation = "landscape"
+    if sheet.fit_to_width:
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
 
 
 def _write_cell(ws, spec: Cell, styles: _StyleCache) -> None:

@@ -95,6 +95,8 @@ def small_report() -> Report:
         freeze=(4, 2),
         column_widths={1: 14.0, 3: 40.0},
         tab_color="1F3864",
+        landscape=True,
+        fit_to_width=True,
     )
     return Report((sheet,))
 
@@ -129,6 +131,9 @@ def test_formats_settings_conditional_formats_and_chart(tmp_path):
     assert ws.freeze_panes == "B4"
     assert ws.column_dimensions["C"].width == 40.0
     assert ws.sheet_properties.tabColor.rgb.endswith("1F3864")
+    assert ws.page_setup.orientation == "landscape"
+    assert ws.sheet_properties.pageSetUpPr.fitToPage
+    assert (ws.page_setup.fitToWidth, ws.page_setup.fitToHeight) == (1, 0)
     kinds = sorted(rule.type for cf in ws.conditional_formatting for rule in cf.rules)
     assert kinds == ["cellIs", "cellIs", "colorScale", "dataBar"]
     operators = sorted(
