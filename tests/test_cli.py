@@ -280,3 +280,15 @@ def test_formula_like_comment_arrives_as_text(tmp_path, capsys, small_tables, so
     formulas = re.findall(r"<f>(.*?)</f>", xml)
     assert formulas and not any("HYPERLINK" in f for f in formulas)
     assert 'HYPERLINK("http://x","y")' in xml or "HYPERLINK(&quot;http://x&quot;" in xml
+
+
+def test_existing_file_inside_an_input_folder_is_never_replaced(tmp_path, capsys, small_tables):
+    folder = write_csvs(tmp_path / "in", {"Responses": small_tables["Responses"]})
+    inside = folder / "old-report.xlsx"
+    inside.write_bytes(b"not mine to replace")
+    code, _, stderr = run(capsys, "report", folder, "--output", inside, "--force")
+    assert code == 2 and "inside the input folder" in stderr
+    assert inside.read_bytes() == b"not mine to replace"
+    inside.unlink()  # the folder's workbooks are inputs too; a new file there is fine
+    fresh = folder / "new-report.xlsx"
+    assert run(capsys, "report", folder, "--output", fresh)[0] == 0
