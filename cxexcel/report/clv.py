@@ -70,21 +70,21 @@ def build(facts: Facts) -> model.Sheet | None:
         return canvas.sheet()
 
     canvas.section("Model parameters")
+    purchases = f"BG/NBD ({bgnbd.n:,} customers)"
+    spend = f"Gamma-Gamma ({gamma.n:,} repeat buyers)"
     rows = [
-        ("BG/NBD", "r", bgnbd.r),
-        ("BG/NBD", "alpha", bgnbd.alpha),
-        ("BG/NBD", "a", bgnbd.a),
-        ("BG/NBD", "b", bgnbd.b),
-        ("BG/NBD", "customers", bgnbd.n),
-        ("BG/NBD", "log-likelihood", bgnbd.log_likelihood),
-        ("Gamma-Gamma", "p", gamma.p),
-        ("Gamma-Gamma", "q", gamma.q),
-        ("Gamma-Gamma", "gamma", gamma.gamma),
-        ("Gamma-Gamma", "customers", gamma.n),
-        ("Gamma-Gamma", "log-likelihood", gamma.log_likelihood),
+        (purchases, "r", bgnbd.r),
+        (purchases, "alpha", bgnbd.alpha),
+        (purchases, "a", bgnbd.a),
+        (purchases, "b", bgnbd.b),
+        (purchases, "log-likelihood", bgnbd.log_likelihood),
+        (spend, "p", gamma.p),
+        (spend, "q", gamma.q),
+        (spend, "gamma", gamma.gamma),
+        (spend, "log-likelihood", gamma.log_likelihood),
     ]
-    columns = (Column("Model"), Column("Parameter"), Column("Value", "0.0000"))
-    canvas.table(columns, [(m, p, float(v)) for m, p, v in rows], widths=(14.0, 16.0, 14.0))
+    columns = (Column("Model"), Column("Parameter"), Column("Value", "#,##0.0000"))
+    canvas.table(columns, [(m, p, float(v)) for m, p, v in rows], widths=(30.0, 16.0, 14.0))
 
     canvas.section("P(alive) distribution", "Customers by modelled probability of still buying.")
     table = canvas.table(
@@ -126,5 +126,7 @@ def build(facts: Facts) -> model.Sheet | None:
         )
         for r in top.itertuples(index=False)
     ]
-    canvas.table(columns, rows, widths=[14.0] + [12.0] * 8)
+    canvas.table(
+        columns, rows, widths=[14.0] + [max(12.0, len(c.header) + 2.0) for c in columns[1:]]
+    )
     return canvas.sheet()

@@ -310,9 +310,12 @@ def test_clv_sheet(book, tables):
     spenders = summary[summary["frequency"] > 0]
     spend = fit_gamma_gamma(spenders["frequency"], spenders["monetary_value"])
     values = {(r["Model"], r["Parameter"]): r["Value"] for r in table(ws, "Model", "Parameter")}
-    assert values[("BG/NBD", "r")] == approx(params.r)
-    assert values[("BG/NBD", "b")] == approx(params.b)
-    assert values[("Gamma-Gamma", "q")] == approx(spend.q)
+    purchases = f"BG/NBD ({params.n:,} customers)"
+    repeaters = f"Gamma-Gamma ({spend.n:,} repeat buyers)"
+    assert values[(purchases, "r")] == approx(params.r)
+    assert values[(purchases, "b")] == approx(params.b)
+    assert values[(purchases, "log-likelihood")] == approx(params.log_likelihood)
+    assert values[(repeaters, "q")] == approx(spend.q)
 
     predicted = predict_clv(*args, horizon=12, unit="M").sort_values("clv", ascending=False)
     rows = table(ws, "Customer", "Repeat purchases")
