@@ -6,10 +6,12 @@ Nothing here reads or writes files or talks to Excel. Every function raises a
 
 from .clv_models import (
     BGNBDParams,
+    CLVModel,
     GammaGammaParams,
     expected_average_spend,
     expected_purchases,
     fit_bgnbd,
+    fit_clv_model,
     fit_gamma_gamma,
     predict_clv,
     prob_alive,
@@ -96,6 +98,8 @@ __all__ = [
     "expected_purchases",
     "expected_average_spend",
     "predict_clv",
+    "fit_clv_model",
+    "CLVModel",
     "BGNBDParams",
     "GammaGammaParams",
 ]

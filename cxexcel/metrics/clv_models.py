@@ -42,6 +42,8 @@ __all__ = [
     "expected_purchases",
     "expected_average_spend",
     "predict_clv",
+    "fit_clv_model",
+    "CLVModel",
 ]
 
 #: Days per time unit.
@@ -519,10 +521,31 @@ def _expected_spend(params: GammaGammaParams, x, zbar):
 # --- CLV ---------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class CLVModel:
+    """Predictions per customer (as ``predict_clv`` returns them) and the fitted models."""
+
+    predictions: pd.DataFrame
+    bgnbd: BGNBDParams
+    gamma_gamma: GammaGammaParams
+
+
 def predict_clv(
     customer, date, amount, horizon, discount=0.0, unit="W", end_date=None
 ) -> pd.DataFrame:
     """Customer lifetime value over a horizon from transactions: BG/NBD x Gamma-Gamma.
+
+    Per customer: frequency, recency, T, mean repeat spend, P(alive),
+    expected purchases and spend over the horizon, and CLV (see
+    ``fit_clv_model`` for the method).
+    """
+    return fit_clv_model(customer, date, amount, horizon, discount, unit, end_date).predictions
+
+
+def fit_clv_model(
+    customer, date, amount, horizon, discount=0.0, unit="W", end_date=None
+) -> CLVModel:
+    """Fit BG/NBD and Gamma-Gamma on transactions and predict CLV over a horizon.
 
     Summarises the transactions with ``rfm`` (same ``end_date`` and
     ``unit``), fits BG/NBD on every customer and Gamma-Gamma on those with
@@ -581,4 +604,4 @@ def predict_clv(
     out["expected_purchases"] = purchases[codes]
     out["expected_spend"] = spend
     out["clv"] = discounted[codes] * spend
-    return out
+    return CLVModel(out, bgnbd, spend_params)

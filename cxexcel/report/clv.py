@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import FitError
-from ..metrics.clv_models import fit_bgnbd, fit_gamma_gamma, predict_clv, rfm
+from ..metrics.clv_models import fit_clv_model
 from . import model
 from ._facts import Facts, month_label, table_call
 from ._layout import Canvas
@@ -34,12 +34,8 @@ def fit(facts: Facts):
         "date": orders["date"],
         "amount": orders["amount"],
     }
-    summary = table_call("Orders", rfm, **columns, unit="M")
-    predictions = predict_clv(**columns, horizon=HORIZON_MONTHS, unit="M")
-    x = summary["frequency"].to_numpy(dtype=float)
-    spenders = (x > 0) & (summary["monetary_value"].to_numpy() > 0)
-    bgnbd = fit_bgnbd(x, summary["recency"].to_numpy(), summary["T"].to_numpy())
-    gamma = fit_gamma_gamma(x[spenders], summary["monetary_value"].to_numpy()[spenders])
+    fitted = table_call("Orders", fit_clv_model, **columns, horizon=HORIZON_MONTHS, unit="M")
+    predictions, bgnbd, gamma = fitted.predictions, fitted.bgnbd, fitted.gamma_gamma
     return predictions, bgnbd, gamma
 
 

@@ -369,3 +369,18 @@ def test_argsort_of_keys_small_and_large(high):
     order = clv_models._argsort(key)
     assert sorted(order) == list(range(5000))
     assert np.all(np.diff(key[order]) >= 0)
+
+
+def test_fit_clv_model_returns_the_predictions_and_the_fitted_models():
+    from cxexcel._entries import btyd_sample
+
+    customers, dates, amounts = btyd_sample()
+    fitted = clv_models.fit_clv_model(customers, dates, amounts, 12, end_date="2024-07-28")
+    summary = clv_models.rfm(customers, dates, amounts, end_date="2024-07-28")
+    direct = clv_models.fit_bgnbd(summary["frequency"], summary["recency"], summary["T"])
+    assert fitted.bgnbd.r == pytest.approx(direct.r, rel=1e-6)
+    assert fitted.gamma_gamma.n == int((summary["frequency"] > 0).sum())
+    pd.testing.assert_frame_equal(
+        fitted.predictions,
+        clv_models.predict_clv(customers, dates, amounts, 12, end_date="2024-07-28"),
+    )
