@@ -16,14 +16,20 @@ import inspect
 from collections.abc import Callable
 
 from cxexcel.catalog import Function
+from cxexcel.excel.convert import OMITTED
 
 __all__ = ["excel_function"]
 
 
 def excel_function(entry: Function, name: str, body: Callable) -> Callable:
     """A plain function called ``name`` with the catalogue entry's parameters
-    (names, order, defaults) and its summary as docstring, whose call runs
+    (names, order) and its summary as docstring, whose call runs
     ``body(entry, args)`` with the arguments in catalogue order.
+
+    Optional parameters default to ``convert.OMITTED``, not to the catalogue
+    default: xlwings passes the signature default for an argument left out
+    of the formula, and ``convert.call`` must tell that apart from a blank
+    cell (it then applies the catalogue default itself).
 
     xlwings reads the signature and docstring to register the function, so
     the result can be decorated like a hand-written UDF.
@@ -33,7 +39,7 @@ def excel_function(entry: Function, name: str, body: Callable) -> Callable:
             inspect.Parameter(
                 arg.name,
                 inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                default=arg.default if arg.optional else inspect.Parameter.empty,
+                default=OMITTED if arg.optional else inspect.Parameter.empty,
             )
             for arg in entry.args
         ]

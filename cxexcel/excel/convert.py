@@ -1,8 +1,9 @@
 """Adapters between Excel values and the metric core.
 
 Excel hands a custom function each argument as a 2-D list of cell values
-(a single cell arrives unwrapped, an omitted optional argument as ``None``):
-blank cells are ``""``, error cells are ``{"type": "Error", "basicValue":
+(a single cell arrives unwrapped, an omitted optional argument as the
+function's default, ``OMITTED``): blank cells are ``""`` (``None`` on the
+classic route), error cells are ``{"type": "Error", "basicValue":
 "#N/A", ...}`` (Office.js) or their text, dates are serial numbers. This
 module turns such an argument into what the core takes, calls the core, and
 turns the answer back into cell values:
@@ -13,6 +14,14 @@ turns the answer back into cell values:
 - ``call(entry, args)``: all of it for one catalogue entry, raising
   ``ExcelError`` (which knows its ``#DIV/0!`` etc.) instead of a core error.
 
+Optional arguments: the Excel functions (``udfs``) declare ``OMITTED`` as
+the Python default of every optional parameter, so xlwings hands it over
+for an argument left out of the formula, which ``call`` tells apart from a
+blank cell. Both take the catalogue default, except that a blank cell for
+an argument whose default ``None`` switches the core to another formula
+(``CX.MRR(B1, B2)`` with B2 blank) reaches the core as a blank cell, which
+gives ``#N/A``: the user meant to give a value.
+
 Error cells in an argument are not skipped: like Excel's own functions, the
 result is that same error, with a message naming the argument and the item.
 """
@@ -20,7 +29,9 @@ result is that same error, with a message naming the argument and the item.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import math
+import re
 from collections.abc import Sequence
 from itertools import chain
 
@@ -28,16 +39,53 @@ import numpy as np
 import pandas as pd
 from xlwings import XlwingsError
 
-from ..catalog import Function
-from ..errors import CxError
+from ..catalog import Arg, Function
+from ..errors import CxError, _show
 
-__all__ = ["EXCEL_ERRORS", "ExcelError", "argument", "result", "call", "serial_to_datetime"]
+__all__ = [
+    "EXCEL_ERRORS",
+    "OMITTED",
+    "ExcelError",
+    "argument",
+    "result",
+    "call",
+    "serial_to_datetime",
+]
 
 EXCEL_ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A")
 """The error values a cell can hold (``#GETTING_DATA`` and friends are transient)."""
 
 _EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+_FIRST_DATE = dt.datetime(1900, 1, 1)  # serial 1
+_LAST_DAY = dt.datetime(2199, 12, 31)
+_END_DATES = _LAST_DAY + dt.timedelta(days=1)  # dates must come before this
+_LAST_SERIAL = (_LAST_DAY - _EXCEL_EPOCH).days  # 109574
+_DATE_RANGE = f"Excel serial numbers run from 1 (1900-01-01) to {_LAST_SERIAL} (2199-12-31)"
+# ISO dates: YYYY-MM-DD with an optional time, or YYYY-MM for a month.
+_ISO_DATE = re.compile(r"\d{4}-\d{2}(-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?)?")
 _NUMBER_TYPES = frozenset({int, float, type(None)})
+
+# Optional arguments whose default None stands for a value the core works out
+# itself (CSAT's threshold: scale_max - 1), not for another formula: a blank
+# cell takes that default like any other. Every other "range"/"value"
+# argument with the default None switches formula; tests/excel/test_convert.py
+# lists them, so a new one gets a decision.
+BLANK_TAKES_DEFAULT = frozenset({("CSAT", "threshold")})
+
+logger = logging.getLogger(__name__)
+
+
+class _Omitted:
+    """The type of ``OMITTED``: an optional argument left out of the formula."""
+
+    def __repr__(self) -> str:
+        return "OMITTED"
+
+
+OMITTED = _Omitted()
+"""The Python default of optional parameters of the Excel functions: xlwings
+passes it for an argument left out of the formula (JSON ``null`` on the
+server route, a missing argument on the classic route)."""
 
 
 class ExcelError(XlwingsError):
@@ -84,6 +132,37 @@ def _cell(value: object) -> object:
     return value
 
 
+def _not_a_date(name: str, value: object, position: int | None, why: str) -> ExcelError:
+    where = f" at item {position}" if position is not None else ""
+    return ExcelError("#VALUE!", f"{name}: {_show(value)}{where} is not a date ({why})")
+
+
+def _date(cell: object, name: str, position: int | None) -> object:
+    """One cell of a ``dates`` argument: a serial number or ISO text as a datetime.
+
+    Serial numbers outside 1 (1900-01-01) to 2199-12-31 and text other than
+    ``YYYY-MM-DD`` (``05/02/2024`` is May or February depending on the
+    workbook's locale) are refused; blanks and anything else are left for
+    the core to judge.
+    """
+    if isinstance(cell, (int, float)) and not isinstance(cell, bool):
+        if not (math.isfinite(cell) and 1 <= cell < _LAST_SERIAL + 1):
+            raise _not_a_date(name, cell, position, _DATE_RANGE)
+        return serial_to_datetime(cell)
+    if isinstance(cell, str) and cell.strip():
+        text = cell.strip()
+        try:
+            if not _ISO_DATE.fullmatch(text):
+                raise ValueError(text)
+            parsed = dt.datetime.fromisoformat(text if text.count("-") > 1 else text + "-01")
+        except ValueError:
+            raise _not_a_date(name, cell, position, "use a date cell or YYYY-MM-DD text") from None
+        if not _FIRST_DATE <= parsed < _END_DATES:
+            raise _not_a_date(name, cell, position, "dates run from 1900-01-01 to 2199-12-31")
+        return parsed
+    return cell
+
+
 def _raise_first_error(name: str, items: Sequence) -> None:
     for position, value in enumerate(items, start=1):
         code = _error_code(value)
@@ -98,15 +177,14 @@ def argument(value: object, kind: str = "range", name: str = "argument") -> obje
     ``range`` and ``value`` arguments of plain numbers and blanks become a
     float array in the range's shape (NaN for blanks), which is the fast path
     for large ranges; anything else keeps its cells (blanks as ``None``) for
-    the core to validate. ``dates`` become datetimes, ``text`` stays as text.
-    Ranges of dates and text are flattened row by row.
+    the core to validate. ``dates`` (serial numbers, or ISO text
+    ``YYYY-MM-DD``) become datetimes, ``text`` stays as text. Ranges of dates
+    and text are flattened row by row.
     """
     if not isinstance(value, list):
         _raise_first_error(name, [value])
         cell = _cell(value)
-        if kind == "dates" and isinstance(cell, (int, float)) and not isinstance(cell, bool):
-            return serial_to_datetime(cell)
-        return cell
+        return _date(cell, name, None) if kind == "dates" else cell
     rows = value if value and isinstance(value[0], list) else [value]
     if kind in ("range", "value"):
         flat = list(chain.from_iterable(rows))
@@ -125,15 +203,9 @@ def argument(value: object, kind: str = "range", name: str = "argument") -> obje
     _raise_first_error(name, flat)
     cells = [_cell(cell) for cell in flat]
     if kind == "dates":
-        return pd.Series(
-            [
-                serial_to_datetime(c)
-                if isinstance(c, (int, float)) and not isinstance(c, bool)
-                else c
-                for c in cells
-            ],
-            dtype=object,
-        ).infer_objects()
+        many = len(cells) > 1
+        dates = [_date(c, name, k if many else None) for k, c in enumerate(cells, start=1)]
+        return pd.Series(dates, dtype=object).infer_objects()
     return cells
 
 
@@ -179,22 +251,64 @@ def result(value: object) -> object:
     return _plain(value)
 
 
+def _is_blank_cell(value: object) -> bool:
+    """A blank cell: ``""`` or ``None``, alone or as a one-cell range."""
+    while isinstance(value, list) and len(value) == 1:
+        value = value[0]
+    return value is None or (isinstance(value, str) and value == "")
+
+
+def _optional(entry: Function, spec: Arg, value: object) -> object:
+    """An optional argument as the core takes it (see the module docstring)."""
+    if value is OMITTED or value is None:
+        return spec.default
+    if not _is_blank_cell(value):
+        return argument(value, spec.kind, spec.name)
+    if (
+        spec.default is None
+        and spec.kind in ("range", "value")
+        and (entry.name, spec.name) not in BLANK_TAKES_DEFAULT
+    ):
+        return [[None]]  # the core says "<name>: has no values (all blank)"
+    return spec.default
+
+
 def call(entry: Function, args: Sequence) -> object:
     """Call a catalogue function with Excel arguments and return Excel values.
 
     A core error becomes an ``ExcelError`` with the error's Excel code and
-    its message (which names the argument and the bad value).
+    its message (which names the argument and the bad value). Any other
+    exception (a bug, or input nobody foresaw) becomes ``#VALUE!`` naming
+    the function, with the traceback in the log.
     """
-    inputs = []
-    for value, spec in zip(args, entry.args, strict=True):
-        converted = None if value is None else argument(value, spec.kind, spec.name)
-        # An omitted optional argument, or one pointing at a blank cell, takes its default.
-        inputs.append(spec.default if converted is None and spec.optional else converted)
     try:
+        inputs = [
+            _optional(entry, spec, value)
+            if spec.optional
+            else (None if value is None else argument(value, spec.kind, spec.name))
+            for value, spec in zip(args, entry.args, strict=True)
+        ]
         value = entry.function(*inputs)
+    except ExcelError:
+        raise
     except CxError as error:
         raise ExcelError.from_core(error) from error
+    except Exception as error:
+        raise _unexpected(entry, error) from error
     try:
         return result(value)
     except ExcelError as error:
         raise ExcelError(error.code, f"{entry.excel_name}: {error.message}") from None
+    except Exception as error:
+        raise _unexpected(entry, error) from error
+
+
+def _unexpected(entry: Function, error: Exception) -> ExcelError:
+    """``#VALUE!`` for an exception that is not a core error: a bug, or input
+    nobody foresaw. The user sees which function failed and why in short;
+    the traceback goes to the log (the server's console)."""
+    logger.error("%s failed unexpectedly", entry.excel_name, exc_info=error)
+    detail = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+    if len(detail) > 200:
+        detail = detail[:197] + "..."
+    return ExcelError("#VALUE!", f"{entry.excel_name}: could not be computed ({detail})")

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 from cxexcel import catalog
+from cxexcel.excel import convert
 from cxexcel.excel.convert import ExcelError
 from udfs import cx_classic, cx_functions
 
@@ -66,3 +67,41 @@ def test_lite_requirements_name_the_core_dependencies():
     lines = (LITE / "requirements.txt").read_text().splitlines()
     names = {line.split("==")[0] for line in lines if line and not line.startswith("#")}
     assert {"numpy", "pandas", "scipy", "cxexcel"} <= names
+
+
+# With ndim=2 a blank one-cell option arrives as [[None]]; a left-out one as
+# the signature default, convert.OMITTED.
+
+
+@pytest.mark.parametrize(
+    ("function", "first", "message"),
+    [
+        (cx_classic.CX_REPEAT_RATE, [[30]], "customers: has no values (all blank)"),
+        (cx_classic.CX_MRR, [[10], [20]], "arpc: has no values (all blank)"),
+        (cx_classic.CX_TIME_ON_SITE, [[2], [4]], "visitors: has no values (all blank)"),
+    ],
+)
+def test_classic_blank_second_cell_does_not_switch_formula(function, first, message):
+    with pytest.raises(ExcelError) as raised:
+        function(first, [[None]])
+    assert (raised.value.code, raised.value.message) == ("#N/A", message)
+
+
+def test_classic_omitted_second_argument_means_the_one_range_formula():
+    assert cx_classic.CX_REPEAT_RATE([["a"], ["a"], ["b"]]) == 0.5
+    assert cx_classic.CX_MRR([[10], [20]]) == 30.0
+    assert cx_classic.CX_TIME_ON_SITE([[2], [4]]) == 3.0
+
+
+def test_classic_blank_options_with_a_default_take_it():
+    scores = [[9], [6], [10], [3]]
+    assert cx_classic.CX_NPS(scores, [[None]], [[None]]) == cx_classic.CX_NPS(scores) == 0.0
+    assert cx_classic.CX_CSAT([[5], [4], [3], [2]], [[None]], [[None]]) == 0.5
+    rfm = (["a", "a", "b"], [[45292], [45299], [45295]], [[10], [20], [5]])
+    assert cx_classic.CX_RFM(*rfm, [[None]], [[None]]) == cx_classic.CX_RFM(*rfm)
+
+
+def test_optional_parameters_default_to_the_omitted_marker():
+    # xlwings passes the signature default for a left-out argument.
+    assert cx_classic.CX_MRR.__signature__.parameters["arpc"].default is convert.OMITTED
+    assert cx_functions.mrr.__xlfunc__["args"][1]["optional"] is convert.OMITTED

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import logging
 
 import numpy as np
 import pandas as pd
@@ -78,3 +80,169 @@ def test_call_maps_core_errors_to_excel_errors():
 def test_call_uses_defaults_for_blank_optional_arguments():
     entry = catalog.get("NPS")
     assert convert.call(entry, ([[9], [6]], "", None)) == convert.call(entry, ([[9], [6]], 9, 6))
+
+
+# Dates: serial numbers within 1900-01-01 .. 2199-12-31, text only as ISO.
+
+LAST_SERIAL = 109574  # 2199-12-31
+SERIAL_RANGE = "Excel serial numbers run from 1 (1900-01-01) to 109574 (2199-12-31)"
+
+
+def test_the_last_serial_number_is_the_last_day_of_2199():
+    assert convert.serial_to_datetime(LAST_SERIAL) == dt.datetime(2199, 12, 31)
+    assert convert.argument(LAST_SERIAL + 0.75, "dates") == dt.datetime(2199, 12, 31, 18)
+    assert convert.argument(1, "dates") == convert.serial_to_datetime(1)  # the first accepted
+
+
+@pytest.mark.parametrize(
+    ("serial", "shown"),
+    [
+        (0, "0"),
+        (0.5, "0.5"),
+        (-1, "-1"),
+        (LAST_SERIAL + 1, "109575"),
+        (3e6, "3000000"),
+        (1e9, "1000000000"),
+        (1e300, "1e+300"),
+    ],
+)
+def test_serial_numbers_outside_the_date_range_are_refused(serial, shown):
+    with pytest.raises(ExcelError) as raised:
+        convert.argument([[45292], [serial]], "dates", "date")
+    assert raised.value.code == "#VALUE!"
+    assert raised.value.message == f"date: {shown} at item 2 is not a date ({SERIAL_RANGE})"
+    with pytest.raises(ExcelError) as raised:
+        convert.argument(serial, "dates", "end_date")
+    assert raised.value.message == f"end_date: {shown} is not a date ({SERIAL_RANGE})"
+
+
+def test_iso_text_dates_are_read_and_others_refused():
+    dates = convert.argument(
+        [["2024-02-05"], [" 2024-02-05 13:30 "], ["2024-02-05T08:00:00"], ["2024-03"], [""]],
+        "dates",
+    )
+    assert list(dates) == [
+        pd.Timestamp(2024, 2, 5),
+        pd.Timestamp(2024, 2, 5, 13, 30),
+        pd.Timestamp(2024, 2, 5, 8),
+        pd.Timestamp(2024, 3, 1),
+        pd.NaT,
+    ]
+    assert convert.argument("2024-01-29", "dates") == dt.datetime(2024, 1, 29)
+
+
+@pytest.mark.parametrize(
+    "text", ["05/02/2024", "5.2.2024", "Feb 5, 2024", "20240205", "2024-02-30", "2024-W06-1"]
+)
+def test_ambiguous_or_invalid_text_dates_are_refused(text):
+    with pytest.raises(ExcelError) as raised:
+        convert.argument([["2024-01-01"], [text]], "dates", "date")
+    assert raised.value.code == "#VALUE!"
+    assert raised.value.message == (
+        f'date: "{text}" at item 2 is not a date (use a date cell or YYYY-MM-DD text)'
+    )
+
+
+def test_text_dates_outside_the_date_range_are_refused():
+    with pytest.raises(ExcelError) as raised:
+        convert.argument("2300-01-01", "dates", "end_date")
+    assert raised.value.message == (
+        'end_date: "2300-01-01" is not a date (dates run from 1900-01-01 to 2199-12-31)'
+    )
+
+
+# Optional arguments: omitted, blank, given.
+
+TWO_MODE = {("REPEAT_RATE", "customers"), ("MRR", "arpc"), ("TIME_ON_SITE", "visitors")}
+
+
+def test_every_optional_number_without_a_default_is_a_formula_switch_or_listed():
+    # A new optional range/value argument with the default None needs a decision:
+    # does a blank cell mean "the other formula" (then it must not be taken
+    # silently) or a default the core works out (convert.BLANK_TAKES_DEFAULT)?
+    none_default = {
+        (entry.name, spec.name)
+        for entry in catalog.functions()
+        for spec in entry.args
+        if spec.optional and spec.default is None and spec.kind in ("range", "value")
+    }
+    assert none_default == TWO_MODE | convert.BLANK_TAKES_DEFAULT
+
+
+@pytest.mark.parametrize("blank", ["", [[""]], [[None]], [None]])
+@pytest.mark.parametrize(
+    ("name", "first"),
+    [("REPEAT_RATE", 30), ("MRR", [[10], [20]]), ("TIME_ON_SITE", [[2], [4]])],
+)
+def test_a_blank_cell_does_not_switch_formula(name, first, blank):
+    entry = catalog.get(name)
+    second = entry.args[1].name
+    with pytest.raises(ExcelError) as raised:
+        convert.call(entry, (first, blank))
+    assert raised.value.code == "#N/A"
+    assert raised.value.message == f"{second}: has no values (all blank)"
+
+
+@pytest.mark.parametrize(
+    ("name", "first", "expected"),
+    [
+        ("REPEAT_RATE", [["a"], ["a"], ["b"]], 0.5),
+        ("MRR", [[10], [20]], 30.0),
+        ("TIME_ON_SITE", [[2], [4]], 3.0),
+    ],
+)
+def test_an_omitted_argument_means_the_one_range_formula(name, first, expected):
+    entry = catalog.get(name)
+    assert convert.call(entry, (first, convert.OMITTED)) == expected
+    assert convert.call(entry, (first, None)) == expected  # a Python caller's None
+
+
+@pytest.mark.parametrize("blank", [convert.OMITTED, None, "", [[""]], [[None]]])
+def test_blank_or_omitted_options_with_a_default_take_it(blank):
+    scores = [[9], [6], [10], [3]]
+    assert convert.call(catalog.get("NPS"), (scores, blank, blank)) == 0.0
+    assert convert.call(catalog.get("NPS"), (scores, 10, blank)) == -25.0
+    ratings = [[5], [4], [3], [2]]
+    assert convert.call(catalog.get("CSAT"), (ratings, blank, blank)) == 0.5  # top two boxes
+    assert convert.call(catalog.get("NPS_MOE"), (scores, blank)) == convert.call(
+        catalog.get("NPS_MOE"), (scores, 0.95)
+    )
+
+
+def test_a_blank_end_date_means_the_last_transaction_date():
+    entry = catalog.get("RFM")
+    args = (["a", "a", "b"], [[45292], [45299], [45295]], [[10], [20], [5]])
+    default = convert.call(entry, (*args, convert.OMITTED, convert.OMITTED))
+    assert convert.call(entry, (*args, [[""]], [[""]])) == default
+    assert convert.call(entry, (*args, 45299, "W")) == default
+
+
+# Anything but a core error: #VALUE! naming the function, the traceback in the log.
+
+
+def test_unexpected_exceptions_become_value_errors_naming_the_function(caplog):
+    def broken(scores, promoter_min=9, detractor_max=6):
+        raise OverflowError("date value out of range")
+
+    entry = dataclasses.replace(catalog.get("NPS"), function=broken)
+    with caplog.at_level(logging.ERROR, logger="cxexcel.excel.convert"):
+        with pytest.raises(ExcelError) as raised:
+            convert.call(entry, ([[9]], None, None))
+    assert raised.value.code == "#VALUE!"
+    assert raised.value.message == (
+        "CX.NPS: could not be computed (OverflowError: date value out of range)"
+    )
+    [record] = caplog.records
+    assert "CX.NPS" in record.getMessage()
+    assert record.exc_info[0] is OverflowError  # the traceback stays visible
+
+
+def test_unexpected_exceptions_in_argument_conversion_become_value_errors(monkeypatch):
+    def broken(*args, **kwargs):
+        raise KeyError("boom")
+
+    monkeypatch.setattr(convert, "argument", broken)
+    with pytest.raises(ExcelError) as raised:
+        convert.call(catalog.get("CHURN"), (100, 5))
+    assert raised.value.code == "#VALUE!"
+    assert raised.value.message == "CX.CHURN: could not be computed (KeyError: 'boom')"

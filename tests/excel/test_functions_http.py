@@ -156,3 +156,93 @@ def test_a_100000_cell_range_works(client, shape):
     scores = np.random.default_rng(7).integers(0, 11, size=shape)
     expected = catalog.get("NPS").function(scores)
     assert value_of(call(client, "NPS", scores)) == [[pytest.approx(expected)]]
+
+
+# Optional arguments: Excel sends `null` for one left out of the formula and
+# [[""]] for one pointing at a blank cell.
+
+TWO_MODE = [
+    # name, the one-range formula (first argument, result), a count for the two-number formula
+    pytest.param("REPEAT_RATE", [["a"], ["a"], ["b"]], 0.5, 30, id="REPEAT_RATE"),
+    pytest.param("MRR", [[10], [20]], 30.0, [[10], [20]], id="MRR"),
+    pytest.param("TIME_ON_SITE", [[2], [4]], 3.0, [[2], [4]], id="TIME_ON_SITE"),
+]
+
+
+@pytest.mark.parametrize(("name", "values", "expected", "count"), TWO_MODE)
+def test_an_omitted_second_argument_means_the_one_range_formula(
+    client, name, values, expected, count
+):
+    body = request_body(catalog.get(name).python_name, values, None)
+    assert body["args"][1] is None  # JSON null, as Excel sends an omitted argument
+    assert value_of(client.post(CALL_PATH, json=body)) == [[expected]]
+    assert value_of(call(client, name, values)) == [[expected]]
+
+
+@pytest.mark.parametrize(("name", "values", "expected", "count"), TWO_MODE)
+def test_a_blank_second_cell_is_no_values_not_the_other_formula(
+    client, name, values, expected, count
+):
+    entry = catalog.get(name)
+    body = request_body(entry.python_name, count, [[""]])
+    assert body["args"][1] == [[""]]  # a blank cell, as Excel sends it
+    response = client.post(CALL_PATH, json=body)
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": f"{entry.args[1].name}: has no values (all blank)",
+        "excel_error": "#N/A",
+    }
+
+
+def test_a_blank_cell_for_an_option_with_a_default_takes_it(client):
+    ratings = [[5], [4], [3], [2]]
+    assert value_of(call(client, "CSAT", ratings, [[""]], [[""]])) == [[0.5]]  # top two boxes
+    scores = [[9], [6], [10], [3]]
+    default = value_of(call(client, "NPS_MOE", scores))
+    assert value_of(call(client, "NPS_MOE", scores, [[""]])) == default
+    cohorts = value_of(call(client, "COHORTS", ["a", "b"], [[45292], [45330]]))
+    assert value_of(call(client, "COHORTS", ["a", "b"], [[45292], [45330]], [[""]])) == cohorts
+
+
+# Dates: serial numbers within 1900-01-01 .. 2199-12-31, text only as YYYY-MM-DD.
+
+SERIAL_RANGE = "Excel serial numbers run from 1 (1900-01-01) to 109574 (2199-12-31)"
+
+
+@pytest.mark.parametrize(
+    ("serial_number", "shown"), [(3e6, "3000000"), (1e9, "1000000000"), (-1, "-1"), (0, "0")]
+)
+def test_date_serials_outside_the_range_are_value_errors(client, serial_number, shown):
+    response = call(client, "COHORTS", ["a", "b"], [[45292], [serial_number]])
+    assert response.status_code == 400, response.text
+    assert response.json() == {
+        "detail": f"date: {shown} at item 2 is not a date ({SERIAL_RANGE})",
+        "excel_error": "#VALUE!",
+    }
+
+
+def test_an_end_date_serial_outside_the_range_is_a_value_error(client):
+    args = (["a", "a"], [[45292], [45299]], [[10], [20]])
+    response = call(client, "RFM", *args, 1e9)
+    assert response.status_code == 400, response.text
+    assert response.json() == {
+        "detail": f"end_date: 1000000000 is not a date ({SERIAL_RANGE})",
+        "excel_error": "#VALUE!",
+    }
+
+
+def test_the_last_day_of_2199_is_still_a_date(client):
+    result = value_of(call(client, "COHORTS", ["a"], [[109574]]))
+    assert result[0][0] == "cohort" and len(result) == 2
+
+
+def test_text_dates_must_be_iso(client):
+    response = call(client, "COHORTS", ["a", "b"], [["2024-02-05"], ["05/02/2024"]])
+    assert response.status_code == 400, response.text
+    assert response.json() == {
+        "detail": 'date: "05/02/2024" at item 2 is not a date (use a date cell or YYYY-MM-DD text)',
+        "excel_error": "#VALUE!",
+    }
+    iso = value_of(call(client, "COHORTS", ["a", "b"], [["2024-01-05"], ["2024-02-05 10:30"]]))
+    serials = value_of(call(client, "COHORTS", ["a", "b"], [[45296], [45327.4375]]))
+    assert iso == serials
