@@ -758,3 +758,163 @@ def test_damaged_or_hostile_sheet_xml_is_a_source_error(tmp_path, content):
     if content is BOMB:
         assert "refused for safety: EntitiesForbidden" in str(error)
     assert _sha(path) == before
+
+
+# -- the vectorised validation agrees with the per-cell reference ---------------------
+
+import importlib  # noqa: E402
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_validate = importlib.import_module("cxexcel.tables.validate")
+
+_TEXT_CELLS = st.one_of(
+    st.sampled_from(["", " ", "\t", "\u3000", " 12 ", "7", "-3", "2.5", "1e3", "ten", "nan"]),
+    st.sampled_from(["inf", "2024-01-31", " 2024-02-01T06:00:00Z ", "2024-13-01", "C1", "NPS"]),
+    st.sampled_from(["007", "-0", "99999999999999999999", "\x00", " a\x00 ", "\x1c x \x1f"]),
+    st.text(max_size=6),
+)
+_NUMBER_CELLS = st.one_of(
+    st.integers(-(2**70), 2**70),
+    st.integers(-3, 12),
+    st.integers(2**53, 2**63),
+    st.integers(-(2**63), -(2**53)),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.sampled_from([0.5, -0.0, 3.0, 45292.5, 1e20, 2**53 + 1, -(2**60) - 1]),
+    st.builds(np.int64, st.integers(-(2**63), 2**63 - 1)),
+    st.builds(np.float32, st.floats(-1e6, 1e6, width=32)),
+)
+_DATE_CELLS = st.one_of(
+    st.dates(dt.date(1899, 1, 1), dt.date(2300, 1, 1)),
+    st.datetimes(dt.datetime(1899, 1, 1), dt.datetime(2300, 1, 1)),
+    st.builds(pd.Timestamp, st.datetimes(dt.datetime(1990, 1, 1), dt.datetime(2100, 1, 1))),
+)
+_BLANK_CELLS = st.sampled_from([None, np.nan, pd.NaT, ""])
+_ANY_CELL = st.one_of(_TEXT_CELLS, _NUMBER_CELLS, _DATE_CELLS, _BLANK_CELLS, st.booleans())
+
+
+def _column(n):
+    """A messy column: mostly of one kind of cell (with blanks), sometimes of all kinds."""
+    return st.sampled_from([_TEXT_CELLS, _NUMBER_CELLS, _DATE_CELLS, _ANY_CELL]).flatmap(
+        lambda cells: st.lists(st.one_of(cells, _BLANK_CELLS), min_size=n, max_size=n)
+    )
+
+
+@st.composite
+def _messy_tables(draw):
+    n = draw(st.integers(1, 8))
+    tables = {}
+    for name in draw(st.lists(st.sampled_from(list(SCHEMAS)), min_size=1, max_size=3)):
+        schema = SCHEMAS[name]
+        columns = {c.name: draw(_column(n)) for c in schema.columns if draw(st.booleans())}
+        columns.setdefault(schema.columns[0].name, draw(_column(n)))
+        tables[name] = pd.DataFrame(columns, dtype=object)
+    return tables
+
+
+_KINDS = {c.kind: c for schema in SCHEMAS.values() for c in schema.columns}
+
+
+@settings(
+    max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.sampled_from(sorted(_KINDS)), st.integers(1, 10).flatmap(_column))
+def test_each_conversion_matches_the_per_cell_reference(monkeypatch, kind, cells):
+    column = _KINDS[kind]
+    values = np.array(cells + [None], dtype=object)[:-1]
+
+    def convert():
+        blank = _validate._blank_mask(pd.Series(values, dtype=object))
+        series, problems = _validate._convert(column, values, blank)
+        masks = [mask.tolist() for mask, _ in problems]
+        shown = [[message(v) for v in values[mask]] for mask, message in problems]
+        return blank.tolist(), series, masks, shown
+
+    fast = convert()
+    monkeypatch.setattr(_validate, "_FAST", False)
+    slow = convert()
+    monkeypatch.setattr(_validate, "_FAST", True)
+    assert fast[0] == slow[0] and fast[2:] == slow[2:]
+    pd.testing.assert_series_equal(fast[1], slow[1], check_exact=True)
+
+
+def _outcome(*sources):
+    errors = [(str(e), type(e), e.table, e.column, e.row, e.cell) for e in check_tables(*sources)]
+    try:
+        tables = read_tables(*sources)
+    except TableError as error:
+        return errors, str(error)
+    return errors, tables
+
+
+def _same_as_reference(monkeypatch, *sources):
+    fast = _outcome(*sources)
+    monkeypatch.setattr(_validate, "_FAST", False)
+    try:
+        slow = _outcome(*sources)
+    finally:
+        monkeypatch.setattr(_validate, "_FAST", True)
+    assert fast[0] == slow[0]
+    if isinstance(slow[1], str):
+        assert fast[1] == slow[1]
+        return
+    assert fast[1].keys() == slow[1].keys()
+    for name, frame in slow[1].items():
+        pd.testing.assert_frame_equal(fast[1][name], frame, check_exact=True)
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(_messy_tables())
+def test_vectorised_validation_matches_the_per_cell_reference(monkeypatch, tables):
+    _same_as_reference(monkeypatch, tables)
+
+
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.data())
+def test_vectorised_validation_matches_the_reference_on_csv_files(monkeypatch, tmp_path, data):
+    n = data.draw(st.integers(1, 6))
+    name = data.draw(st.sampled_from(["Responses", "Orders", "Engagement"]))
+    schema = SCHEMAS[name]
+    text = st.one_of(_TEXT_CELLS, st.integers(-5, 12).map(str), st.sampled_from(["2024-01-05"]))
+    columns = {c.name: data.draw(st.lists(text, min_size=n, max_size=n)) for c in schema.columns}
+    path = tmp_path / f"{name}.csv"
+    try:
+        pd.DataFrame(columns).to_csv(path, index=False, encoding="utf-8")
+    except UnicodeEncodeError:  # a lone surrogate
+        return
+    _same_as_reference(monkeypatch, path)
+
+
+def test_big_columns_take_the_vectorised_path_and_match_the_reference(monkeypatch):
+    n = 20_000
+    rng = np.random.default_rng(5)
+    responses = pd.DataFrame(
+        {
+            "date": pd.date_range("2024-01-01", periods=n, freq="h"),
+            "nps": rng.integers(0, 11, n),
+            "csat": np.where(rng.random(n) < 0.1, np.nan, rng.integers(1, 6, n)),
+            "customer_id": rng.integers(0, 500, n),
+            "segment": rng.choice(np.array(["SMB", " Enterprise ", "", None], dtype=object), n),
+            "comment": np.where(rng.random(n) < 0.5, "  ok ", None),
+        }
+    )
+    texts = responses.astype(str).replace({"nan": "", "None": "", "NaT": ""})
+    _same_as_reference(monkeypatch, {"Responses": responses})
+    _same_as_reference(monkeypatch, {"Responses": texts})
+    bad = texts.copy()
+    bad.loc[n - 3, "nps"] = "eleven"
+    bad.loc[n - 2, "date"] = "someday"
+    _same_as_reference(monkeypatch, {"Responses": bad})
+
+
+def test_arrow_strips_exactly_the_whitespace_python_strips():
+    chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c <= 0xDFFF]
+    cells = np.array([f"{c}a{c}" for c in chars] + chars + ["", "  ", " \x00 "], dtype=object)
+    stripped = _validate._strip(cells).to_pylist()
+    assert stripped == [cell.strip() for cell in cells]
+    assert _validate._strip(np.array(["\ud800"], dtype=object)) is None

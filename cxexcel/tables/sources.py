@@ -163,7 +163,9 @@ def _from_csv(path: Path, name: str) -> RawTable:
             frame = pd.read_csv(
                 path,
                 header=None,
-                dtype=str,
+                # Every cell as a Python str (object), as validation wants
+                # it: faster than pandas' Arrow-backed str dtype + astype.
+                dtype=object,
                 keep_default_na=False,
                 na_filter=False,
                 skip_blank_lines=False,

@@ -13,6 +13,9 @@ from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from pandas.api.types import infer_dtype
 
 from ..errors import TableError
 from .schema import Column, TableSchema, canonical_metric
@@ -23,6 +26,34 @@ _EXCEL_EPOCH = np.datetime64("1899-12-30", "ns")
 _FIRST_DATE = pd.Timestamp("1900-01-01")
 _LAST_DATE = pd.Timestamp("2199-12-31 23:59:59")
 DATETIME = "datetime64[ns]"
+
+# Each conversion below has a vectorised path for columns whose cells are
+# all of one kind (all text, all numbers, all dates; blanks aside) and falls
+# back to the plain per-cell code (the ``_reference`` functions) for mixed
+# columns. Both give the same result; tests check that with _FAST = False.
+_FAST = True
+
+# pandas' infer_dtype names of cell mixes with no str (and no bool) in them.
+_NO_TEXT = frozenset(
+    {
+        "empty",
+        "integer",
+        "floating",
+        "mixed-integer-float",
+        "decimal",
+        "complex",
+        "datetime",
+        "datetime64",
+        "date",
+        "timedelta",
+        "time",
+        "period",
+        "interval",
+        "bytes",
+    }
+)
+_REAL = frozenset({"integer", "floating", "mixed-integer-float"})
+_DATETIMES = frozenset({"datetime", "datetime64", "date"})
 
 
 def validate(raw: RawTable, schema: TableSchema) -> tuple[pd.DataFrame | None, list[TableError]]:
@@ -137,6 +168,24 @@ def _first_problem(problems, values, kept_rows, column, position, headers, place
 
 def _blank_mask(series: pd.Series) -> np.ndarray:
     """Cells a user sees as empty: None, NaN, NaT, "" or only spaces."""
+    if _FAST:
+        values = series.to_numpy(dtype=object)
+        blank = np.asarray(pd.isna(values), dtype=bool)
+        filled = values[~blank]
+        cells = _cell_kind(filled)
+        if cells in _NO_TEXT:
+            return blank
+        if cells == "string":
+            stripped = _strip(filled)
+            if stripped is not None:
+                blank[~blank] = pc.equal(pc.binary_length(stripped), 0).to_numpy(
+                    zero_copy_only=False
+                )
+                return blank
+    return _blank_mask_reference(series)
+
+
+def _blank_mask_reference(series: pd.Series) -> np.ndarray:
     blank = np.asarray(pd.isna(series.to_numpy(dtype=object)), dtype=bool)
     try:
         spaces = series.str.strip().eq("")
@@ -151,6 +200,23 @@ def _empty(column: Column, n: int) -> pd.Series:
     if column.kind in ("text", "metric"):
         return pd.Series([None] * n, dtype="str")
     return pd.Series(np.full(n, np.nan))
+
+
+def _cell_kind(filled: np.ndarray) -> str:
+    """What the (non-null) cells hold, as pandas' ``infer_dtype`` names it:
+    "string" if all are str, "integer", "floating", "datetime", "mixed", ..."""
+    return infer_dtype(filled, skipna=False)
+
+
+def _strip(texts: np.ndarray) -> pa.Array | None:
+    """``str.strip()`` of every cell of an array of str, as an Arrow array
+    (Arrow's whitespace is Python's, checked for every code point in the
+    tests), or None if Arrow cannot hold them (lone surrogates)."""
+    try:
+        array = pa.array(texts, type=pa.large_string())
+    except (pa.ArrowException, UnicodeError, TypeError, ValueError):
+        return None
+    return pc.utf8_trim_whitespace(array)
 
 
 # -- conversions --------------------------------------------------------------
@@ -190,21 +256,29 @@ def _to_floats(values: np.ndarray, blank: np.ndarray) -> tuple[np.ndarray, np.nd
     """Floats (NaN for blanks and bad cells) and the mask of non-blank cells
     that are not numbers. Numeric text such as " 12.5 " counts as a number."""
     n = len(values)
+    cells = _cell_kind(values[~pd.isna(values)]) if _FAST else None
     try:
-        # Fast path: a column of real numbers (None already NaN).
+        # Fast path: a column of real numbers (None already NaN). A column
+        # with text or booleans (which np.array would take) is not one.
+        if cells in ("string", "boolean"):
+            raise TypeError
         numbers = np.array(values, dtype=float)
-        if not any(isinstance(v, (bool, np.bool_, str)) for v in values):
+        if cells in _NO_TEXT or not any(isinstance(v, (bool, np.bool_, str)) for v in values):
             not_number = ~blank & ~np.isfinite(numbers)
             numbers[not_number | blank] = np.nan
             return numbers, not_number
     except (TypeError, ValueError):
         pass
     series = pd.Series(values, dtype=object)
-    is_bool = np.fromiter((isinstance(v, (bool, np.bool_)) for v in values), bool, n)
-    is_time = np.fromiter(
-        (isinstance(v, (dt.date, dt.time, pd.Timestamp)) for v in values), bool, n
-    )
-    usable = ~blank & ~is_bool & ~is_time
+    if cells == "string":
+        # Every filled cell is text: none is a bool or a date.
+        usable = ~blank
+    else:
+        is_bool = np.fromiter((isinstance(v, (bool, np.bool_)) for v in values), bool, n)
+        is_time = np.fromiter(
+            (isinstance(v, (dt.date, dt.time, pd.Timestamp)) for v in values), bool, n
+        )
+        usable = ~blank & ~is_bool & ~is_time
     numbers = np.array(pd.to_numeric(series.where(usable, None), errors="coerce"), dtype=float)
     not_number = ~blank & (~usable | ~np.isfinite(numbers))
     numbers[not_number | blank] = np.nan
@@ -214,14 +288,27 @@ def _to_floats(values: np.ndarray, blank: np.ndarray) -> tuple[np.ndarray, np.nd
 def _dates(column: Column, values: np.ndarray, blank: np.ndarray):
     n = len(values)
     result = np.full(n, np.datetime64("NaT"), dtype=DATETIME)
-    is_number = (
-        np.fromiter(
-            (isinstance(v, Real) and not isinstance(v, (bool, np.bool_)) for v in values), bool, n
+    cells = _cell_kind(values[~blank]) if _FAST else None
+    stripped = None
+    if cells == "string":
+        stripped = _strip(values[~blank])
+    if stripped is not None:
+        is_number, is_text, is_other = np.zeros(n, bool), ~blank, np.zeros(n, bool)
+    elif cells in _REAL:
+        is_number, is_text, is_other = ~blank, np.zeros(n, bool), np.zeros(n, bool)
+    elif cells in _DATETIMES:
+        is_number, is_text, is_other = np.zeros(n, bool), np.zeros(n, bool), ~blank
+    else:
+        is_number = (
+            np.fromiter(
+                (isinstance(v, Real) and not isinstance(v, (bool, np.bool_)) for v in values),
+                bool,
+                n,
+            )
+            & ~blank
         )
-        & ~blank
-    )
-    is_text = np.fromiter((isinstance(v, str) for v in values), bool, n) & ~blank
-    is_other = ~blank & ~is_number & ~is_text
+        is_text = np.fromiter((isinstance(v, str) for v in values), bool, n) & ~blank
+        is_other = ~blank & ~is_number & ~is_text
     if is_number.any():
         serial = np.array(values[is_number], dtype=float)
         ok = np.isfinite(serial) & (serial >= 1) & (serial < 2958466)
@@ -231,7 +318,10 @@ def _dates(column: Column, values: np.ndarray, blank: np.ndarray):
         converted = (_EXCEL_EPOCH + offsets).astype(DATETIME)
         result[is_number] = np.where(ok, converted, np.datetime64("NaT"))
     if is_text.any():
-        text = pd.Series(values[is_text], dtype=object).str.strip()
+        if stripped is not None:
+            text = pd.Series(stripped.to_numpy(zero_copy_only=False), dtype=object)
+        else:
+            text = pd.Series(values[is_text], dtype=object).str.strip()
         parsed = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=True)
         result[is_text] = parsed.dt.tz_convert(None).to_numpy(dtype=DATETIME)
     if is_other.any():
@@ -250,7 +340,9 @@ def _dates(column: Column, values: np.ndarray, blank: np.ndarray):
 
 
 def _texts(column: Column, values: np.ndarray, blank: np.ndarray):
-    text = [None if b else _as_text(v) for v, b in zip(values, blank, strict=True)]
+    text = _as_texts(values, blank) if _FAST else None
+    if text is None:
+        text = [None if b else _as_text(v) for v, b in zip(values, blank, strict=True)]
     problems = []
     if column.kind == "metric":
         canonical = [None if t is None else canonical_metric(t) for t in text]
@@ -268,6 +360,41 @@ def _texts(column: Column, values: np.ndarray, blank: np.ndarray):
         problems.append((repeated, lambda v: f"{_show(v)} has a target already in an earlier row"))
         text = canonical
     return pd.Series(text, dtype="str"), problems
+
+
+def _as_texts(values: np.ndarray, blank: np.ndarray) -> np.ndarray | None:
+    """``_as_text`` of each filled cell (None for blanks), vectorised for
+    columns of text or of numbers; None for other columns."""
+    filled = values[~blank]
+    cells = _cell_kind(filled)
+    if cells == "string":
+        stripped = _strip(filled)
+        if stripped is None:
+            return None
+        converted = stripped.to_numpy(zero_copy_only=False)
+    elif cells in _REAL:
+        converted = _whole_numbers_as_text(filled)
+    else:
+        return None
+    text = np.full(len(values), None, dtype=object)
+    text[~blank] = converted
+    return text
+
+
+def _whole_numbers_as_text(numbers: np.ndarray) -> np.ndarray:
+    """``_as_text`` of each of an object array of ints and floats: whole
+    numbers (within int64) in one go, any other cell one by one."""
+    with np.errstate(invalid="ignore", over="ignore"):
+        floats = np.array(numbers, dtype=float)
+        whole = np.isfinite(floats) & (floats == np.floor(floats)) & (np.abs(floats) < 2.0**63)
+        ints = np.where(whole, floats, 0).astype(np.int64)
+    # A big int (or a float32) may not survive the trip through float64:
+    # keep only cells whose value is exactly the int64.
+    whole &= ints.astype(object) == numbers
+    text = ints.astype(str).astype(object)
+    for index in np.flatnonzero(~whole):
+        text[index] = _as_text(numbers[index])
+    return text
 
 
 def _as_text(value) -> str:
