@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import math
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
@@ -132,6 +133,18 @@ def looks_like_formula(text: str) -> bool:
     or the ``@`` number format) so that data never becomes a formula.
     """
     return bool(text) and text[0] in "=+-@"
+
+
+#: Longest text a cell holds in Excel.
+MAX_TEXT = 32767
+
+# The characters XML 1.0 (and so .xlsx and Office.js) cannot carry in a cell.
+_CONTROL_CHARACTERS = re.compile(r"[\000-\010\013\014\016-\037]")
+
+
+def cell_text(text: str) -> str:
+    """Text as a cell can hold it: control characters dropped, cut at MAX_TEXT."""
+    return _CONTROL_CHARACTERS.sub("", text)[:MAX_TEXT]
 
 
 def clean_value(value: object) -> CellValue:

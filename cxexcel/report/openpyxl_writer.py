@@ -25,7 +25,6 @@ import tempfile
 from pathlib import Path
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.chart import BarChart, LineChart, Reference, Series
 from openpyxl.chart.series import SeriesLabel, StrRef
 from openpyxl.formatting.rule import CellIsRule, ColorScaleRule, DataBarRule
@@ -41,14 +40,13 @@ from .model import (
     Formula,
     Report,
     Sheet,
+    cell_text,
     column_letter,
     looks_like_formula,
 )
 
 __all__ = ["write_workbook", "render_workbook"]
 
-#: Longest text a cell holds in Excel.
-MAX_TEXT = 32767
 POINTS_PER_CM = 72 / 2.54
 
 _OPERATORS = {
@@ -120,7 +118,7 @@ def _write_cell(ws, spec: Cell, styles: _StyleCache) -> None:
     if isinstance(value, Formula):
         cell.value = value.text
     elif isinstance(value, str):
-        text = ILLEGAL_CHARACTERS_RE.sub("", value)[:MAX_TEXT]
+        text = cell_text(value)
         cell.value = text
         # openpyxl would type "=..." as a formula; data is never a formula.
         cell.data_type = "s"

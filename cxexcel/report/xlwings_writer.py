@@ -90,12 +90,6 @@ _OPERATORS = {
     "between": "between",
 }
 
-#: Longest text an Excel cell holds; longer text is cut, as in the file writer.
-MAX_TEXT = 32767
-
-# Control characters a cell cannot hold (the same set openpyxl refuses).
-_CONTROL_CHARACTERS = re.compile(r"[\000-\010\013\014\016-\037]")
-
 # Strings that Excel, like a user typing them, would turn into something
 # other than that text: numbers (also with currency, thousands separators,
 # percent or an exponent), dates and times, booleans and error codes.
@@ -127,7 +121,7 @@ def excel_value(value: model.CellValue) -> object:
     """A model value as it is handed to xlwings for a cell.
 
     A :class:`Formula` becomes its text; text loses control characters and
-    is cut at :data:`MAX_TEXT` characters, and text that Excel would not
+    is cut at :data:`model.MAX_TEXT` characters, and text that Excel would not
     keep as it is gets the ``'`` text marker; NaN and infinities become
     empty cells; everything else passes through (xlwings converts dates).
     """
@@ -135,7 +129,7 @@ def excel_value(value: model.CellValue) -> object:
         return value.text
     value = model.clean_value(value)
     if isinstance(value, str):
-        value = _CONTROL_CHARACTERS.sub("", value)[:MAX_TEXT]
+        value = model.cell_text(value)
         return "'" + value if _needs_text_marker(value) else value
     if isinstance(value, float) and not math.isfinite(value):
         return None

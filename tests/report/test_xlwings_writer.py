@@ -368,3 +368,12 @@ def test_rectangles_cover_each_cell_once_with_its_value(cells):
                 assert (row, col) not in covered
                 covered[(row, col)] = value
     assert covered == cells
+
+
+def test_text_is_cleaned_as_the_file_writer_cleans_it():
+    from cxexcel.report.model import MAX_TEXT, cell_text
+    from cxexcel.report.xlwings_writer import excel_value
+
+    raw = "bell\x07 tab\t" + "x" * (MAX_TEXT + 10)
+    assert excel_value(raw) == cell_text(raw)
+    assert excel_value(raw).startswith("bell tab\t") and len(excel_value(raw)) == MAX_TEXT
