@@ -918,3 +918,26 @@ def test_arrow_strips_exactly_the_whitespace_python_strips():
     stripped = _validate._strip(cells).to_pylist()
     assert stripped == [cell.strip() for cell in cells]
     assert _validate._strip(np.array(["\ud800"], dtype=object)) is None
+
+
+def test_a_utc_offset_keeps_the_written_date_and_month():
+    offset = dt.timezone(dt.timedelta(hours=-5))
+    frame = pd.DataFrame(
+        {
+            "customer_id": ["a", "b", "c", "d"],
+            "date": [
+                "2024-01-31T23:30:00-05:00",
+                dt.datetime(2024, 1, 31, 23, 0, tzinfo=offset),
+                "2024-02-01Z",
+                "2024-01-31 23:59:59.5+0100",
+            ],
+            "amount": [1, 2, 3, 4],
+        }
+    )
+    dates = read_tables({"Orders": frame})["Orders"]["date"]
+    assert list(dates.dt.strftime("%Y-%m-%d %H:%M")) == [
+        "2024-01-31 23:30",
+        "2024-01-31 23:00",
+        "2024-02-01 00:00",
+        "2024-01-31 23:59",
+    ]

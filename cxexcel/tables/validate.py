@@ -322,13 +322,15 @@ def _dates(column: Column, values: np.ndarray, blank: np.ndarray):
             text = pd.Series(stripped.to_numpy(zero_copy_only=False), dtype=object)
         else:
             text = pd.Series(values[is_text], dtype=object).str.strip()
-        parsed = pd.to_datetime(text, format="ISO8601", errors="coerce", utc=True)
-        result[is_text] = parsed.dt.tz_convert(None).to_numpy(dtype=DATETIME)
+        # A date belongs to the day and month it was written in: drop a UTC offset
+        # rather than convert, so 2024-01-31T23:30-05:00 stays in January.
+        local = text.str.replace(_UTC_OFFSET, r"\1", regex=True)
+        parsed = pd.to_datetime(local, format="ISO8601", errors="coerce")
+        result[is_text] = parsed.to_numpy(dtype=DATETIME)
     if is_other.any():
-        parsed = pd.to_datetime(
-            pd.Series(values[is_other], dtype=object), errors="coerce", utc=True
-        )
-        result[is_other] = parsed.dt.tz_convert(None).to_numpy(dtype=DATETIME)
+        local = [_local_time(v) for v in values[is_other]]
+        parsed = pd.to_datetime(pd.Series(local, dtype=object), errors="coerce")
+        result[is_other] = parsed.to_numpy(dtype=DATETIME)
     stamps = pd.Series(result)
     out_of_range = (stamps < _FIRST_DATE) | (stamps > _LAST_DATE)
     bad = ~blank & (stamps.isna().to_numpy() | out_of_range.to_numpy())
@@ -337,6 +339,16 @@ def _dates(column: Column, values: np.ndarray, blank: np.ndarray):
         stamps = stamps.dt.to_period("M").dt.to_timestamp().astype(DATETIME)
     rule = f"({column.name} must be {column.rule})"
     return stamps.astype(DATETIME), [(bad, lambda v: f"{_show(v)} is not a date {rule}")]
+
+
+# A "Z" or "+hh:mm" / "-hhmm" offset after a time of day or a full date.
+_UTC_OFFSET = r"(\d\d:\d\d(?::\d\d(?:\.\d+)?)?|\d{4}-\d\d-\d\d)\s*(?:Z|[+-]\d\d:?\d\d)$"
+
+
+def _local_time(value):
+    """A date or time object with its time zone dropped (its wall-clock time kept)."""
+    tzinfo = getattr(value, "tzinfo", None)
+    return value.replace(tzinfo=None) if tzinfo is not None else value
 
 
 def _texts(column: Column, values: np.ndarray, blank: np.ndarray):
