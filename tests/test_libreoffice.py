@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent / "report"))
@@ -32,6 +33,19 @@ pytestmark = [
 ]
 
 
+def _negative_targets() -> dict:
+    """NPS -25 against a target of -30 (met), CSAT 0% against a target of 0 (met)."""
+    responses = pd.DataFrame(
+        {
+            "date": pd.date_range("2024-01-01", periods=4, freq="D"),
+            "nps": [3.0, 3.0, 10.0, 8.0],
+            "csat": [1.0, 2.0, 2.0, 1.0],
+        }
+    )
+    targets = pd.DataFrame({"metric": ["NPS", "CSAT"], "target": [-30.0, 0.0]})
+    return {"Responses": responses, "Targets": targets}
+
+
 def _variants() -> dict[str, dict]:
     full = make_tables(seed=11)
     return {
@@ -39,6 +53,7 @@ def _variants() -> dict[str, dict]:
         "surveys-only": {"Responses": full["Responses"], "Targets": full["Targets"]},
         "orders-only": {"Orders": full["Orders"]},
         "subscriptions-spend": {k: full[k] for k in ("Subscriptions", "Spend", "Targets")},
+        "negative-targets": _negative_targets(),
     }
 
 
@@ -118,6 +133,18 @@ def test_status_colours_follow_recalculated_progress(generated, recalculated):
             expected = "green" if progress >= 1 else "amber" if progress >= 0.9 else "red"
             assert status == expected, tile.label
     assert len(statuses) == 10
+
+
+def test_negative_nps_and_zero_targets_recalculate_green(generated, recalculated):
+    report, _ = generated["negative-targets"]
+    ws = openpyxl.load_workbook(recalculated["negative-targets"], data_only=True)["CX Summary"]
+    sheet = report.sheet("CX Summary")
+    nps, csat = sheet.find("NPS"), sheet.find("CSAT")
+    assert (nps.value, nps.target, csat.value, csat.target) == (-25.0, -30.0, 0.0, 0.0)
+    assert ws[nps.progress_address].value == pytest.approx(75 / 70)
+    assert ws[csat.progress_address].value == 1
+    assert ws.cell(nps.row, nps.status_col).value == "green"
+    assert ws.cell(csat.row, csat.status_col).value == "green"
 
 
 def test_formula_like_comment_survives_as_text(generated, recalculated):

@@ -5,10 +5,15 @@ MRR above 0) or, without it, from ``Orders`` (active in a month with an
 order); cohort = month of first activity. The heat map is a 3-colour scale
 over the shares.
 
+The observation window is every row of the table — in ``Subscriptions``
+rows with MRR 0 included, as on ``CX Customers`` and ``CX Revenue``: a
+cohort's months up to the last month of the table are observed (0% when
+nobody in it was active), later ones are blank.
+
 The Kaplan-Meier curve needs ``Subscriptions``: a customer's tenure is the
 number of months from their first to their last active month, and they
-count as churned when that last month is before the last month in the data
-(otherwise censored: still a customer).
+count as churned when that last active month is before the last month of
+the table (otherwise censored: still a customer).
 """
 
 from __future__ import annotations
@@ -36,15 +41,53 @@ def activity(facts: Facts) -> tuple[pd.Series, pd.Series, str]:
     return orders["customer_id"], orders["date"], "Orders"
 
 
+def _month_index(values) -> np.ndarray:
+    """Months counted from 1970-01 (int64), from dates or month values."""
+    return month_floor(pd.Series(values)).astype("datetime64[M]").astype(np.int64)
+
+
+def last_observed_month(facts: Facts) -> int:
+    """The last month of the activity's table over all its rows (as :func:`_month_index`):
+    for Subscriptions rows with MRR 0 count, so a month in which everybody
+    stopped paying is observed."""
+    if facts.has("Subscriptions"):
+        return int(_month_index(facts.tables["Subscriptions"]["month"]).max())
+    return int(_month_index(facts.tables["Orders"]["date"]).max())
+
+
 def tenures(facts: Facts) -> tuple[np.ndarray, np.ndarray]:
-    """Months from first to last active month, and whether the customer churned."""
+    """Months from first to last active month, and whether the customer churned
+    (last active month before the last observed month)."""
     customer, month, _ = activity(facts)
-    index = month_floor(month).astype("datetime64[M]").astype(np.int64)
+    index = _month_index(month)
     frame = pd.DataFrame({"customer": pd.factorize(customer)[0], "month": index})
     span = frame.groupby("customer", sort=False)["month"].agg(["min", "max"])
     duration = (span["max"] - span["min"] + 1).to_numpy(dtype=float)
-    churned = (span["max"] < index.max()).to_numpy(dtype=float)
+    churned = (span["max"] < last_observed_month(facts)).to_numpy(dtype=float)
     return duration, churned
+
+
+def observed_matrix(matrix: pd.DataFrame, last_month: int) -> pd.DataFrame:
+    """The core's cohort matrix over the whole observation window.
+
+    ``cohorts`` ends at the last month with activity; months after it up to
+    ``last_month`` are observed too, with nobody active: their shares are 0
+    (0 active customers of the cohort), and months after ``last_month`` stay
+    blank (NaN).
+    """
+    cohort = _month_index(matrix["cohort"])
+    n_periods = int(last_month - cohort.min()) + 1 if len(cohort) else 0
+    out = matrix[["cohort", "size"]].copy()
+    for period in range(n_periods):
+        shares = (
+            matrix[period].to_numpy(dtype=float)
+            if period in matrix.columns
+            else np.full(len(matrix), np.nan)
+        )
+        observed = cohort + period <= last_month
+        shares = np.where(observed, np.nan_to_num(shares, nan=0.0), np.nan)
+        out[period] = shares
+    return out
 
 
 def build(facts: Facts) -> model.Sheet | None:
@@ -58,14 +101,17 @@ def build(facts: Facts) -> model.Sheet | None:
         NAME, f"Monthly cohorts from {source}: share of each cohort active in later months."
     )
     canvas.freeze = (canvas.row, 3)
-    _heat_map(canvas, customer, dates, source)
+    _heat_map(canvas, customer, dates, source, last_observed_month(facts))
     if source == "Subscriptions":
         _survival(canvas, facts)
     return canvas.sheet()
 
 
-def _heat_map(canvas: Canvas, customer: pd.Series, dates: pd.Series, source: str) -> None:
+def _heat_map(
+    canvas: Canvas, customer: pd.Series, dates: pd.Series, source: str, last_month: int
+) -> None:
     matrix = table_call(source, cohort_matrix, customer=customer, date=dates, period="M")
+    matrix = observed_matrix(matrix, last_month)
     periods = [c for c in matrix.columns if isinstance(c, (int, np.integer))]
     canvas.section(
         "Cohort retention",

@@ -8,7 +8,9 @@ click rates, time on site); acquisition and retention cost by month
 
 Monthly engagement figures pool the month's rows: DAU/MAU is the sum of DAU
 over the sum of MAU, rates are summed opens or clicks over summed deliveries,
-and time on site is weighted by sessions.
+and time on site is weighted by sessions. Each figure uses only the rows
+where both its numerator and its denominator are filled in, and appears only
+when there are such rows (the optional Engagement columns may be missing).
 """
 
 from __future__ import annotations
@@ -25,31 +27,53 @@ from .model import Cell, Column
 NAME = "CX Customers"
 
 
+#: The engagement figures: (key, header, numerator, denominator, core function).
+#: ``minutes`` is sessions x avg_session_minutes of a row.
+ENGAGEMENT_FIGURES = (
+    ("stickiness", "DAU/MAU", "dau", "mau", metrics.stickiness),
+    ("open_rate", "Open rate", "opens", "emails_delivered", metrics.open_rate),
+    ("click_rate", "Click rate", "clicks", "emails_delivered", metrics.click_rate),
+    ("time_on_site", "Time on site (min)", "minutes", "sessions", metrics.time_on_site),
+)
+
+
 def engagement_by_month(facts: Facts) -> pd.DataFrame:
-    """Engagement sums per month: dau, mau, delivered, opens, clicks, minutes, sessions."""
+    """Per month, each figure's summed numerator and denominator (``<key>_num``,
+    ``<key>_den``) over the rows where both are present.
+
+    A row with a blank numerator or denominator (or a column missing from the
+    table) adds nothing to that figure — not even its denominator, which
+    would otherwise pull the rate down. A sum with no rows behind it is NaN.
+    """
     frame = facts.tables["Engagement"]
+
+    def column(name: str) -> np.ndarray:
+        if name not in frame.columns:
+            return np.full(len(frame), np.nan)
+        return frame[name].to_numpy(dtype=float, na_value=np.nan)
+
+    source = {
+        name: column(name)
+        for name in ("dau", "mau", "sessions", "emails_delivered", "opens", "clicks")
+    }
+    source["minutes"] = source["sessions"] * column("avg_session_minutes")
     sums = pd.DataFrame({"month": month_floor(frame["date"])})
-    for name in ("dau", "mau", "emails_delivered", "opens", "clicks", "sessions"):
-        sums[name] = frame[name].to_numpy(dtype=float) if name in frame else np.nan
-    if "sessions" in frame and "avg_session_minutes" in frame:
-        sums["minutes"] = frame["sessions"].to_numpy(dtype=float) * frame[
-            "avg_session_minutes"
-        ].to_numpy(dtype=float)
-    else:
-        sums["minutes"] = np.nan
+    for key, _, numerator, denominator, _ in ENGAGEMENT_FIGURES:
+        top, bottom = source[numerator], source[denominator]
+        both = ~np.isnan(top) & ~np.isnan(bottom)
+        sums[f"{key}_num"] = np.where(both, top, np.nan)
+        sums[f"{key}_den"] = np.where(both, bottom, np.nan)
     return sums.groupby("month", sort=True).sum(min_count=1).reset_index()
 
 
 def engagement_rates(sums: pd.DataFrame) -> dict[str, list[float | None]]:
-    dau, mau = sums["dau"].to_numpy(), sums["mau"].to_numpy()
-    delivered = sums["emails_delivered"].to_numpy()
-    sessions = sums["sessions"].to_numpy()
-    return {
-        "stickiness": per_row(metrics.stickiness, mau > 0, dau, mau),
-        "open_rate": per_row(metrics.open_rate, delivered > 0, sums["opens"], delivered),
-        "click_rate": per_row(metrics.click_rate, delivered > 0, sums["clicks"], delivered),
-        "time_on_site": per_row(metrics.time_on_site, sessions > 0, sums["minutes"], sessions),
-    }
+    """Each figure per row of ``sums`` (None where it has no rows or a zero denominator)."""
+    out = {}
+    for key, _, _, _, function in ENGAGEMENT_FIGURES:
+        top = sums[f"{key}_num"].to_numpy(dtype=float)
+        bottom = sums[f"{key}_den"].to_numpy(dtype=float)
+        out[key] = per_row(function, ~np.isnan(top) & (bottom > 0), top, bottom)
+    return out
 
 
 def spend_by_month(facts: Facts) -> pd.DataFrame:
@@ -203,35 +227,47 @@ def _churn(canvas: Canvas, facts: Facts) -> None:
 
 
 def _engagement(canvas: Canvas, facts: Facts) -> None:
-    canvas.section("Engagement by month")
     sums = engagement_by_month(facts)
     rates = engagement_rates(sums)
-    columns = (
-        Column("Month", model.MONTH),
-        Column("DAU/MAU", model.PERCENT),
-        Column("Open rate", model.PERCENT),
-        Column("Click rate", model.PERCENT),
-        Column("Time on site (min)", model.DECIMAL_1),
-    )
-    rows = [
-        (
-            py_datetime(month),
-            rates["stickiness"][i],
-            rates["open_rate"][i],
-            rates["click_rate"][i],
-            rates["time_on_site"][i],
+    # A figure appears only when some row has both of its columns filled in.
+    shown = [f for f in ENGAGEMENT_FIGURES if any(v is not None for v in rates[f[0]])]
+    if not shown:
+        canvas.section(
+            "Engagement by month",
+            "No engagement figure: it needs dau with mau, emails_delivered with opens "
+            "or clicks, or sessions with avg_session_minutes on the same rows.",
         )
+        canvas.row += 1
+        return
+    canvas.section(
+        "Engagement by month",
+        "Each figure pools the month's rows that have both of its columns filled in.",
+    )
+    columns = [Column("Month", model.MONTH)]
+    columns += [
+        Column(header, model.DECIMAL_1 if key == "time_on_site" else model.PERCENT)
+        for key, header, *_ in shown
+    ]
+    rows = [
+        (py_datetime(month), *(rates[key][i] for key, *_ in shown))
         for i, month in enumerate(sums["month"])
     ]
-    table = canvas.table(columns, rows, widths=(14.0, 12.0, 10.0, 10.0, 12.0))
-    canvas.chart_beside(
-        table,
-        "line",
-        "Engagement by month",
-        "Month",
-        ["DAU/MAU", "Open rate", "Click rate"],
-        y_number_format="0%",
-    )
+    widths = [14.0] + [12.0 if key in ("stickiness", "time_on_site") else 10.0 for key, *_ in shown]
+    table = canvas.table(columns, rows, widths=widths)
+    percents = [header for key, header, *_ in shown if key != "time_on_site"]
+    if percents:
+        canvas.chart_beside(
+            table, "line", "Engagement by month", "Month", percents, y_number_format="0%"
+        )
+    else:
+        canvas.chart_beside(
+            table,
+            "line",
+            "Time on site by month",
+            "Month",
+            ["Time on site (min)"],
+            y_number_format="0.0",
+        )
 
 
 def _spend(canvas: Canvas, facts: Facts) -> None:

@@ -3,9 +3,14 @@
 Each row (a KPI tile) holds the figure, a detail (NPS margin of error,
 CLV:CAC rating), the target from the ``Targets`` table, progress towards it
 as a live formula with a data bar, and a green/amber/red status formula
-coloured by cell-value rules. Progress is value / target, or target / value
-for figures where lower is better (churn, CAC); status is green from 100%,
-amber from 90%, red below.
+coloured by cell-value rules. Progress is measured from the bottom of the
+figure's scale: (value - bottom) / (target - bottom), which is value / target
+for the figures that cannot be negative and (NPS + 100) / (target + 100) for
+NPS (-100..100), so a negative NPS or target compares the right way round. A
+target at or below the bottom of the scale is met by any value (100%). For
+figures where lower is better (churn, CAC) progress is target / value. Status
+is green from 100%, amber from 90%, red below; a cleared target cell leaves
+both blank.
 """
 
 from __future__ import annotations
@@ -40,6 +45,8 @@ class Kpi:
     higher_is_better: bool = True
     detail: object = None
     detail_format: str | None = None
+    #: Lowest value the figure can take; progress is measured from it.
+    bottom: float = 0.0
 
 
 def kpis(facts: Facts) -> list[Kpi]:
@@ -69,6 +76,7 @@ def _survey_kpis(facts: Facts) -> list[Kpi]:
                 f"{n:,} responses, {span}; detail: 95% margin of error",
                 detail=facts.survey_totals["nps_moe"],
                 detail_format='"± "0.0',
+                bottom=-100.0,
             )
         )
     csat_scores = facts.column("Responses", "csat")
@@ -181,16 +189,33 @@ def _value_kpis(facts: Facts, so_far: list[Kpi]) -> list[Kpi]:
     return out
 
 
-def progress_formula(value: str, target: str, higher_is_better: bool) -> str:
+def progress_formula(value: str, target: str, higher_is_better: bool, bottom: float = 0.0) -> str:
+    """Progress towards the target as an Excel formula over the value and target cells.
+
+    Higher is better: (value - bottom) / (target - bottom), not below 0, and 1
+    when the target is at or below ``bottom`` (any value meets it). Lower is
+    better: target / value, 1 for a value of 0. Blank when the target cell is.
+    """
     if higher_is_better:
-        return f'=IF({target}=0,"",MAX(0,{value}/{target}))'
-    return f"=IF({value}=0,1,MAX(0,{target}/{value}))"
+        if bottom == 0:
+            shifted_value, shifted_target = value, target
+        else:
+            offset = f"{-bottom:+g}"
+            shifted_value, shifted_target = f"({value}{offset})", f"({target}{offset})"
+        body = f"IF({target}<={bottom:g},1,MAX(0,{shifted_value}/{shifted_target}))"
+    else:
+        body = f"IF({value}=0,1,MAX(0,{target}/{value}))"
+    return f'=IF({target}="","",{body})'
 
 
-def expected_progress(value: float, target: float, higher_is_better: bool) -> float | str:
+def expected_progress(
+    value: float, target: float, higher_is_better: bool, bottom: float = 0.0
+) -> float | str:
     """What :func:`progress_formula` evaluates to, for tests and non-calculating writers."""
     if higher_is_better:
-        return "" if target == 0 else max(0.0, value / target)
+        if target <= bottom:
+            return 1.0
+        return max(0.0, (value - bottom) / (target - bottom))
     return 1.0 if value == 0 else max(0.0, target / value)
 
 
@@ -232,8 +257,8 @@ def build(facts: Facts) -> model.Sheet | None:
             note=kpi.covers,
         )
         if target is not None:
-            progress = expected_progress(kpi.value, target, kpi.higher_is_better)
-            tile = _with_progress(tile, progress)
+            progress = expected_progress(kpi.value, target, kpi.higher_is_better, kpi.bottom)
+            tile = _with_progress(tile, progress, kpi.bottom)
         canvas.add(tile)
     last = first + len(figures) - 1
     progress_cells = CellRange(first, 5, last, 5)
@@ -243,16 +268,17 @@ def build(facts: Facts) -> model.Sheet | None:
         canvas.format(CellValueRule(status_cells, "equal", (status,), fill))
     canvas.row = last + 2
     canvas.note(
-        "Progress = value / target (target / value where lower is better: churn, CAC); "
-        "status: green from 100%, amber from 90%, red below. Targets come from the Targets table."
+        "Progress = value / target; NPS from the bottom of its scale: (NPS + 100) / "
+        "(target + 100); target / value where lower is better (churn, CAC). Status: green "
+        "from 100%, amber from 90%, red below. Targets come from the Targets table."
     )
     canvas.freeze = (first, 2)
     return canvas.sheet()
 
 
-def _with_progress(tile: KpiTile, progress: float | str) -> KpiTile:
+def _with_progress(tile: KpiTile, progress: float | str, bottom: float) -> KpiTile:
     progress_formula_text = progress_formula(
-        tile.value_address, tile.target_address, tile.higher_is_better
+        tile.value_address, tile.target_address, tile.higher_is_better, bottom
     )
     return replace(
         tile,

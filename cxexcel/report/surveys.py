@@ -173,10 +173,17 @@ def _by_segment(canvas: Canvas, facts: Facts) -> None:
     has = _present(facts)
     responses = facts.responses
     segments = responses["segment"].astype("string").fillna("(none)")
-    order = segments.value_counts(sort=True).index[:MAX_SEGMENTS]
+    # Rows of each segment by position (no label look-ups: pandas' get_group
+    # fails on a one-row grouping); most responses first, ties in order of
+    # first appearance.
+    codes, labels = pd.factorize(segments.to_numpy(dtype=object), sort=False)
+    counts = np.bincount(codes, minlength=len(labels))
+    order = np.argsort(-counts, kind="stable")[:MAX_SEGMENTS]
+    by_segment = np.argsort(codes, kind="stable")
+    bounds = np.r_[0, np.cumsum(counts)]
     shown = (
         f"The {MAX_SEGMENTS} segments with most responses."
-        if segments.nunique() > MAX_SEGMENTS
+        if len(labels) > MAX_SEGMENTS
         else "All segments, most responses first."
     )
     canvas.section("By segment", shown)
@@ -191,11 +198,11 @@ def _by_segment(canvas: Canvas, facts: Facts) -> None:
         columns.append(Column("CSAT", model.PERCENT))
     if has["ces"]:
         columns.append(Column("CES", model.DECIMAL_2))
-    groups = responses.groupby(segments.to_numpy(), sort=False)
     rows = []
-    for segment in order:
-        group = _group_figures(groups.get_group(segment), has)
-        row = [str(segment)]
+    for code in order:
+        members = by_segment[bounds[code] : bounds[code + 1]]
+        group = _group_figures(responses.iloc[members], has)
+        row = [str(labels[code])]
         if has["nps"]:
             row += [group["n"], group["nps"], group["moe"]]
         if has["csat"]:

@@ -126,3 +126,45 @@ def make_tables(
         "Engagement": engagement,
         "Targets": targets,
     }
+
+
+def one_row_tables() -> dict[str, pd.DataFrame]:
+    """Every table kind with a single data row (one month of Subscriptions, one order, ...)."""
+    day = pd.Timestamp("2024-01-05")
+    month = pd.Timestamp("2024-01-01")
+    return {
+        "Responses": pd.DataFrame(
+            {
+                "date": [day],
+                "nps": [9.0],
+                "csat": [4.0],
+                "ces": [5.0],
+                "customer_id": ["c1"],
+                "segment": ["SMB"],
+                "comment": ["great"],
+            }
+        ),
+        "Subscriptions": pd.DataFrame({"customer_id": ["c1"], "month": [month], "mrr": [100.0]}),
+        "Orders": pd.DataFrame({"customer_id": ["c1"], "date": [day], "amount": [50.0]}),
+        "Spend": pd.DataFrame(
+            {
+                "month": [month],
+                "sales_marketing_cost": [1000.0],
+                "new_customers": [1.0],
+                "retention_cost": [100.0],
+            }
+        ),
+        "Engagement": pd.DataFrame(
+            {
+                "date": [day],
+                "dau": [10.0],
+                "mau": [100.0],
+                "sessions": [20.0],
+                "avg_session_minutes": [3.5],
+                "emails_delivered": [100.0],
+                "opens": [20.0],
+                "clicks": [5.0],
+            }
+        ),
+        "Targets": pd.DataFrame({"metric": ["NPS"], "target": [30.0]}),
+    }

@@ -7,12 +7,14 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 import pytest
-from sample_tables import make_tables
+from sample_tables import make_tables, one_row_tables
 
 from cxexcel.errors import TableError
 from cxexcel.report import Report, build_report
 from cxexcel.report.model import Cell, Formula, KpiTile, Table
+from cxexcel.report.openpyxl_writer import write_workbook
 from cxexcel.report.surveys import COMMENTS_PER_GROUP
+from cxexcel.tables import read_tables
 
 
 def only(tables, *names):
@@ -146,3 +148,77 @@ def test_bad_values_in_other_tables_name_table_column_and_row(
         build_report({table: frame})
     assert (caught.value.table, caught.value.column, caught.value.row) == (table, column, index + 2)
     assert str(caught.value) == f"{table}, column {column}, row {index + 2}: {message}"
+
+
+@pytest.mark.parametrize(
+    ("names", "sheets"),
+    [
+        (("Responses",), ["CX Summary", "CX Surveys"]),
+        (("Subscriptions",), ["CX Summary", "CX Revenue", "CX Customers", "CX Cohorts"]),
+        (("Orders",), ["CX Customers", "CX Cohorts", "CX CLV"]),
+        (("Spend",), ["CX Summary", "CX Customers"]),
+        (("Engagement",), ["CX Customers"]),
+        (
+            ("Responses", "Subscriptions", "Orders", "Spend", "Engagement", "Targets"),
+            ["CX Summary", "CX Surveys", "CX Revenue", "CX Customers", "CX Cohorts", "CX CLV"],
+        ),
+    ],
+)
+def test_one_row_tables_build_and_write(names, sheets, tmp_path):
+    tables = read_tables(only(one_row_tables(), *names))
+    report = build_report(tables)
+    assert report.sheet_names == sheets
+    write_workbook(report, tmp_path / "one-row.xlsx")
+
+
+def test_one_row_responses_with_a_segment():
+    tables = read_tables(only(one_row_tables(), "Responses"))
+    sheet = build_report(tables).sheet("CX Surveys")
+    segments = next(
+        b for b in sheet.blocks if isinstance(b, Table) and b.columns[0].header == "Segment"
+    )
+    # Segment, responses, NPS, margin of error, CSAT, CES
+    assert segments.rows == (("SMB", 1, 100.0, 0.0, 1.0, 5.0),)
+
+
+def engagement_headers(report) -> list[str]:
+    sheet = report.sheet("CX Customers")
+    table = next(
+        (b for b in sheet.blocks if isinstance(b, Table) and b.columns[0].header == "Month"), None
+    )
+    return [] if table is None else [c.header for c in table.columns[1:]]
+
+
+def key_figure_labels(report) -> set[str]:
+    sheet = report.sheet("CX Customers")
+    return {c.value for c in sheet.blocks if isinstance(c, Cell) and c.col == 1}
+
+
+@pytest.mark.parametrize(
+    ("columns", "shown"),
+    [
+        (("emails_delivered",), []),
+        (("emails_delivered", "opens"), ["Open rate"]),
+        (("dau", "mau", "sessions"), ["DAU/MAU"]),
+        (("sessions", "avg_session_minutes"), ["Time on site (min)"]),
+        (("dau",), []),
+    ],
+)
+def test_engagement_without_optional_columns(columns, shown):
+    full = one_row_tables()["Engagement"]
+    tables = read_tables({"Engagement": full[["date", *columns]]})
+    report = build_report(tables)
+    assert engagement_headers(report) == shown
+    labels = key_figure_labels(report)
+    for header, label in (
+        ("DAU/MAU", "DAU/MAU"),
+        ("Open rate", "Email open rate"),
+        ("Click rate", "Email click rate"),
+        ("Time on site (min)", "Time on site (min)"),
+    ):
+        assert (label in labels) == (header in shown), label
+    if not shown:
+        assert any(
+            isinstance(c, Cell) and str(c.value).startswith("No engagement figure")
+            for c in report.sheet("CX Customers").blocks
+        )

@@ -87,10 +87,15 @@ def test_summary_targets_progress_and_status(book, tables):
     for label, row in rows.items():
         assert row["Target"] == approx(targets[label])
         r = row["_row"]
+        blank_target = f'=IF(D{r}="","",'
         if label in ("Churn", "CAC"):
-            assert row["Progress"] == f"=IF(B{r}=0,1,MAX(0,D{r}/B{r}))"
+            assert row["Progress"] == f"{blank_target}IF(B{r}=0,1,MAX(0,D{r}/B{r})))"
+        elif label == "NPS":
+            assert row["Progress"] == (
+                f"{blank_target}IF(D{r}<=-100,1,MAX(0,(B{r}+100)/(D{r}+100))))"
+            )
         else:
-            assert row["Progress"] == f'=IF(D{r}=0,"",MAX(0,B{r}/D{r}))'
+            assert row["Progress"] == f"{blank_target}IF(D{r}<=0,1,MAX(0,B{r}/D{r})))"
         assert row["Status"].startswith(f'=IF(E{r}="","",IF(E{r}>=1,"green"')
     kinds = [
         (str(cf.sqref), rule.type, getattr(rule, "operator", None))
@@ -325,3 +330,157 @@ def test_clv_sheet(book, tables):
     assert [r["P(alive)"] for r in rows] == approx(list(predicted["p_alive"].head(50)))
     bins = table(ws, "P(alive)", "Customers")
     assert sum(r["Customers"] for r in bins) == len(predicted)
+
+
+# --- Targets on the NPS scale (-100..100) and targets of 0 ---------------------
+
+
+def nps_responses(scores) -> pd.DataFrame:
+    days = pd.date_range("2024-01-01", periods=len(scores), freq="D")
+    return pd.DataFrame({"date": days, "nps": [float(s) for s in scores]})
+
+
+def summary_tile(responses: pd.DataFrame, targets: dict[str, float], label: str = "NPS"):
+    frame = pd.DataFrame({"metric": list(targets), "target": list(targets.values())})
+    report = build_report({"Responses": responses, "Targets": frame})
+    return report.sheet("CX Summary").find(label)
+
+
+@pytest.mark.parametrize(
+    ("scores", "nps", "target", "progress", "status"),
+    [
+        ([3, 3, 10, 8], -25.0, -30.0, 75 / 70, "green"),  # beats a negative target
+        ([10, 10, 3, 8, 8], 20.0, -10.0, 120 / 90, "green"),
+        ([3, 3, 10, 8], -25.0, 0.0, 75 / 100, "red"),
+        ([10, 10, 3, 8, 8], 20.0, 0.0, 120 / 100, "green"),
+        ([10, 10, 3, 8, 8], 20.0, 30.0, 120 / 130, "amber"),
+        ([3, 3, 10, 8], -25.0, -100.0, 1.0, "green"),  # the bottom of the scale: always met
+    ],
+)
+def test_nps_progress_is_measured_from_the_bottom_of_the_scale(
+    scores, nps, target, progress, status
+):
+    tile = summary_tile(nps_responses(scores), {"NPS": target})
+    assert tile.value == approx(nps) and tile.target == target
+    r = tile.row
+    assert tile.progress.text == f'=IF(D{r}="","",IF(D{r}<=-100,1,MAX(0,(B{r}+100)/(D{r}+100))))'
+    assert tile.progress.expected == approx(progress)
+    assert tile.status.expected == status
+
+
+def test_a_target_of_zero_is_met_by_any_rate():
+    responses = nps_responses([10, 9, 3]).assign(csat=[1.0, 2.0, 2.0])  # CSAT 0%
+    tile = summary_tile(responses, {"CSAT": 0.0}, "CSAT")
+    assert tile.value == 0.0
+    assert tile.progress.expected == 1.0 and tile.status.expected == "green"
+
+
+def test_lower_is_better_targets_keep_target_over_value():
+    subs = pd.DataFrame(
+        {
+            "customer_id": ["a", "b", "a"],
+            "month": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-02-01"]),
+            "mrr": [10.0, 10.0, 10.0],
+        }
+    )
+    for target, progress, status in ((0.5, 1.0, "green"), (0.45, 0.9, "amber"), (0.0, 0.0, "red")):
+        targets = pd.DataFrame({"metric": ["Churn"], "target": [target]})
+        tile = build_report({"Subscriptions": subs, "Targets": targets}).sheet("CX Summary")
+        tile = tile.find("Churn")
+        assert tile.value == 0.5
+        assert tile.progress.expected == approx(progress)
+        assert tile.status.expected == status
+
+
+# --- Months at MRR 0: cohorts and Kaplan-Meier agree with CX Customers -----------
+
+
+def written(tables, tmp_path):
+    path = tmp_path / "report.xlsx"
+    write_workbook(build_report(tables), path)
+    return load(path)
+
+
+def test_customers_churned_to_zero_in_the_last_month(tmp_path):
+    subs = pd.DataFrame(
+        {
+            "customer_id": ["c1", "c2", "c1", "c2"],
+            "month": pd.to_datetime(["2024-01-01", "2024-01-01", "2024-02-01", "2024-02-01"]),
+            "mrr": [100.0, 50.0, 0.0, 0.0],
+        }
+    )
+    book = written({"Subscriptions": subs}, tmp_path)
+    months = table(book["CX Customers"], "Month", "Customers at start", "New", "Lost")
+    assert [(m["Customers at start"], m["Lost"], m["Churn"]) for m in months] == [
+        (0, 0, None),
+        (2, 2, 1.0),
+    ]
+    ws = book["CX Cohorts"]
+    heat = table(ws, "Cohort", "Customers", "M0")
+    assert len(heat) == 1
+    assert (heat[0]["Customers"], heat[0]["M0"], heat[0]["M1"]) == (2, 1, 0)
+    curve = table(ws, "Months", "At risk", "Churned")
+    assert [(r["Months"], r["At risk"], r["Churned"], r["Censored"]) for r in curve] == [
+        (1, 2, 2, 0)
+    ]
+    assert curve[0]["Retained"] == 0
+    assert labelled(ws, "Median lifetime (months)", value_col=3) == 1
+
+
+def test_cohort_window_runs_to_the_last_subscriptions_month(tmp_path):
+    # c2 stops after January, c1 after February; March holds only a row at MRR 0.
+    subs = pd.DataFrame(
+        {
+            "customer_id": ["c1", "c2", "c1", "c1", "c3"],
+            "month": pd.to_datetime(
+                ["2024-01-01", "2024-01-01", "2024-02-01", "2024-03-01", "2024-02-01"]
+            ),
+            "mrr": [100.0, 50.0, 100.0, 0.0, 20.0],
+        }
+    )
+    book = written({"Subscriptions": subs}, tmp_path)
+    churn = [m["Churn"] for m in table(book["CX Customers"], "Month", "Customers at start")]
+    assert churn == [None, approx(0.5), approx(1.0)]
+    ws = book["CX Cohorts"]
+    heat = table(ws, "Cohort", "Customers", "M0")
+    assert [[r.get(f"M{p}") for p in range(3)] for r in heat] == [
+        [1, approx(0.5), 0],
+        [1, 0, None],
+    ]
+    # Tenures: c1 2 months, c2 1, c3 1 — all churned before March.
+    expected = survival([2.0, 1.0, 1.0], [1.0, 1.0, 1.0])
+    curve = table(ws, "Months", "At risk", "Churned")
+    assert [r["Months"] for r in curve] == list(expected["time"])
+    assert [r["Churned"] for r in curve] == list(expected["events"])
+    assert [r["Retained"] for r in curve] == approx(list(expected["survival"]))
+
+
+# --- Engagement: blank cells do not count ------------------------------------------
+
+
+def test_engagement_rows_with_a_blank_numerator_do_not_count_their_denominator(tmp_path):
+    engagement = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-03", "2024-02-01"]),
+            "dau": [10.0, 20.0, np.nan, 5.0],
+            "mau": [100.0, np.nan, 100.0, 50.0],
+            "sessions": [10.0, 30.0, np.nan, 4.0],
+            "avg_session_minutes": [5.0, np.nan, 8.0, 2.0],
+            "emails_delivered": [100.0, 100.0, np.nan, 200.0],
+            "opens": [50.0, np.nan, 10.0, 20.0],
+            "clicks": [np.nan, np.nan, np.nan, np.nan],
+        }
+    )
+    ws = written({"Engagement": engagement}, tmp_path)["CX Customers"]
+    rows = table(ws, "Month", "DAU/MAU", "Open rate")
+    assert set(rows[0]) == {"Month", "DAU/MAU", "Open rate", "Time on site (min)", "_row"}
+    jan, feb = rows
+    assert jan["DAU/MAU"] == approx(metrics.stickiness(10, 100))
+    assert jan["Open rate"] == approx(metrics.open_rate(50, 100))
+    assert jan["Time on site (min)"] == approx(metrics.time_on_site(50, 10))
+    assert feb["Open rate"] == approx(metrics.open_rate(20, 200))
+    assert labelled(ws, "DAU/MAU") == approx(metrics.stickiness(15, 150))
+    assert labelled(ws, "Email open rate") == approx(metrics.open_rate(70, 300))
+    assert labelled(ws, "Time on site (min)") == approx(metrics.time_on_site(58, 14))
+    labels = [c.value for c in ws["A"]]
+    assert "Email click rate" not in labels
