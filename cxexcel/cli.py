@@ -9,8 +9,11 @@
 ``report`` reads the input tables (an .xlsx holding them, CSV/Parquet files
 named after the tables, or a folder of those), builds the metric sheets and
 writes them to OUT.xlsx. It never overwrites an input, refuses an existing
-output unless ``--force`` is given, and writes atomically (a half-written
-file never appears under OUT).
+output unless ``--force`` is given (also one that appears while the inputs
+are read: the finished file is hard-linked into place, which fails if OUT
+exists), and writes atomically (a half-written file never appears under
+OUT). Inputs without any of the tables that make metric sheets are refused,
+and nothing is written.
 
 Exit codes: 0 done; 1 the output could not be written; 2 bad input or a
 refused output (the message, one line on stderr, names the table, column
@@ -20,7 +23,10 @@ and row where it can).
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
 import sys
+import tempfile
 from pathlib import Path
 
 from .errors import CxError
@@ -96,14 +102,80 @@ def _check_output(output: Path, inputs: list[Path], force: bool) -> None:
         raise _Refused(f"output {output} exists; use --force to replace it")
 
 
-def _write(tables: dict, output: Path) -> list[str]:
+def _build(tables: dict):
     from .report.build import build_report
-    from .report.openpyxl_writer import write_workbook
 
-    report = build_report(tables)
+    return build_report(tables)
+
+
+def _no_tables(inputs: list[Path], tables: dict) -> _Refused:
+    from .tables import SCHEMAS
+
+    where = ", ".join(str(source) for source in inputs)
+    expected = ", ".join(name for name in SCHEMAS if name != "Targets")
+    message = (
+        f"no input tables found in {where} (expected {expected}: sheets or Excel Tables "
+        "in an .xlsx, or .csv/.parquet files named after them)"
+    )
+    if tables:
+        found = " and ".join(tables)
+        message += f"; {found} alone {'gives' if len(tables) == 1 else 'give'} no metric sheets"
+    return _Refused(message)
+
+
+def _write(report, output: Path, force: bool) -> None:
+    """Write ``report`` to ``output`` atomically: to a temporary file next to
+    it, put in place only when complete.
+
+    Without ``force`` the temporary file is hard-linked to ``output``, which
+    fails when ``output`` exists — also when it appeared after
+    :func:`_check_output` looked (the read can take a while) — so an existing
+    file is never replaced. On a filesystem without hard links (FAT, exFAT,
+    some network shares) the check is repeated right before ``os.replace``,
+    which leaves only that instant for a race. With ``force``, ``os.replace``.
+    """
+    from .report.openpyxl_writer import render_workbook
+
+    workbook = render_workbook(report)
     output.parent.mkdir(parents=True, exist_ok=True)
-    write_workbook(report, output)
-    return report.sheet_names
+    handle, name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
+    os.close(handle)
+    temporary = Path(name)
+    try:
+        workbook.save(temporary)
+        _default_permissions(temporary)
+        _put_in_place(temporary, output, force)
+    finally:
+        # After a hard link the output is a second name of the same file.
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
+
+
+def _put_in_place(temporary: Path, output: Path, force: bool) -> None:
+    if force:
+        os.replace(temporary, output)
+        return
+    try:
+        os.link(temporary, output)
+    except FileExistsError:
+        raise _exists(output) from None
+    except OSError:
+        # No hard links here: check again, as late as possible, then rename.
+        if os.path.lexists(output):
+            raise _exists(output) from None
+        os.replace(temporary, output)
+
+
+def _exists(output: Path) -> _Refused:
+    return _Refused(f"output {output} exists; use --force to replace it")
+
+
+def _default_permissions(path: Path) -> None:
+    # mkstemp creates the file readable by its owner only; give it the
+    # permissions a plain new file would get under the current umask.
+    mask = os.umask(0)
+    os.umask(mask)
+    os.chmod(path, 0o666 & ~mask)
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -114,8 +186,11 @@ def _report(args: argparse.Namespace) -> int:
             raise _Refused(f"input {source} does not exist")
     _check_output(args.output, args.inputs, args.force)
     tables = read_tables(*args.inputs)
-    names = _write(tables, args.output)
-    print(f"wrote {args.output} ({', '.join(names) or 'no sheets'})")
+    report = _build(tables)
+    if not report.sheets:
+        raise _no_tables(args.inputs, tables)
+    _write(report, args.output, args.force)
+    print(f"wrote {args.output} ({', '.join(report.sheet_names)})")
     return EXIT_OK
 
 
@@ -124,9 +199,11 @@ def _demo(args: argparse.Namespace) -> int:
 
     output = args.output if args.output is not None else DEMO_OUTPUT
     # The default output belongs to the demo, so re-running it replaces it.
-    _check_output(output, [], args.force or args.output is None)
-    names = _write(generate(), output)
-    print(f"wrote {output} ({', '.join(names)})")
+    force = args.force or args.output is None
+    _check_output(output, [], force)
+    report = _build(generate())
+    _write(report, output, force)
+    print(f"wrote {output} ({', '.join(report.sheet_names)})")
     return EXIT_OK
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 import subprocess
 import sys
@@ -292,3 +293,115 @@ def test_existing_file_inside_an_input_folder_is_never_replaced(tmp_path, capsys
     inside.unlink()  # the folder's workbooks are inputs too; a new file there is fine
     fresh = folder / "new-report.xlsx"
     assert run(capsys, "report", folder, "--output", fresh)[0] == 0
+
+
+NO_TABLES = "cxexcel: error: no input tables found in "
+
+
+@pytest.mark.parametrize("content", ["empty", "targets", "misnamed"])
+def test_inputs_without_tables_exit_2_and_write_nothing(tmp_path, capsys, small_tables, content):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    if content == "targets":
+        write_csvs(folder, {"Targets": small_tables["Targets"]})
+    elif content == "misnamed":
+        small_tables["Responses"].to_csv(folder / "survey-export.csv", index=False)
+        small_tables["Orders"].to_csv(folder / "orders_2024.csv", index=False)
+    out = tmp_path / "report.xlsx"
+    code, stdout, stderr = run(capsys, "report", folder, "--output", out)
+    assert (code, stdout) == (2, "")
+    assert stderr.startswith(NO_TABLES + f"{folder} (expected Responses, Subscriptions, Orders")
+    assert stderr.count("\n") == 1
+    if content == "targets":
+        assert "Targets alone gives no metric sheets" in stderr
+    assert not out.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in"]
+
+
+def test_targets_file_alone_is_no_input_either(tmp_path, capsys, small_tables):
+    targets = tmp_path / "Targets.csv"
+    small_tables["Targets"].to_csv(targets, index=False)
+    out = tmp_path / "sub" / "report.xlsx"
+    code, _, stderr = run(capsys, "report", targets, "--output", out, "--force")
+    assert code == 2 and stderr.startswith(NO_TABLES + str(targets))
+    assert not out.parent.exists()
+
+
+def _appear_during(monkeypatch, step: str, out: Path, content: bytes) -> None:
+    """Make ``out`` appear after the CLI checked the output: while the tables
+    are read, or once the workbook is saved, right before it is put in place
+    (without hard links the CLI looks again there; only the instant between
+    that look and the rename is left to a race)."""
+    if step == "read":
+        import cxexcel.tables
+
+        real = cxexcel.tables.read_tables
+
+        def read_tables(*args, **kwargs):
+            tables = real(*args, **kwargs)
+            out.write_bytes(content)
+            return tables
+
+        monkeypatch.setattr(cxexcel.tables, "read_tables", read_tables)
+    else:
+        real = cli._put_in_place
+
+        def put_in_place(temporary, output, force):
+            out.write_bytes(content)
+            return real(temporary, output, force)
+
+        monkeypatch.setattr(cli, "_put_in_place", put_in_place)
+
+
+@pytest.mark.parametrize("hard_links", [True, False])
+@pytest.mark.parametrize("step", ["read", "write"])
+def test_output_appearing_after_the_check_is_not_replaced_without_force(
+    tmp_path, capsys, small_tables, monkeypatch, step, hard_links
+):
+    folder = write_csvs(tmp_path / "in", {"Responses": small_tables["Responses"]})
+    out = tmp_path / "report.xlsx"
+    _appear_during(monkeypatch, step, out, b"written meanwhile")
+    if not hard_links:
+        # A filesystem without hard links (FAT, exFAT, some shares).
+        def no_link(source, target):
+            raise PermissionError(1, "Operation not permitted")
+
+        monkeypatch.setattr(os, "link", no_link)
+    code, stdout, stderr = run(capsys, "report", folder, "--output", out)
+    assert (code, stdout) == (2, "")
+    assert stderr == f"cxexcel: error: output {out} exists; use --force to replace it\n"
+    assert out.read_bytes() == b"written meanwhile"
+    # No temporary file is left behind.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "report.xlsx"]
+
+
+def test_output_appearing_after_the_check_is_replaced_with_force(
+    tmp_path, capsys, small_tables, monkeypatch
+):
+    folder = write_csvs(tmp_path / "in", {"Responses": small_tables["Responses"]})
+    out = tmp_path / "report.xlsx"
+    _appear_during(monkeypatch, "read", out, b"written meanwhile")
+    code, _, stderr = run(capsys, "report", folder, "--output", out, "--force")
+    assert (code, stderr) == (0, "")
+    assert openpyxl.load_workbook(out).sheetnames == ["CX Summary", "CX Surveys"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "report.xlsx"]
+
+
+@pytest.mark.parametrize("hard_links", [True, False])
+def test_new_output_is_a_complete_file_with_default_permissions(
+    tmp_path, capsys, small_tables, monkeypatch, hard_links
+):
+    if not hard_links:
+        monkeypatch.setattr(os, "link", lambda *_: (_ for _ in ()).throw(OSError(95, "no")))
+    folder = write_csvs(tmp_path / "in", {"Responses": small_tables["Responses"]})
+    out = tmp_path / "report.xlsx"
+    mask = os.umask(0o022)
+    try:
+        code, _, stderr = run(capsys, "report", folder, "--output", out)
+    finally:
+        os.umask(mask)
+    assert (code, stderr) == (0, "")
+    assert out.stat().st_nlink == 1
+    assert out.stat().st_mode & 0o777 == 0o644
+    assert openpyxl.load_workbook(out).sheetnames == ["CX Summary", "CX Surveys"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "report.xlsx"]

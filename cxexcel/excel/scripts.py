@@ -25,8 +25,12 @@ Two routes call them:
 
 When the input tables have problems, a script shows one alert listing all of
 them and changes nothing else in the workbook. The metric sheets it writes
-are the ``CX ...`` sheets (see :mod:`cxexcel.report.xlwings_writer`); every
-other sheet stays as it was.
+are cxexcel's own (``CX Summary``, ``CX Surveys``, ``CX Revenue``,
+``CX Customers``, ``CX Cohorts``, ``CX CLV``: see
+:data:`cxexcel.report.xlwings_writer.REPORT_SHEET_NAMES`); every other sheet,
+also one of the user's named ``CX ...``, stays as it was. When an input table
+lives on one of cxexcel's sheets, building refuses with one alert naming the
+sheet and the table and changes nothing.
 """
 
 from __future__ import annotations
@@ -37,7 +41,7 @@ import xlwings as xw
 
 from ..errors import CxError, SourceError, TableError
 from ..report.build import build_report
-from ..report.xlwings_writer import excel_value, write_book
+from ..report.xlwings_writer import excel_value, input_table_problems, write_book
 from ..sample_data import generate
 from ..tables import SCHEMAS, check_tables, read_tables
 
@@ -88,24 +92,33 @@ def build_metric_sheets_in(book: xw.Book) -> bool:
     Returns ``True`` when the sheets were written. On bad tables it shows
     one alert listing every problem, writes nothing and returns ``False``;
     the same when the workbook holds none of the input tables, so that a
-    renamed table never empties the workbook of its metric sheets.
+    renamed table never empties the workbook of its metric sheets, and when
+    an input table lives on one of the sheets that would be replaced
+    (``CX Summary`` ...), which would delete the table.
     """
     problems = check_tables(book)
     if problems:
         _alert_problems(book, problems)
         return False
     try:
-        report = build_report(read_tables(book))
+        tables = read_tables(book)
+        report = build_report(tables)
     except CxError as error:
         _alert_problems(book, [error])
         return False
     if not report.sheets:
         _alert_no_tables(book)
         return False
+    # An input table on a sheet about to be replaced would be lost with it.
+    problems = input_table_problems(book, tables)
+    if problems:
+        _alert_problems(book, problems)
+        return False
     try:
-        write_book(report, book)
+        write_book(report, book, input_tables=tables)
     except SourceError as error:
-        # Raised before anything is written (a sheet name Excel would clash on).
+        # Raised before anything is written: an input table on a sheet that
+        # would be replaced, or a sheet name Excel would clash on.
         _alert_problems(book, [error])
         return False
     return True
@@ -161,6 +174,8 @@ def validate_tables_in(book: xw.Book) -> bool:
             tables = read_tables(book)
         except CxError as error:
             problems = [error]
+        else:
+            problems = input_table_problems(book, tables)
     if problems:
         _alert_problems(book, problems)
         return False

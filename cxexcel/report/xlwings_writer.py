@@ -6,10 +6,15 @@ workbook — Excel on the desktop through classic xlwings, or Excel on
 Windows, Mac and the web through xlwings Server, where ``book`` is the
 remote Book and every write becomes an action that the add-in applies.
 
-Ownership: only sheets whose name starts with ``"CX "`` belong to cxexcel.
-:func:`write_book` deletes all of them and writes the report's sheets where
-the first of them stood (at the end of the workbook the first time). No
-other sheet is read, written, moved or renamed.
+Ownership: the sheets named exactly like the builder's sheets
+(:data:`REPORT_SHEET_NAMES`: ``CX Summary``, ``CX Surveys``, ``CX Revenue``,
+``CX Customers``, ``CX Cohorts``, ``CX CLV``) belong to cxexcel, whatever
+they hold. :func:`write_book` deletes those and writes the report's sheets
+where the first of them stood (at the end of the workbook the first time).
+No other sheet — also none of the user's that merely starts with ``CX``,
+such as ``CX Budget`` — is read, written, moved or renamed. Before deleting
+anything it refuses when one of those sheets holds an input table (the
+tables the report was just built from would be lost).
 
 Writes are batched: each block (a table, a KPI row, a single cell) is one
 2-D value write; number formats and styles go out once per rectangle of
@@ -43,11 +48,14 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections import defaultdict
-from collections.abc import Hashable, Mapping
+from collections.abc import Collection, Hashable, Mapping
 
 from ..errors import SourceError
+from ..tables.schema import normalise_name
 from . import model
+from .build import SHEET_BUILDERS
 from .model import (
     Cell,
     CellRange,
@@ -62,16 +70,23 @@ from .model import (
 )
 
 __all__ = [
-    "OWNED_PREFIX",
+    "REPORT_SHEET_NAMES",
     "write_book",
     "owned_sheet_names",
+    "input_tables_on_owned_sheets",
+    "input_table_problems",
     "excel_value",
     "column_points",
     "chart_series_drawn",
 ]
 
-#: Sheets whose name starts with this belong to cxexcel and are replaced on every run.
-OWNED_PREFIX = "CX "
+#: The sheets cxexcel owns: every name the builder can produce, in tab order
+#: (each sheet module's ``NAME``, in the order of ``build.SHEET_BUILDERS``).
+#: A sheet of one of these names is replaced on every run, whatever it holds;
+#: no other sheet is touched.
+REPORT_SHEET_NAMES: tuple[str, ...] = tuple(
+    sys.modules[builder.__module__].NAME for builder in SHEET_BUILDERS
+)
 
 _CHART_TYPES = {
     "column": "column_clustered",
@@ -113,8 +128,44 @@ _NOT_KEPT_AS_TEXT = re.compile(
 
 
 def owned_sheet_names(book) -> list[str]:
-    """Names of the sheets in ``book`` that cxexcel owns (``"CX ..."``), in tab order."""
-    return [sheet.name for sheet in book.sheets if sheet.name.startswith(OWNED_PREFIX)]
+    """Names of the sheets in ``book`` that cxexcel owns (:data:`REPORT_SHEET_NAMES`), in tab order."""
+    return [sheet.name for sheet in book.sheets if sheet.name in REPORT_SHEET_NAMES]
+
+
+def input_tables_on_owned_sheets(book, tables: Collection[str]) -> list[tuple[str, str]]:
+    """(sheet, table) for each input table in ``tables`` that lives on a sheet
+    :func:`write_book` would replace.
+
+    ``tables`` are the names of the input tables read from ``book`` (the keys
+    of :func:`cxexcel.tables.read_tables`). Names match as the reader matches
+    them (case, spaces, ``_`` and ``-`` ignored): an Excel Table of such a
+    name, or the owned sheet itself when it is named like one.
+    """
+    wanted = {normalise_name(name): name for name in tables}
+    found = []
+    for sheet in book.sheets:
+        if sheet.name not in REPORT_SHEET_NAMES:
+            continue
+        if normalise_name(sheet.name) in wanted:
+            found.append((sheet.name, wanted[normalise_name(sheet.name)]))
+        for table in sheet.tables:
+            if normalise_name(table.name) in wanted:
+                found.append((sheet.name, table.name))
+    return found
+
+
+def input_table_problems(book, tables: Collection[str]) -> list[SourceError]:
+    """One error per input table on a sheet :func:`write_book` would replace,
+    naming the sheet and the table (empty when there is none)."""
+    return [
+        SourceError(
+            f"the input table {table!r} is on the sheet {sheet!r}, which cxexcel "
+            "replaces with its metric sheet of that name; move the table to another "
+            "sheet or rename the sheet",
+            table=table,
+        )
+        for sheet, table in input_tables_on_owned_sheets(book, tables)
+    ]
 
 
 def excel_value(value: model.CellValue) -> object:
@@ -149,23 +200,33 @@ def column_points(characters: float) -> float:
     return round((7 * characters + 5) * 0.75, 2)
 
 
-def write_book(report: Report, book) -> None:
-    """Replace the ``CX`` sheets of ``book`` with the sheets of ``report``.
+def write_book(report: Report, book, input_tables: Collection[str] = ()) -> None:
+    """Replace cxexcel's sheets in ``book`` with the sheets of ``report``.
 
-    Every existing sheet named ``"CX ..."`` is deleted, then the report's
-    sheets are added in order at the place of the first deleted one (or at
-    the end) and the first of them is activated. Every other sheet is left
-    exactly as it was. ``book`` is an ``xlwings.Book`` on any engine.
+    Every existing sheet named like one of :data:`REPORT_SHEET_NAMES` is
+    deleted (also one this report no longer has), then the report's sheets
+    are added in order at the place of the first deleted one (or at the end)
+    and the first of them is activated. Every other sheet is left exactly as
+    it was. ``book`` is an ``xlwings.Book`` on any engine.
+
+    ``input_tables`` names the input tables the report was read from (the
+    keys of :func:`cxexcel.tables.read_tables` for ``book``).
 
     Raises :class:`~cxexcel.errors.SourceError`, before changing anything,
-    when the report cannot go into this workbook: every sheet is a ``CX``
-    sheet (Excel keeps at least one sheet), or a sheet of the user's is
-    named like a report sheet apart from case (``cx summary``), which Excel
-    counts as the same name.
+    when the report cannot go into this workbook: one of the sheets to be
+    replaced holds one of ``input_tables``
+    (:func:`input_tables_on_owned_sheets`); every sheet is one of cxexcel's
+    (Excel keeps at least one sheet); or a sheet of the user's is named like
+    a report sheet apart from case (``cx summary``), which Excel counts as
+    the same name. Raises ``ValueError`` for a report sheet whose name is not
+    one of :data:`REPORT_SHEET_NAMES`.
     """
     for sheet in report.sheets:
-        if not sheet.name.startswith(OWNED_PREFIX):
-            raise ValueError(f"report sheet {sheet.name!r} does not start with {OWNED_PREFIX!r}")
+        if sheet.name not in REPORT_SHEET_NAMES:
+            raise ValueError(
+                f"report sheet {sheet.name!r} is not one of cxexcel's sheets {REPORT_SHEET_NAMES}"
+            )
+    _check_inputs(book, input_tables)
     _check_room(report, [sheet.name for sheet in book.sheets])
     previous = _remove_owned_sheets(book)
     written = []
@@ -181,11 +242,17 @@ def write_book(report: Report, book) -> None:
         written[0].activate()
 
 
+def _check_inputs(book, input_tables: Collection[str]) -> None:
+    problems = input_table_problems(book, input_tables)
+    if problems:
+        raise SourceError("; ".join(str(problem) for problem in problems))
+
+
 def _check_room(report: Report, names: list[str]) -> None:
-    kept = [name for name in names if not name.startswith(OWNED_PREFIX)]
+    kept = [name for name in names if name not in REPORT_SHEET_NAMES]
     if not kept:
         raise SourceError(
-            f"every sheet of the workbook starts with {OWNED_PREFIX!r}; "
+            "every sheet of the workbook is one of cxexcel's metric sheets; "
             "Excel needs one other sheet to keep while they are replaced"
         )
     wanted = {name.casefold(): name for name in report.sheet_names}
@@ -200,8 +267,8 @@ def _check_room(report: Report, names: list[str]) -> None:
 def _remove_owned_sheets(book):
     """Delete the owned sheets; return the sheet new ones go after (None: at the front)."""
     sheets = list(book.sheets)
-    owned = [sheet for sheet in sheets if sheet.name.startswith(OWNED_PREFIX)]
-    kept = [sheet.name for sheet in sheets if not sheet.name.startswith(OWNED_PREFIX)]
+    owned = [sheet for sheet in sheets if sheet.name in REPORT_SHEET_NAMES]
+    kept = [sheet.name for sheet in sheets if sheet.name not in REPORT_SHEET_NAMES]
     if not owned:
         return book.sheets[kept[-1]]
     before_first = [sheet.name for sheet in sheets[: owned[0].index - 1]]

@@ -30,6 +30,7 @@ from xlwings.server import custom_scripts_call, custom_scripts_meta
 
 import cxexcel.excel.scripts as scripts
 from cxexcel.report.build import build_report
+from cxexcel.report.xlwings_writer import REPORT_SHEET_NAMES
 from cxexcel.sample_data import generate
 from cxexcel.tables import check_tables
 
@@ -97,9 +98,42 @@ def test_rerun_replaces_only_cx_sheets(tables):
         sheet["name"] for sheet in data[1:]
     ]
     for name, action in replay.located:
-        assert name is None or name.startswith("CX "), (name, action["func"])
+        assert name is None or name in REPORT_SHEET_NAMES, (name, action["func"])
     # Same tables, same sheets: the rebuilt cells equal the first build's.
     assert replay.values == first.values
+
+
+def test_user_sheets_named_cx_survive_build_and_refresh(tables):
+    budget = plain_sheet("CX Budget", [["my budget", 123]])
+    # The user's own copy of the responses, in an Excel Table of another name.
+    kept = table_sheet("CX Input", tables["Responses"].head(5), table_name="MyResponses")
+    first = _run("build_metric_sheets", payload_from_tables(tables, budget, kept))
+    assert first.deleted == []
+    assert first.sheet_names == [*tables, "CX Budget", "CX Input", *first.added]
+    assert first.on("CX Budget") == first.on("CX Input") == []
+
+    old = [plain_sheet(name, [["stale"]]) for name in first.added]
+    payload = payload_from_tables(tables, budget, *old, kept)
+    replay = _run("refresh_metric_sheets", payload)
+    assert sorted(replay.deleted) == sorted(first.added)
+    assert replay.sheet_names == [*tables, "CX Budget", *first.added, "CX Input"]
+    assert replay.on("CX Budget") == replay.on("CX Input") == []
+
+
+@pytest.mark.parametrize("sheet", ["CX Summary", "CX CLV"])
+@pytest.mark.parametrize(
+    "name", ["build_metric_sheets", "refresh_metric_sheets", "validate_tables"]
+)
+def test_input_table_on_a_report_sheet_gives_only_an_alert(tables, name, sheet):
+    others = {key: frame for key, frame in tables.items() if key != "Responses"}
+    payload = payload_from_tables(
+        others,
+        table_sheet(sheet, tables["Responses"], table_name="Responses"),
+        plain_sheet("CX Budget", [["mine"]]),
+    )
+    prompt = _only_alert(_run(name, payload))
+    assert f"the input table 'Responses' is on the sheet '{sheet}'" in prompt
+    assert "not changed" in prompt
 
 
 def test_refresh_without_cx_sheets_builds(tables):

@@ -12,18 +12,23 @@ from hypothesis import strategies as st
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "excel"))
 
-from remote_book import Replay, book_payload, plain_sheet, remote_book  # noqa: E402
+import pandas as pd  # noqa: E402
+from remote_book import Replay, book_payload, plain_sheet, remote_book, table_sheet  # noqa: E402
 
 from cxexcel.errors import SourceError  # noqa: E402
 from cxexcel.report import model as m  # noqa: E402
+from cxexcel.report.build import SHEET_BUILDERS, build_report  # noqa: E402
 from cxexcel.report.xlwings_writer import (  # noqa: E402
+    REPORT_SHEET_NAMES,
     _rectangles,
     chart_series_drawn,
     column_points,
     excel_value,
+    input_tables_on_owned_sheets,
     owned_sheet_names,
     write_book,
 )
+from cxexcel.sample_data import generate  # noqa: E402
 
 
 def _table() -> m.Table:
@@ -327,30 +332,98 @@ def test_owned_sheets_first_in_the_book_are_replaced_at_the_front():
 
 
 def test_owned_sheet_names():
-    book = remote_book(book_payload(plain_sheet("CX A"), plain_sheet("B"), plain_sheet("CX C")))
-    assert owned_sheet_names(book) == ["CX A", "CX C"]
+    book = remote_book(
+        book_payload(
+            plain_sheet("CX Summary"),
+            plain_sheet("CX Budget"),
+            plain_sheet("B"),
+            plain_sheet("CX CLV"),
+            plain_sheet("cx surveys"),
+        )
+    )
+    assert owned_sheet_names(book) == ["CX Summary", "CX CLV"]
 
 
-def test_a_report_sheet_outside_the_cx_namespace_is_refused_before_any_write():
+def test_owned_names_are_every_sheet_the_builder_can_produce():
+    # All input tables: every sheet, in tab order.
+    assert tuple(build_report(generate(seed=3, customers=80)).sheet_names) == REPORT_SHEET_NAMES
+    assert len(REPORT_SHEET_NAMES) == len(SHEET_BUILDERS) == 6
+
+
+def test_user_sheets_named_cx_something_are_left_alone():
+    sheets = (
+        plain_sheet("Data", [["x"]]),
+        plain_sheet("CX Budget", [["my budget", 123]]),
+        plain_sheet("CX Surveys", [["old"]]),
+        plain_sheet("CX Input", [["mine"]]),
+        plain_sheet("CX CLV", [["old, not in this report"]]),
+    )
+    replay = _write(_report("CX Surveys"), *sheets)
+    # Every sheet of cxexcel's names goes, also one this report does not write.
+    assert replay.deleted == ["CX CLV", "CX Surveys"]
+    assert replay.added == ["CX Surveys"]
+    assert replay.sheet_names == ["Data", "CX Budget", "CX Surveys", "CX Input"]
+    assert replay.on("CX Budget") == replay.on("CX Input") == replay.on("Data") == []
+    assert [action["func"] for action in replay.on("CX CLV")] == ["sheetDelete"]
+
+
+def test_a_report_sheet_not_of_cxexcels_names_is_refused_before_any_write():
     payload = book_payload(plain_sheet("Data"), plain_sheet("CX Old"))
-    book = remote_book(payload)
-    with pytest.raises(ValueError, match="does not start with"):
-        write_book(_report("Summary"), book)
-    assert book.json()["actions"] == []
+    for name in ("Summary", "CX Old", "CX Budget"):
+        book = remote_book(payload)
+        with pytest.raises(ValueError, match="not one of cxexcel's sheets"):
+            write_book(_report(name), book)
+        assert book.json()["actions"] == []
 
 
 def test_a_book_of_only_cx_sheets_is_refused_before_any_write():
-    book = remote_book(book_payload(plain_sheet("CX Old")))
+    book = remote_book(book_payload(plain_sheet("CX Surveys"), plain_sheet("CX Summary")))
     with pytest.raises(SourceError, match="one other sheet"):
         write_book(_report(), book)
     assert book.json()["actions"] == []
 
 
+def test_a_book_of_user_cx_sheets_has_room():
+    replay = _write(_report(), plain_sheet("CX Budget"))
+    assert replay.sheet_names == ["CX Budget", "CX Surveys"]
+    assert replay.deleted == []
+
+
 def test_a_user_sheet_named_like_a_report_sheet_but_for_case_is_refused():
-    book = remote_book(book_payload(plain_sheet("CX Old"), plain_sheet("cx surveys")))
+    book = remote_book(book_payload(plain_sheet("Data"), plain_sheet("cx surveys")))
     with pytest.raises(SourceError, match="'cx surveys'"):
         write_book(_report(), book)
     assert book.json()["actions"] == []
+
+
+def _responses_on(sheet: str, table: str = "Responses") -> dict:
+    frame = pd.DataFrame({"date": ["2024-01-05"], "nps": [9]})
+    return table_sheet(sheet, frame, table_name=table)
+
+
+@pytest.mark.parametrize("table", ["Responses", "responses", "RESPONSES"])
+def test_an_input_table_on_a_sheet_to_be_replaced_is_refused_before_any_write(table):
+    payload = book_payload(plain_sheet("Data"), _responses_on("CX Summary", table))
+    book = remote_book(payload)
+    assert input_tables_on_owned_sheets(book, ["Responses"]) == [("CX Summary", table)]
+    with pytest.raises(SourceError) as raised:
+        write_book(_report(), book, input_tables=["Responses", "Targets"])
+    assert f"'{table}'" in str(raised.value) and "'CX Summary'" in str(raised.value)
+    assert book.json()["actions"] == []
+
+
+def test_input_tables_elsewhere_or_other_tables_on_owned_sheets_do_not_stop_a_build():
+    payload = book_payload(
+        _responses_on("CX Input"),
+        # A table that is not an input table on a sheet cxexcel owns: replaced.
+        _responses_on("CX Summary", table="MyPivotSource"),
+    )
+    book = remote_book(payload)
+    assert input_tables_on_owned_sheets(book, ["Responses"]) == []
+    write_book(_report(), book, input_tables=["Responses"])
+    replay = Replay(payload, book.json()["actions"])
+    assert replay.deleted == ["CX Summary"]
+    assert replay.sheet_names == ["CX Input", "CX Surveys"]
 
 
 @given(
