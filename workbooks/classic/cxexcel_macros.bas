@@ -19,8 +19,9 @@ Attribute VB_Name = "CxMetrics"
 '   5. Save the workbook as .xlsm and assign the macros to buttons or the
 '      Quick Access Toolbar.
 '
-' The macros write only sheets whose name starts with "CX " and replace those
-' on every run; every other sheet stays as it is. Problems in the input tables
+' The macros write only their six sheets (CX Summary, CX Surveys, CX Revenue,
+' CX Customers, CX Cohorts, CX CLV) and replace those on every run; every
+' other sheet stays as it is. Problems in the input tables
 ' are listed in a message box, and then nothing in the workbook changes.
 
 Option Explicit
