@@ -103,6 +103,37 @@ def spend_by_month(facts: Facts) -> pd.DataFrame:
     return frame
 
 
+def repeat_rate(facts: Facts) -> float | None:
+    """``repeat_rate`` over the customers of the Orders table."""
+    orders = facts.tables["Orders"]
+    return figure(metrics.repeat_rate, orders["customer_id"].dropna().to_numpy())
+
+
+def engagement_totals(facts: Facts) -> dict[str, float | None]:
+    """Each engagement figure over all months of the Engagement table (pooled rows)."""
+    sums = engagement_by_month(facts).sum(min_count=1, numeric_only=True)
+    rates = engagement_rates(pd.DataFrame([sums]))
+    return {key: values[0] for key, values in rates.items()}
+
+
+def total_cac(facts: Facts) -> float | None:
+    """``cac`` of all months of Spend: summed cost / summed new customers."""
+    spend = facts.tables["Spend"]
+    return figure(
+        metrics.cac,
+        float(spend["sales_marketing_cost"].sum()),
+        float(spend["new_customers"].sum()),
+    )
+
+
+def cac_payback(facts: Facts, cac: float | None) -> float | None:
+    """``cac_payback`` of ``cac`` in months of the latest month's ARPA (Subscriptions)."""
+    arpa = facts.customer_months["arpa"].iloc[-1]
+    if cac is None or not arpa > 0:
+        return None
+    return figure(metrics.cac_payback, cac, arpa)
+
+
 def key_figures(facts: Facts) -> list[tuple[str, float | None, str, str]]:
     """(label, value, number format, what it covers) for the key-figure block."""
     out = []
@@ -111,33 +142,27 @@ def key_figures(facts: Facts) -> list[tuple[str, float | None, str, str]]:
         out.append(
             (
                 "Repeat purchase rate",
-                figure(metrics.repeat_rate, orders["customer_id"].dropna().to_numpy()),
+                repeat_rate(facts),
                 model.PERCENT,
                 f"customers with 2+ orders / customers, {len(orders):,} orders",
             )
         )
     if facts.has("Engagement"):
-        sums = engagement_by_month(facts).sum(min_count=1, numeric_only=True)
-        rates = engagement_rates(pd.DataFrame([sums]))
+        rates = engagement_totals(facts)
         period = "all months of Engagement"
         out += [
-            ("DAU/MAU", rates["stickiness"][0], model.PERCENT, f"summed DAU / MAU, {period}"),
-            ("Email open rate", rates["open_rate"][0], model.PERCENT, period),
-            ("Email click rate", rates["click_rate"][0], model.PERCENT, period),
+            ("DAU/MAU", rates["stickiness"], model.PERCENT, f"summed DAU / MAU, {period}"),
+            ("Email open rate", rates["open_rate"], model.PERCENT, period),
+            ("Email click rate", rates["click_rate"], model.PERCENT, period),
             (
                 "Time on site (min)",
-                rates["time_on_site"][0],
+                rates["time_on_site"],
                 model.MINUTES,
                 f"per session, {period}",
             ),
         ]
     if facts.has("Spend"):
-        spend = facts.tables["Spend"]
-        cac = figure(
-            metrics.cac,
-            float(spend["sales_marketing_cost"].sum()),
-            float(spend["new_customers"].sum()),
-        )
+        cac = total_cac(facts)
         out.append(("CAC", cac, model.CURRENCY_CENTS, "all months of Spend"))
         if facts.has("Subscriptions"):
             by_month = spend_by_month(facts).dropna(subset=["crc"])
@@ -151,12 +176,12 @@ def key_figures(facts: Facts) -> list[tuple[str, float | None, str, str]]:
                         f"retention cost / active customers, {month_label(last['month'])}",
                     )
                 )
-            arpa = facts.customer_months["arpa"].iloc[-1]
-            if cac is not None and arpa > 0:
+            payback = cac_payback(facts, cac)
+            if payback is not None:
                 out.append(
                     (
                         "CAC payback",
-                        figure(metrics.cac_payback, cac, arpa),
+                        payback,
                         model.MONTHS,
                         "CAC / ARPA of the latest month, in months",
                     )

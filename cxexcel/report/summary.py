@@ -1,5 +1,10 @@
 """The ``CX Summary`` sheet: one row per key figure, beside its target.
 
+The ten main KPIs come first; after them, each further KPI a ``Targets`` row
+may name (``TARGET_METRICS``) whose figure the tables allow, taken from the
+helpers of the sheet that shows it (:func:`_more_kpis`). A KPI the tables do
+not allow has no row, whether or not it has a target.
+
 Each row (a KPI tile) holds the figure, a detail (NPS margin of error,
 CLV:CAC rating), the target from the ``Targets`` table, progress towards it
 as a live formula with a data bar, and a green/amber/red status formula
@@ -8,7 +13,7 @@ figure's scale: (value - bottom) / (target - bottom), which is value / target
 for the figures that cannot be negative and (NPS + 100) / (target + 100) for
 NPS (-100..100), so a negative NPS or target compares the right way round. A
 target at or below the bottom of the scale is met by any value (100%). For
-figures where lower is better (churn, CAC) progress is target / value. Status
+figures where lower is better (churn, CAC, CAC payback) progress is target / value. Status
 is green from 100%, amber from 90%, red below; a cleared target cell leaves
 both blank.
 """
@@ -18,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from .. import metrics
-from . import model
+from . import customers, model, revenue
 from ._facts import Facts, figure, month_label
 from ._layout import Canvas
 from .model import CellRange, CellValueRule, Column, DataBar, Formula, KpiTile
@@ -57,6 +62,7 @@ def kpis(facts: Facts) -> list[Kpi]:
     if facts.has("Subscriptions"):
         out.extend(_subscription_kpis(facts))
     out.extend(_value_kpis(facts, out))
+    out.extend(_more_kpis(facts))
     return [kpi for kpi in out if kpi.value is not None]
 
 
@@ -160,11 +166,7 @@ def _value_kpis(facts: Facts, so_far: list[Kpi]) -> list[Kpi]:
     cac = None
     if facts.has("Spend"):
         spend = facts.tables["Spend"]
-        cac = figure(
-            metrics.cac,
-            float(spend["sales_marketing_cost"].sum()),
-            float(spend["new_customers"].sum()),
-        )
+        cac = customers.total_cac(facts)
         out.append(
             Kpi(
                 "CAC",
@@ -184,6 +186,85 @@ def _value_kpis(facts: Facts, so_far: list[Kpi]) -> list[Kpi]:
                 model.RATIO,
                 "3x or more is healthy, about 2x slim, 1x or less a loss",
                 detail=figure(metrics.clv_cac_rating, clv, cac),
+            )
+        )
+    return out
+
+
+def _more_kpis(facts: Facts) -> list[Kpi]:
+    """The further KPIs a Targets row may name (``TARGET_METRICS``), after the main ten.
+
+    Each is the figure another sheet shows, from the same helper: repeat rate
+    and the engagement rates as on CX Customers (all rows), GRR and quick ratio
+    of the latest month as on CX Revenue, CAC payback as on CX Customers. CXI
+    needs ratings the tables do not hold, so it has no tile.
+    """
+    out = []
+    if facts.has("Orders"):
+        orders = facts.tables["Orders"]
+        out.append(
+            Kpi(
+                "Repeat rate",
+                ("repeat rate", "repeat purchase rate"),
+                customers.repeat_rate(facts),
+                model.PERCENT,
+                f"customers with 2+ orders / customers, {len(orders):,} orders",
+            )
+        )
+    if facts.has("Engagement"):
+        rates = customers.engagement_totals(facts)
+        period = "all months of Engagement"
+        out += [
+            Kpi(
+                "Stickiness",
+                ("stickiness", "dau/mau"),
+                rates["stickiness"],
+                model.PERCENT,
+                f"summed DAU / MAU, {period}",
+            ),
+            Kpi(
+                "Open rate",
+                ("open rate", "email open rate"),
+                rates["open_rate"],
+                model.PERCENT,
+                f"opens / emails delivered, {period}",
+            ),
+            Kpi(
+                "Click rate",
+                ("click rate", "email click rate"),
+                rates["click_rate"],
+                model.PERCENT,
+                f"clicks / emails delivered, {period}",
+            ),
+        ]
+    if facts.has("Subscriptions"):
+        latest = month_label(facts.movements["month"].iloc[-1])
+        rates = revenue.movement_rates(facts)
+        out += [
+            Kpi(
+                "GRR",
+                ("grr", "gross revenue retention"),
+                rates["grr"][-1],
+                model.PERCENT,
+                f"{latest} against the month before",
+            ),
+            Kpi(
+                "Quick ratio",
+                ("quick ratio",),
+                rates["quick_ratio"][-1],
+                model.DECIMAL_2,
+                f"{latest}: (new + expansion + reactivation) / (contraction + churned)",
+            ),
+        ]
+    if facts.has("Spend", "Subscriptions"):
+        out.append(
+            Kpi(
+                "CAC payback",
+                ("cac payback", "payback"),
+                customers.cac_payback(facts, customers.total_cac(facts)),
+                model.MONTHS,
+                "CAC / ARPA of the latest month, in months",
+                higher_is_better=False,
             )
         )
     return out
@@ -269,7 +350,8 @@ def build(facts: Facts) -> model.Sheet | None:
     canvas.row = last + 2
     canvas.note(
         "Progress = value / target; NPS from the bottom of its scale: (NPS + 100) / "
-        "(target + 100); target / value where lower is better (churn, CAC). Status: green "
+        "(target + 100); target / value where lower is better (churn, CAC, CAC payback). "
+        "Status: green "
         "from 100%, amber from 90%, red below. Targets come from the Targets table."
     )
     canvas.freeze = (first, 2)

@@ -26,8 +26,8 @@ def only(tables, *names):
     [
         (("Responses",), ["CX Summary", "CX Surveys"]),
         (("Subscriptions",), ["CX Summary", "CX Revenue", "CX Customers", "CX Cohorts"]),
-        (("Orders",), ["CX Customers", "CX Cohorts", "CX CLV"]),
-        (("Engagement",), ["CX Customers"]),
+        (("Orders",), ["CX Summary", "CX Customers", "CX Cohorts", "CX CLV"]),
+        (("Engagement",), ["CX Summary", "CX Customers"]),
         (("Spend",), ["CX Summary", "CX Customers"]),
         (("Targets",), []),
         (
@@ -127,8 +127,28 @@ def test_summary_tiles_are_laid_out_in_one_column_set(tables):
         "CLV",
         "CAC",
         "CLV:CAC",
+        "Repeat rate",
+        "Stickiness",
+        "Open rate",
+        "Click rate",
+        "GRR",
+        "Quick ratio",
+        "CAC payback",
     ]
     assert [t.row for t in tiles] == list(range(tiles[0].row, tiles[0].row + len(tiles)))
+
+
+def test_summary_more_kpis_only_when_computable(tables):
+    """Engagement with DAU and MAU only: Stickiness has a tile, open and click rate
+    (no email columns) have none even with targets; Orders alone give Repeat rate."""
+    engagement = tables["Engagement"][["date", "dau", "mau"]]
+    targets = pd.DataFrame({"metric": ["Stickiness", "Open rate", "CXI"], "target": [0.3, 0.3, 10]})
+    sheet = build_report({"Engagement": engagement, "Targets": targets}).sheet("CX Summary")
+    tiles = [b for b in sheet.blocks if isinstance(b, KpiTile)]
+    assert [t.label for t in tiles] == ["Stickiness"]
+    assert tiles[0].target == 0.3 and tiles[0].status is not None
+    sheet = build_report(only(tables, "Orders")).sheet("CX Summary")
+    assert [b.label for b in sheet.blocks if isinstance(b, KpiTile)] == ["Repeat rate"]
 
 
 @pytest.mark.parametrize(
@@ -155,9 +175,9 @@ def test_bad_values_in_other_tables_name_table_column_and_row(
     [
         (("Responses",), ["CX Summary", "CX Surveys"]),
         (("Subscriptions",), ["CX Summary", "CX Revenue", "CX Customers", "CX Cohorts"]),
-        (("Orders",), ["CX Customers", "CX Cohorts", "CX CLV"]),
+        (("Orders",), ["CX Summary", "CX Customers", "CX Cohorts", "CX CLV"]),
         (("Spend",), ["CX Summary", "CX Customers"]),
-        (("Engagement",), ["CX Customers"]),
+        (("Engagement",), ["CX Summary", "CX Customers"]),
         (
             ("Responses", "Subscriptions", "Orders", "Spend", "Engagement", "Targets"),
             ["CX Summary", "CX Surveys", "CX Revenue", "CX Customers", "CX Cohorts", "CX CLV"],

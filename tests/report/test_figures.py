@@ -19,6 +19,9 @@ from cxexcel.metrics.movements import mrr_movements
 from cxexcel.metrics.survival import median_lifetime, survival
 from cxexcel.report.build import build_report
 from cxexcel.report.openpyxl_writer import write_workbook
+from cxexcel.report.summary import expected_progress, expected_status
+from cxexcel.sample_data import generate
+from cxexcel.tables.schema import TARGET_METRICS, canonical_metric
 
 approx = pytest.approx
 
@@ -80,15 +83,64 @@ def test_summary_kpis(book, tables):
     assert rows["CLV:CAC"]["Detail"] == metrics.clv_cac_rating(clv, cac)
 
 
+#: The KPIs after the main ten, in display order, and those where lower is better.
+MORE_KPIS = (
+    "Repeat rate",
+    "Stickiness",
+    "Open rate",
+    "Click rate",
+    "GRR",
+    "Quick ratio",
+    "CAC payback",
+)
+LOWER_IS_BETTER = ("Churn", "CAC", "CAC payback")
+
+
+def more_kpis_expected(tables) -> dict[str, float]:
+    """The further KPI tiles' figures, computed here with direct core calls."""
+    orders, eng = tables["Orders"], tables["Engagement"]
+    subs, spend = tables["Subscriptions"], tables["Spend"]
+
+    def pooled(function, top, bottom):
+        both = eng[top].notna() & eng[bottom].notna()
+        return function(eng.loc[both, top].sum(), eng.loc[both, bottom].sum())
+
+    moves = mrr_movements(subs["customer_id"], subs["month"], subs["mrr"]).iloc[-1]
+    last = monthly_counts(subs).iloc[-1]
+    cac = metrics.cac(spend["sales_marketing_cost"].sum(), spend["new_customers"].sum())
+    return {
+        "Repeat rate": metrics.repeat_rate(orders["customer_id"].to_numpy()),
+        "Stickiness": pooled(metrics.stickiness, "dau", "mau"),
+        "Open rate": pooled(metrics.open_rate, "opens", "emails_delivered"),
+        "Click rate": pooled(metrics.click_rate, "clicks", "emails_delivered"),
+        "GRR": metrics.grr(moves.starting_mrr, moves.contraction, moves.churned),
+        "Quick ratio": metrics.quick_ratio(
+            moves.new, moves.expansion, moves.contraction, moves.churned, moves.reactivation
+        ),
+        "CAC payback": metrics.cac_payback(cac, last["mrr"].mean()),
+    }
+
+
+def test_summary_more_kpis_follow_the_main_ten(book, tables):
+    rows = kpis(book["CX Summary"])
+    assert list(rows)[10:] == list(MORE_KPIS)
+    for label, value in more_kpis_expected(tables).items():
+        assert rows[label]["Value"] == approx(value), label
+        assert rows[label]["Target"] is None and rows[label]["Status"] is None, label
+
+
 def test_summary_targets_progress_and_status(book, tables):
     ws = book["CX Summary"]
     rows = kpis(ws)
     targets = dict(zip(tables["Targets"]["metric"], tables["Targets"]["target"], strict=True))
     for label, row in rows.items():
+        if label not in targets:  # a further KPI without a target: no progress, no status
+            assert row["Target"] is None and row["Progress"] is None, label
+            continue
         assert row["Target"] == approx(targets[label])
         r = row["_row"]
         blank_target = f'=IF(D{r}="","",'
-        if label in ("Churn", "CAC"):
+        if label in LOWER_IS_BETTER:
             assert row["Progress"] == f"{blank_target}IF(B{r}=0,1,MAX(0,D{r}/B{r})))"
         elif label == "NPS":
             assert row["Progress"] == (
@@ -484,3 +536,71 @@ def test_engagement_rows_with_a_blank_numerator_do_not_count_their_denominator(t
     assert labelled(ws, "Time on site (min)") == approx(metrics.time_on_site(58, 14))
     labels = [c.value for c in ws["A"]]
     assert "Email click rate" not in labels
+
+
+def test_every_sample_target_appears_on_the_summary_with_the_core_figure():
+    """The demo's Targets (Stickiness, Open rate, Click rate among them): each
+    KPI with a target has a tile with that target and the core's figure."""
+    tables = generate()
+    sheet = build_report(tables).sheet("CX Summary")
+    expected = more_kpis_expected(tables)
+    named = [canonical_metric(m) for m in tables["Targets"]["metric"]]
+    assert set(named) <= set(TARGET_METRICS)
+    assert {"Stickiness", "Open rate", "Click rate"} <= set(named)
+    for metric, target in zip(named, tables["Targets"]["target"], strict=True):
+        tile = sheet.find(metric)
+        assert tile is not None, metric
+        assert tile.target == approx(target), metric
+        if metric in expected:
+            assert tile.value == approx(expected[metric]), metric
+        lower = metric in LOWER_IS_BETTER
+        progress = expected_progress(tile.value, target, not lower, -100.0 * (metric == "NPS"))
+        assert tile.progress.expected == approx(progress), metric
+        assert tile.status.expected == expected_status(progress), metric
+
+
+def test_more_kpi_statuses(tables):
+    """Targets for the further KPIs give live progress and green/amber/red status;
+    CAC payback is lower-is-better."""
+    figures = more_kpis_expected(tables)
+    factors = {
+        "Repeat rate": 0.5,  # value is twice the target: green
+        "Stickiness": 1.05,  # value / target = 0.95: amber
+        "Open rate": 2.0,  # 0.5: red
+        "Click rate": 1.0,  # met exactly: green
+        "GRR": 1.5,  # red
+        "Quick ratio": 0.9,  # green
+        "CAC payback": 0.95,  # target / value = 0.95: amber (lower is better)
+    }
+    extra = pd.DataFrame(
+        {
+            "metric": list(factors),
+            "target": [figures[label] * factor for label, factor in factors.items()],
+        }
+    )
+    with_targets = dict(tables, Targets=pd.concat([tables["Targets"], extra], ignore_index=True))
+    sheet = build_report(with_targets).sheet("CX Summary")
+    statuses = {}
+    for label, factor in factors.items():
+        tile = sheet.find(label)
+        r = tile.row
+        if label == "CAC payback":
+            assert not tile.higher_is_better
+            assert tile.progress.text == f'=IF(D{r}="","",IF(B{r}=0,1,MAX(0,D{r}/B{r})))'
+            assert tile.progress.expected == approx(factor)
+        else:
+            assert tile.progress.text == f'=IF(D{r}="","",IF(D{r}<=0,1,MAX(0,B{r}/D{r})))'
+            assert tile.progress.expected == approx(1 / factor)
+        assert (
+            tile.status.text == f'=IF(E{r}="","",IF(E{r}>=1,"green",IF(E{r}>=0.9,"amber","red")))'
+        )
+        statuses[label] = tile.status.expected
+    assert statuses == {
+        "Repeat rate": "green",
+        "Stickiness": "amber",
+        "Open rate": "red",
+        "Click rate": "green",
+        "GRR": "red",
+        "Quick ratio": "green",
+        "CAC payback": "amber",
+    }
