@@ -20,6 +20,7 @@ in that unit.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 import numpy as np
@@ -121,44 +122,95 @@ def rfm(customer, date, amount, end_date=None, unit="W") -> pd.DataFrame:
             cols = {name: cols[name][keep] for name in ("customer", "amount")}
             days = days[keep]
 
-    codes, customers = pd.factorize(cols["customer"])
+    ids = cols["customer"]
     first_day = int(days.min())
     span = end_day - first_day + 1
-    key = codes.astype(np.int64)
-    del codes
+    base = _small_int_base(ids, span)
+    if base is None:
+        codes, customers = pd.factorize(ids)
+        key = codes.astype(np.int64)
+        del codes
+    else:
+        # Whole-number ids in a narrow range are their own codes: no hashing.
+        key = ids.astype(np.int64)
+        key -= base
     key *= span
     key += days
     key -= first_day
     del days
-    order = _argsort(key)
-    key = key[order]
+    key, order = _sort_key(key)
     amount = cols["amount"][order]
-    del order, cols
     # One entry per customer-day (same-day purchases summed), by customer then day.
-    day_starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+    day_starts = np.flatnonzero(_changes(key))
     spend = np.add.reduceat(amount, day_starts)
     day_key = key[day_starts]
-    del key, amount, day_starts
-    cust, day = np.divmod(day_key, span)
+    del key, amount
+    cust = day_key // span
+    day = day_key - cust * span
+    del day_key
 
-    starts = np.flatnonzero(np.r_[True, cust[1:] != cust[:-1]])
+    starts = np.flatnonzero(_changes(cust))
     ends = np.r_[starts[1:], len(cust)] - 1
     frequency = ends - starts
-    repeat_spend = spend.copy()
-    repeat_spend[starts] = 0.0
-    repeat_total = np.add.reduceat(repeat_spend, starts)
+    spend[starts] = 0.0
+    repeat_total = np.add.reduceat(spend, starts)
     with np.errstate(invalid="ignore", divide="ignore"):
         monetary = np.where(frequency > 0, repeat_total / np.maximum(frequency, 1), 0.0)
+    first, last = day[starts], day[ends]
+    out = {
+        "customer": None,
+        "frequency": frequency.astype(np.int64),
+        "recency": (last - first) / unit_days,
+        "T": (span - 1 - first) / unit_days,
+        "monetary_value": monetary,
+    }
+    if base is None:
+        out["customer"] = np.asarray(customers)[cust[starts]]
+    else:
+        out["customer"] = (cust[starts].astype(np.int64) + base).astype(ids.dtype)
+        # Rows are by id; put them in order of each customer's first row.
+        first_row = np.minimum.reduceat(order, day_starts[starts])
+        appearance = np.argsort(first_row)
+        out = {name: values[appearance] for name, values in out.items()}
+    return pd.DataFrame(out)
 
-    return pd.DataFrame(
-        {
-            "customer": np.asarray(customers)[cust[starts]],
-            "frequency": frequency.astype(np.int64),
-            "recency": (day[ends] - day[starts]) / unit_days,
-            "T": (span - 1 - day[starts]) / unit_days,
-            "monetary_value": monetary,
-        }
-    )
+
+def _small_int_base(ids: np.ndarray, span: int) -> int | None:
+    """The smallest id when ids are integers whose (id - smallest) * span fits in 32 bits."""
+    if ids.dtype.kind not in "iu" or len(ids) == 0:
+        return None
+    low, high = int(ids.min()), int(ids.max())
+    if high >= 2**63 or (high - low + 1) * span > 2**32:
+        return None
+    return low
+
+
+def _changes(values: np.ndarray) -> np.ndarray:
+    """True where an entry differs from the one before it (and at the first)."""
+    change = np.empty(len(values), dtype=bool)
+    change[:1] = True
+    np.not_equal(values[1:], values[:-1], out=change[1:])
+    return change
+
+
+def _sort_key(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A non-negative int64 key sorted, and the stable order that sorts it.
+
+    Overwrites ``key``. When key and row number fit in 32 bits each, the key
+    is sorted as key << 32 | row in place (about twice as fast as
+    np.argsort), and the sorted key and the order are the two 32-bit halves
+    of the result, read without copying.
+    """
+    n = len(key)
+    if sys.byteorder == "little" and n < 2**32 and (n == 0 or int(key.max()) < 2**32):
+        packed = key.view(np.uint64)
+        packed <<= np.uint64(32)
+        packed |= np.arange(n, dtype=np.uint64)
+        packed.sort()
+        halves = packed.view(np.uint32)
+        return halves[1::2], halves[0::2]
+    order = np.argsort(key, kind="stable")
+    return key[order], order
 
 
 def _argsort(key: np.ndarray) -> np.ndarray:

@@ -384,3 +384,37 @@ def test_fit_clv_model_returns_the_predictions_and_the_fitted_models():
         fitted.predictions,
         clv_models.predict_clv(customers, dates, amounts, 12, end_date="2024-07-28"),
     )
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_rfm_matches_a_pandas_groupby_reference(seed):
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(1, 400))
+    customer = rng.integers(-3, int(rng.integers(1, 40)), n) * (10**12 if seed % 3 == 2 else 1)
+    if seed % 3 == 1:
+        customer = np.array([f"c{c}" for c in customer], dtype=object)
+    day = rng.integers(0, int(rng.integers(1, 60)), n)
+    date = np.datetime64("2024-01-01") + day
+    amount = np.round(rng.gamma(1.0, 10.0, n), 2)
+    end = np.datetime64("2024-01-01") + int(np.median(day))
+    out = rfm(customer, date, amount, end_date=str(end), unit="D")
+
+    frame = pd.DataFrame({"customer": customer, "date": date, "amount": amount})
+    frame = frame[frame["date"] <= end]
+    daily = frame.groupby(["customer", "date"], sort=True)["amount"].sum().reset_index()
+    grouped = daily.groupby("customer", sort=False)
+    first = grouped["date"].min()
+    repeat = daily[daily["date"] > daily["customer"].map(first)].groupby("customer")["amount"]
+    expected = pd.DataFrame(
+        {
+            "frequency": grouped.size() - 1,
+            "recency": (grouped["date"].max() - first).dt.days.astype(float),
+            "T": (end - first).dt.days.astype(float),
+            "monetary_value": repeat.mean().reindex(first.index).fillna(0.0),
+        }
+    )
+    order = pd.unique(frame["customer"])
+    expected = expected.loc[order].reset_index()
+    pd.testing.assert_frame_equal(
+        out, expected, check_dtype=False, check_names=False, check_exact=False, rtol=1e-12
+    )
