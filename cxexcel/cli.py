@@ -15,16 +15,20 @@ exists), and writes atomically (a half-written file never appears under
 OUT). Inputs without any of the tables that make metric sheets are refused,
 and nothing is written.
 
-Exit codes: 0 done; 1 the output could not be written; 2 bad input or a
-refused output (the message, one line on stderr, names the table, column
-and row where it can).
+Exit codes: 0 done; 1 the output could not be written (disk full, no
+permission, out of memory); 2 bad input or a refused output (the message,
+one line on stderr, names the table, column and row where it can); 130 and
+143 interrupted (Ctrl+C, SIGTERM) — in every case one line on stderr, and
+no output or temporary file is left behind.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import io
 import os
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -39,6 +43,8 @@ DEMO_OUTPUT = Path("out") / "cx-demo.xlsx"
 EXIT_OK = 0
 EXIT_WRITE_FAILED = 1
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report it
+EXIT_TERMINATED = 143  # 128 + SIGTERM
 
 
 class _Refused(Exception):
@@ -136,19 +142,35 @@ def _write(report, output: Path, force: bool) -> None:
     """
     from .report.openpyxl_writer import render_workbook
 
-    workbook = render_workbook(report)
+    # The workbook is serialised in memory and then written with plain file
+    # calls: openpyxl's own save leaves its ZipFile open when the disk fills,
+    # and that ZipFile's finaliser later prints a traceback.
+    content = io.BytesIO()
+    render_workbook(report).save(content)
     output.parent.mkdir(parents=True, exist_ok=True)
     handle, name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
-    os.close(handle)
     temporary = Path(name)
     try:
-        workbook.save(temporary)
+        _write_all(handle, content.getbuffer())
+        os.close(handle)
+        handle = None
         _default_permissions(temporary)
         _put_in_place(temporary, output, force)
     finally:
+        if handle is not None:
+            with contextlib.suppress(OSError):
+                os.close(handle)
         # After a hard link the output is a second name of the same file.
         with contextlib.suppress(OSError):
             temporary.unlink(missing_ok=True)
+
+
+def _write_all(handle: int, data: memoryview) -> None:
+    """Write all of ``data`` to the file ``handle`` and flush it to the disk."""
+    written = 0
+    while written < len(data):
+        written += os.write(handle, data[written:])
+    os.fsync(handle)
 
 
 def _put_in_place(temporary: Path, output: Path, force: bool) -> None:
@@ -214,10 +236,19 @@ def _serve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+class _Terminated(BaseException):
+    """SIGTERM, raised in the main thread so that ``finally`` blocks run."""
+
+
+def _terminate(signum, frame) -> None:
+    raise _Terminated
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code (also used by ``python -m cxexcel``)."""
     args = _parser().parse_args(argv)
     handler = {"report": _report, "demo": _demo, "serve": _serve}[args.command]
+    previous = _on_sigterm(_terminate) if args.command != "serve" else None
     try:
         return handler(args)
     except _Refused as refusal:
@@ -226,9 +257,29 @@ def main(argv: list[str] | None = None) -> int:
     except CxError as error:
         _fail(str(error))
         return EXIT_BAD_INPUT
+    except MemoryError:
+        _fail("out of memory while building the workbook; nothing was written")
+        return EXIT_WRITE_FAILED
     except OSError as error:
         _fail(f"cannot write {getattr(args, 'output', '')}: {error.strerror or error}")
         return EXIT_WRITE_FAILED
+    except KeyboardInterrupt:
+        _fail("interrupted; nothing was written")
+        return EXIT_INTERRUPTED
+    except _Terminated:
+        _fail("terminated; nothing was written")
+        return EXIT_TERMINATED
+    finally:
+        if previous is not None:
+            _on_sigterm(previous)
+
+
+def _on_sigterm(handler):
+    """Install ``handler`` for SIGTERM (main thread only); the previous handler, or None."""
+    try:
+        return signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread: leave signals to the caller
+        return None
 
 
 def _fail(message: str) -> None:

@@ -21,6 +21,21 @@ from ..metrics.movements import mrr_movements
 #: Input tables the builder knows, in METRICS.md order.
 TABLE_NAMES = ("Responses", "Subscriptions", "Orders", "Spend", "Engagement", "Targets")
 
+#: The date column of each table whose sheets have a row per month.
+DATE_COLUMNS = {
+    "Responses": "date",
+    "Subscriptions": "month",
+    "Orders": "date",
+    "Spend": "month",
+    "Engagement": "date",
+}
+
+#: The longest span of months a report covers (50 years). The sheets have a
+#: row (and cohorts a row and a column) per month, so beyond this the
+#: workbook grows with the span of the dates rather than with the data: one
+#: mistyped year (1924 for 2024) would make thousands of empty months.
+MAX_MONTHS = 600
+
 
 def figure(function: Callable, *args, **kwargs) -> float | str | None:
     """The core's result, or None where the data leave it undefined."""
@@ -76,6 +91,37 @@ def table_call(table: str, function: Callable, /, **arguments):
         ) from None
 
 
+def _row_number(series: pd.Series, position: int) -> int:
+    """The sheet or file row of ``series``'s item at ``position`` (header in row 1)."""
+    label = series.index[position]
+    return int(label) + 2 if isinstance(label, (int, np.integer)) else position + 2
+
+
+def check_month_span(table: str, dates: pd.Series) -> None:
+    """Refuse a date column spanning more than :data:`MAX_MONTHS` months,
+    naming the rows of its first and last months."""
+    values = dates.to_numpy(dtype="datetime64[ns]")
+    known = ~np.isnat(values)
+    if not known.any():
+        return
+    months = values.astype("datetime64[M]").astype(np.int64)
+    months = np.where(known, months, months[known][0])
+    first, last = int(np.argmin(months)), int(np.argmax(months))
+    span = int(months[last] - months[first]) + 1
+    if span <= MAX_MONTHS:
+        return
+    raise TableError(
+        f"{table}, column {dates.name}: the months run from {month_label(values[first])} "
+        f"(row {_row_number(dates, first)}) to {month_label(values[last])} "
+        f"(row {_row_number(dates, last)}), {span:,} months; a report covers at most "
+        f"{MAX_MONTHS:,} months ({MAX_MONTHS // 12} years): check those rows for a "
+        "mistyped year, or report on a shorter period",
+        table,
+        str(dates.name),
+        _row_number(dates, first),
+    )
+
+
 class Facts:
     """Read-only access to the input tables and the aggregates sheets share."""
 
@@ -85,8 +131,12 @@ class Facts:
         }
 
     def validate(self) -> None:
-        """Check the survey score columns up front, so a bad score names its table,
-        column and row (rather than the metric argument and item number)."""
+        """Check the spans of months and the survey score columns up front, so a
+        bad value names its table, column and row (rather than the metric
+        argument and item number)."""
+        for table, column in DATE_COLUMNS.items():
+            if self.has(table) and column in self.tables[table].columns:
+                check_month_span(table, self.tables[table][column])
         if self.has("Responses"):
             self.survey_totals  # noqa: B018 - computing them is the check
 

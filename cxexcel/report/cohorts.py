@@ -30,6 +30,10 @@ from .model import Cell, ColorScale, Column
 
 NAME = "CX Cohorts"
 
+#: Cohorts the heat map shows (the latest ones): five years of monthly
+#: cohorts, so the map's size does not grow with the span of the data.
+MAX_COHORTS = 60
+
 
 def activity(facts: Facts) -> tuple[pd.Series, pd.Series, str]:
     """Customer ids and dates of activity, and which table they come from."""
@@ -77,17 +81,24 @@ def observed_matrix(matrix: pd.DataFrame, last_month: int) -> pd.DataFrame:
     """
     cohort = _month_index(matrix["cohort"])
     n_periods = int(last_month - cohort.min()) + 1 if len(cohort) else 0
-    out = matrix[["cohort", "size"]].copy()
+    shares = {}
     for period in range(n_periods):
-        shares = (
+        values = (
             matrix[period].to_numpy(dtype=float)
             if period in matrix.columns
             else np.full(len(matrix), np.nan)
         )
         observed = cohort + period <= last_month
-        shares = np.where(observed, np.nan_to_num(shares, nan=0.0), np.nan)
-        out[period] = shares
-    return out
+        shares[period] = np.where(observed, np.nan_to_num(values, nan=0.0), np.nan)
+    periods = pd.DataFrame(shares, index=matrix.index, columns=range(n_periods), dtype=float)
+    return pd.concat([matrix[["cohort", "size"]], periods], axis=1)
+
+
+def latest_cohorts(matrix: pd.DataFrame, last_month: int) -> pd.DataFrame:
+    """The latest :data:`MAX_COHORTS` cohorts of ``matrix`` (sorted by cohort),
+    with the months since their start up to ``last_month``."""
+    shown = matrix.tail(MAX_COHORTS).reset_index(drop=True)
+    return observed_matrix(shown, last_month)
 
 
 def build(facts: Facts) -> model.Sheet | None:
@@ -111,12 +122,15 @@ def _heat_map(
     canvas: Canvas, customer: pd.Series, dates: pd.Series, source: str, last_month: int
 ) -> None:
     matrix = table_call(source, cohort_matrix, customer=customer, date=dates, period="M")
-    matrix = observed_matrix(matrix, last_month)
+    n_cohorts = len(matrix)
+    matrix = latest_cohorts(matrix, last_month)
     periods = [c for c in matrix.columns if isinstance(c, (int, np.integer))]
-    canvas.section(
-        "Cohort retention",
-        f"Rows: cohorts by first active month ({source}); columns: months since then (M0 = first).",
+    note = (
+        f"Rows: cohorts by first active month ({source}); columns: months since then (M0 = first)."
     )
+    if n_cohorts > len(matrix):
+        note += f" The latest {len(matrix)} of {n_cohorts:,} cohorts."
+    canvas.section("Cohort retention", note)
     columns = [Column("Cohort", model.MONTH), Column("Customers", model.INTEGER)]
     columns += [Column(f"M{p}", "0%") for p in periods]
     rows = []
