@@ -9,7 +9,8 @@ JavaScript (``static/js/ribbon.js``) and our routes (``routers/custom.py``).
 Settings are xlwings-server's ``XLWINGS_*`` environment variables; this
 module only fixes what makes the add-in ours (project directory, namespace
 ``CX``) and defaults the rest (environment ``prod``, project name, manifest
-ids). xlwings Server is licensed under PolyForm Noncommercial 1.0.0 or the
+ids). The limits and hosts are ``CXEXCEL_*`` settings
+(``cxexcel.server_guard.GuardSettings``). xlwings Server is licensed under PolyForm Noncommercial 1.0.0 or the
 commercial xlwings PRO licence: ``XLWINGS_LICENSE_KEY`` must be set, to
 ``noncommercial`` or to a PRO key.
 
@@ -52,13 +53,24 @@ _LICENCE_HELP = (
 logger = logging.getLogger(__name__)
 
 
-def create_app():
-    """The ASGI app of the add-in server (xlwings-server configured for cxexcel)."""
+def create_app(public_url: str | None = None):
+    """The ASGI app of the add-in server (xlwings-server configured for cxexcel),
+    hardened by ``cxexcel.server_guard``: contained static files, bounded
+    requests, checked calls, trusted hosts.
+
+    ``public_url`` is the URL the manifest names when ``CXEXCEL_PUBLIC_URL``
+    does not set one (``run`` passes the URL it listens on).
+    """
     if not os.environ.get("XLWINGS_LICENSE_KEY"):
         raise SystemExit(_LICENCE_HELP)
     os.environ.update(_FIXED)
     for name, value in _DEFAULTS.items():
         os.environ.setdefault(name, value)
+    if public_url and not os.environ.get("XLWINGS_HOSTNAME"):
+        os.environ.setdefault("CXEXCEL_PUBLIC_URL", public_url)
+    from .server_guard import GuardSettings, harden
+
+    guard = GuardSettings.from_env()
     # xlwings-server reads its settings and imports the project's modules on import.
     from xlwings_server import main as server_main
 
@@ -67,7 +79,16 @@ def create_app():
     app = server_main.app
     if ExcelError not in app.exception_handlers:
         app.add_exception_handler(ExcelError, _excel_error_response)
-    return server_main.main_app
+    return harden(app, server_main.main_app, guard)
+
+
+def _listening_url(host: str, port: int, https: bool) -> str:
+    """The URL of a server listening on ``host``: ``localhost`` for all interfaces."""
+    if host in ("", "0.0.0.0", "::"):
+        host = "localhost"
+    elif ":" in host:
+        host = f"[{host}]"
+    return f"{'https' if https else 'http'}://{host}:{port}"
 
 
 async def _excel_error_response(request, error):
@@ -97,13 +118,15 @@ def run(
     """
     import uvicorn
 
-    app = create_app()
+    ssl_certfile = ssl_certfile or os.environ.get("CXEXCEL_SSL_CERTFILE")
+    ssl_keyfile = ssl_keyfile or os.environ.get("CXEXCEL_SSL_KEYFILE")
+    app = create_app(public_url=_listening_url(host, port, bool(ssl_certfile)))
     uvicorn.run(
         app,
         host=host,
         port=port,
-        ssl_certfile=ssl_certfile or os.environ.get("CXEXCEL_SSL_CERTFILE"),
-        ssl_keyfile=ssl_keyfile or os.environ.get("CXEXCEL_SSL_KEYFILE"),
+        ssl_certfile=ssl_certfile,
+        ssl_keyfile=ssl_keyfile,
         log_level=os.environ.get("XLWINGS_LOG_LEVEL", "info").lower(),
     )
 

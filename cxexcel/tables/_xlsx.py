@@ -28,33 +28,53 @@ class TablePart:
     totals_rows: int = 0
 
 
-def table_parts(path) -> dict[str, list[TablePart]]:
-    """The Excel Tables of a workbook file, by sheet name."""
-    with zipfile.ZipFile(path) as archive:
-        names = set(archive.namelist())
-        workbook_path = _office_document(archive, names)
-        workbook = ElementTree.fromstring(archive.read(workbook_path))
-        targets = _relationships(archive, names, workbook_path)
-        found: dict[str, list[TablePart]] = {}
-        for sheet in workbook.iter(f"{_MAIN}sheet"):
-            sheet_path = targets.get(sheet.get(f"{_DOC_REL}id"), (None, None))[1]
-            if sheet_path is None:
+@dataclass(frozen=True)
+class SheetPart:
+    """A worksheet of a workbook file: its part (``xl/worksheets/sheet1.xml``)
+    and its Excel Tables."""
+
+    path: str
+    tables: list[TablePart]
+
+
+def table_parts(source) -> dict[str, list[TablePart]]:
+    """The Excel Tables of a workbook (a path or an open ZipFile), by sheet name."""
+    return {title: sheet.tables for title, sheet in sheet_parts(source).items()}
+
+
+def sheet_parts(source) -> dict[str, SheetPart]:
+    """The worksheets of a workbook (a path or an open ZipFile), by sheet name."""
+    if isinstance(source, zipfile.ZipFile):
+        return _sheet_parts(source)
+    with zipfile.ZipFile(source) as archive:
+        return _sheet_parts(archive)
+
+
+def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, SheetPart]:
+    names = set(archive.namelist())
+    workbook_path = _office_document(archive, names)
+    workbook = ElementTree.fromstring(archive.read(workbook_path))
+    targets = _relationships(archive, names, workbook_path)
+    found: dict[str, SheetPart] = {}
+    for sheet in workbook.iter(f"{_MAIN}sheet"):
+        sheet_path = targets.get(sheet.get(f"{_DOC_REL}id"), (None, None))[1]
+        if sheet_path is None:
+            continue
+        parts = []
+        for kind, table_path in _relationships(archive, names, sheet_path).values():
+            if not kind.endswith("/table") or table_path not in names:
                 continue
-            parts = []
-            for kind, table_path in _relationships(archive, names, sheet_path).values():
-                if not kind.endswith("/table") or table_path not in names:
-                    continue
-                table = ElementTree.fromstring(archive.read(table_path))
-                parts.append(
-                    TablePart(
-                        name=table.get("displayName") or table.get("name") or "",
-                        ref=table.get("ref") or "",
-                        header_rows=int(table.get("headerRowCount", "1")),
-                        totals_rows=int(table.get("totalsRowCount", "0")),
-                    )
+            table = ElementTree.fromstring(archive.read(table_path))
+            parts.append(
+                TablePart(
+                    name=table.get("displayName") or table.get("name") or "",
+                    ref=table.get("ref") or "",
+                    header_rows=int(table.get("headerRowCount", "1")),
+                    totals_rows=int(table.get("totalsRowCount", "0")),
                 )
-            found[sheet.get("name")] = parts
-        return found
+            )
+        found[sheet.get("name")] = SheetPart(sheet_path, parts)
+    return found
 
 
 def _office_document(archive: zipfile.ZipFile, names: set[str]) -> str:

@@ -15,11 +15,14 @@ import pandas as pd
 from openpyxl.utils.cell import get_column_letter, range_boundaries
 
 from ..errors import SourceError, TableError
-from . import _xlsx
+from . import _csv, _sniff, _workbook, _xlsx
 from .schema import SCHEMAS, normalise_name
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
 FILE_SUFFIXES = (*WORKBOOK_SUFFIXES, ".csv", ".parquet")
+#: Spreadsheet files cxexcel does not read: refused with what to do, also
+#: when found in a folder.
+OTHER_SPREADSHEET_SUFFIXES = (".xls", ".xlsb", ".ods", ".fods", ".numbers")
 
 _TABLE_KEYS = {normalise_name(name): name for name in SCHEMAS}
 
@@ -123,19 +126,18 @@ def _tables(source) -> Iterator[RawTable]:
 # -- files and folders --------------------------------------------------------
 
 
-def _from_path(path: Path, explicit: bool) -> Iterator[RawTable]:
+def _from_path(path: Path, explicit: bool) -> Iterator[RawTable | TableError]:
     if not path.exists():
         raise SourceError(f"{path}: no such file or folder")
     if path.is_dir():
-        for child in sorted(path.iterdir()):
-            if child.is_file() and child.suffix.lower() in FILE_SUFFIXES:
-                if not child.name.startswith("~$"):  # Excel's lock files
-                    yield from _from_path(child, explicit=False)
+        yield from _from_folder(path)
         return
     suffix = path.suffix.lower()
     if suffix in WORKBOOK_SUFFIXES:
         yield from _from_workbook_file(path)
         return
+    if suffix in OTHER_SPREADSHEET_SUFFIXES:
+        raise _other_spreadsheet(path)
     if suffix not in FILE_SUFFIXES:
         raise SourceError(
             f"{path.name}: not a table file (use .xlsx, .xlsm, .csv or .parquet, or a folder)"
@@ -154,32 +156,41 @@ def _from_path(path: Path, explicit: bool) -> Iterator[RawTable]:
         yield _from_parquet(path, name)
 
 
-def _from_csv(path: Path, name: str) -> RawTable:
-    frame = None
-    # Excel saves "CSV UTF-8" with a byte-order mark and plain "CSV" in the
-    # Windows code page, so try both.
-    for encoding in ("utf-8-sig", "cp1252"):
+def _from_folder(folder: Path) -> Iterator[RawTable | TableError]:
+    """The tables of a folder's files; a file that cannot be read is an
+    error of its own, and the other files are still read."""
+    wanted = (*FILE_SUFFIXES, *OTHER_SPREADSHEET_SUFFIXES)
+    for child in sorted(folder.iterdir()):
+        if child.is_file() and child.suffix.lower() in wanted:
+            if not child.name.startswith("~$"):  # Excel's lock files
+                try:
+                    yield from _from_path(child, explicit=False)
+                except TableError as error:
+                    yield error
+
+
+def _other_spreadsheet(path: Path) -> SourceError:
+    """Why a spreadsheet of another format (.xls, .ods ...) is not read,
+    from what the file really holds, whatever its name says."""
+    kind = _sniff.sniff(path)
+    if kind.name == "zip":
         try:
-            frame = pd.read_csv(
-                path,
-                header=None,
-                # Every cell as a Python str (object), as validation wants
-                # it: faster than pandas' Arrow-backed str dtype + astype.
-                dtype=object,
-                keep_default_na=False,
-                na_filter=False,
-                skip_blank_lines=False,
-                encoding=encoding,
-            )
-            break
-        except UnicodeDecodeError:
-            continue
-        except pd.errors.EmptyDataError:
-            raise SourceError(f"{path.name}: the file is empty", table=name) from None
-        except (pd.errors.ParserError, OSError, ValueError) as exc:
-            raise SourceError(f"{path.name}: cannot be read as CSV ({exc})", table=name) from exc
-    if frame is None:
-        raise SourceError(f"{path.name}: cannot be read as text", table=name)
+            with _workbook.open_workbook(path):
+                pass
+        except SourceError as error:
+            return error
+        return SourceError(
+            f"{path.name}: it is an Excel workbook (.xlsx) with a {path.suffix} ending; "
+            "rename it to .xlsx"
+        )
+    if kind.name == "text" and path.suffix.lower() == ".fods":
+        kind = _sniff.Kind("fods", "a flat OpenDocument spreadsheet (.fods)")
+    reading = "a spreadsheet"
+    return SourceError(_sniff.message(path.name, kind, reading))
+
+
+def _from_csv(path: Path, name: str) -> RawTable:
+    frame = _csv.read_csv(path, name)
     header = frame.iloc[0].tolist()
     body = frame.iloc[1:].reset_index(drop=True).astype(object)
     body.columns = range(body.shape[1])
@@ -217,36 +228,51 @@ def _frame_table(name: str, frame: pd.DataFrame, place: FilePlace) -> RawTable:
 # -- workbooks ----------------------------------------------------------------
 
 
-def _from_workbook_file(path: Path) -> Iterator[RawTable]:
-    import openpyxl
-
-    try:
-        parts = _xlsx.table_parts(path)
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
-    except Exception as exc:  # not a zip, malformed XML, defusedxml's refusals ...
-        raise SourceError(
-            f"{path.name}: cannot be read as an Excel workbook ({_reason(exc)})"
-        ) from exc
-    try:
+def _from_workbook_file(path: Path) -> Iterator[RawTable | TableError]:
+    with _workbook.open_workbook(path) as opened:
         # Materialise while the file is open: read-only mode streams from it.
-        found = list(_from_openpyxl(workbook, path.name, parts))
-    except Exception as exc:  # a damaged sheet part
-        raise SourceError(
-            f"{path.name}: cannot be read as an Excel workbook ({_reason(exc)})"
-        ) from exc
-    finally:
-        workbook.close()
+        found = [
+            _check_formulas(item, opened, path.name)
+            for item in _from_openpyxl(opened.workbook, path.name, opened.table_parts())
+        ]
     yield from found
 
 
-def _reason(exc: BaseException) -> str:
-    """The first line of the innermost cause: openpyxl wraps the useful part."""
-    while (exc.__cause__ or exc.__context__) is not None:
-        exc = exc.__cause__ or exc.__context__
-    if type(exc).__module__.startswith("defusedxml"):
-        return f"it holds XML that is refused for safety: {type(exc).__name__}"
-    text = str(exc).strip().splitlines()
-    return text[0] if text else type(exc).__name__
+def _check_formulas(item, opened: _workbook.OpenWorkbook, display: str):
+    """``item``, or a SourceError if a cell it reads holds a formula without
+    a saved value (which would read as empty) where an empty cell would be
+    an error or change a figure: a required column, or a number, score or
+    date column. Optional text (a comment, a segment) reads as empty."""
+    if not isinstance(item, RawTable) or not isinstance(item.place, SheetPlace):
+        return item
+    place = item.place
+    missing = opened.missing_values(place.sheet)
+    if missing is None or not missing.cells:
+        return item
+    schema = SCHEMAS[item.name]
+    columns = {
+        place.first_column + position: position
+        for position, header in enumerate(item.header)
+        if _blank_matters(schema.column(header))
+    }
+    rows = range(place.header_row + 1, place.header_row + 1 + len(item.body))
+    first = missing.first(rows, set(columns))
+    if first is None:
+        return item
+    row, column = first
+    where, _, cell = place.cell(columns[column], row - place.header_row - 1, "")
+    return SourceError(
+        f"{display}: {where} holds a formula with no saved value; open and save the file "
+        "in Excel, or paste values",
+        table=item.name,
+        column=str(schema.column(item.header[columns[column]]).name),
+        row=row,
+        cell=cell,
+    )
+
+
+def _blank_matters(column) -> bool:
+    return column is not None and (column.required or column.kind != "text")
 
 
 def _is_openpyxl_workbook(source) -> bool:

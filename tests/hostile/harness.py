@@ -22,7 +22,7 @@ import os
 import resource
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,7 +40,8 @@ class Case:
     to pass to ``cxexcel report`` (usually one). ``code`` is the expected exit
     code, ``message`` a piece of the single stderr line (ignored when
     ``code`` is 0, where stderr must be empty or hold only warning lines that
-    contain ``message``). ``extra`` are further CLI arguments.
+    contain ``message``). ``extra`` are further CLI arguments. ``env``, if
+    given, is merged into the subprocess environment (e.g. small limits).
     """
 
     id: str
@@ -48,6 +49,7 @@ class Case:
     code: int
     message: str
     extra: tuple[str, ...] = ()
+    env: Mapping[str, str] | None = None
 
 
 def digests(paths: list[Path]) -> dict[Path, str]:
@@ -64,10 +66,13 @@ def _limit_memory() -> None:
     resource.setrlimit(resource.RLIMIT_AS, (MEMORY_CAP, MEMORY_CAP))
 
 
-def run_report(inputs: list[Path], output: Path, *extra: str) -> subprocess.CompletedProcess:
-    """``cxexcel report INPUTS -o OUTPUT`` in a subprocess, capped in memory and time."""
+def run_report(
+    inputs: list[Path], output: Path, *extra: str, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess:
+    """``cxexcel report INPUTS -o OUTPUT`` in a subprocess, capped in memory and time;
+    ``env`` is merged into its environment."""
     command = [sys.executable, "-m", "cxexcel", "report", *map(str, inputs), "-o", str(output)]
-    env = {**os.environ, "PYTHONWARNINGS": "default"}
+    env = {**os.environ, "PYTHONWARNINGS": "default", **(env or {})}
     return subprocess.run(
         [*command, *extra],
         capture_output=True,
@@ -87,7 +92,7 @@ def check_case(case: Case, tmp_path: Path) -> subprocess.CompletedProcess:
     out_folder = tmp_path / "out"
     out_folder.mkdir()
     output = out_folder / "OUT.xlsx"
-    result = run_report(inputs, output, *case.extra)
+    result = run_report(inputs, output, *case.extra, env=case.env)
     lines = result.stderr.splitlines()
     assert result.returncode == case.code, (result.returncode, result.stderr[-3000:])
     if case.code == 0:

@@ -1,0 +1,200 @@
+"""Reading a CSV file into a frame of text cells, in bounded memory.
+
+Before pandas parses anything, one streaming pass over the file decides its
+encoding (UTF-8 with or without the byte-order mark, UTF-16/32 with a
+byte-order mark or plain little/big-endian UTF-16, else Windows-1252),
+refuses what is not text (NUL characters, a workbook or PDF with a .csv
+name), refuses a line longer than ``MAX_CSV_LINE`` characters as soon as it
+is seen (so a 2 GiB file without line breaks costs one chunk, not gigabytes)
+and finds the delimiter from the header line: ``,``, ``;`` (Excel in much
+of Europe) or a tab. The file size is capped by ``MAX_CSV_BYTES``.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from ..errors import SourceError
+from . import _sniff
+from ._limits import limit, setting, show_size
+
+CHUNK = 1 << 20
+DELIMITERS = (",", ";", "\t")
+_DELIMITER_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs"}
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "utf-32"),
+    (b"\x00\x00\xfe\xff", "utf-32"),
+    (b"\xef\xbb\xbf", "utf-8-sig"),
+    (b"\xff\xfe", "utf-16"),
+    (b"\xfe\xff", "utf-16"),
+)
+_QUOTED = re.compile(r'"(?:[^"]|"")*"')
+_RAGGED = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+
+_NOT_CSV = {"zip", "ole", "xls", "encrypted", "doc", "pdf", "parquet", "gzip", "rtf", "xml-2003"}
+_ZIP_AS_CSV = _sniff.Kind(
+    "zip",
+    "a zip file, such as an Excel workbook, with a .csv name",
+    "if it is a workbook, give it an .xlsx ending",
+)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How a CSV file is written: its encoding, delimiter and header line."""
+
+    encoding: str
+    delimiter: str
+    header: str
+    columns: int
+
+
+def read_csv(path: Path, table: str) -> pd.DataFrame:
+    """The cells of the CSV file ``path`` as str (header row included), or a
+    SourceError naming the file (and ``table``) that says what to do."""
+    layout = inspect(path, table)
+    try:
+        return pd.read_csv(
+            path,
+            header=None,
+            sep=layout.delimiter,
+            # Every cell as a Python str (object), as validation wants
+            # it: faster than pandas' Arrow-backed str dtype + astype.
+            dtype=object,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,
+            encoding=layout.encoding,
+            engine="c",
+        )
+    except pd.errors.EmptyDataError:
+        raise SourceError(f"{path.name}: the file is empty", table=table) from None
+    except pd.errors.ParserError as exc:
+        raise SourceError(_parse_problem(path.name, exc, layout), table=table) from exc
+    except (OSError, ValueError, UnicodeError) as exc:
+        raise SourceError(f"{path.name}: cannot be read as CSV ({exc})", table=table) from exc
+
+
+def inspect(path: Path, table: str | None = None) -> Layout:
+    """The layout of the CSV file ``path``, after the checks the module
+    docstring lists (a SourceError for any that fails)."""
+    size = path.stat().st_size
+    if size == 0:
+        raise SourceError(f"{path.name}: the file is empty", table=table)
+    if size > limit("MAX_CSV_BYTES"):
+        raise SourceError(
+            f"{path.name}: the file is {show_size(size)}, more than the "
+            f"{show_size(limit('MAX_CSV_BYTES'))} a CSV file may be "
+            f"({setting('MAX_CSV_BYTES')}); split it, or save it as Parquet",
+            table=table,
+        )
+    kind = _sniff.sniff(path)
+    if kind.name in _NOT_CSV:
+        shown = _ZIP_AS_CSV if kind.name == "zip" else kind
+        raise SourceError(_sniff.message(path.name, shown, "CSV"), table=table)
+    with open(path, "rb") as file:
+        head = file.read(_sniff.HEAD_BYTES)
+    encodings = _encodings(head)
+    for encoding in encodings:
+        try:
+            header = _scan(path, encoding, table)
+        except UnicodeDecodeError as exc:
+            error = exc
+            continue
+        delimiter, columns = _delimiter(header)
+        if columns > limit("MAX_COLUMNS"):
+            raise SourceError(
+                f"{path.name}: the header has {columns:,} columns, more than the "
+                f"{limit('MAX_COLUMNS'):,} allowed ({setting('MAX_COLUMNS')})",
+                table=table,
+            )
+        return Layout(encoding, delimiter, header, columns)
+    raise SourceError(
+        f"{path.name}: cannot be read as text: byte 0x{error.object[error.start]:02X} at "
+        f"offset {error.start:,} is neither UTF-8 nor Windows-1252; save it as CSV UTF-8",
+        table=table,
+    )
+
+
+def _encodings(head: bytes) -> tuple[str, ...]:
+    for bom, encoding in _BOMS:
+        if head.startswith(bom):
+            return (encoding,)
+    utf16 = _sniff.utf16_without_bom(head)
+    if utf16 is not None:
+        return (utf16,)
+    # Excel saves "CSV UTF-8" with a byte-order mark and plain "CSV" in the
+    # Windows code page, so try both.
+    return ("utf-8", "cp1252")
+
+
+def _scan(path: Path, encoding: str, table: str | None) -> str:
+    """The header line of ``path`` read as ``encoding``, after checking every
+    line's length and that no NUL character occurs; streaming, chunk by chunk."""
+    longest = limit("MAX_CSV_LINE")
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    header: str | None = None
+    carry = ""
+    line = 1
+    with open(path, "rb") as file:
+        while True:
+            chunk = file.read(CHUNK)
+            text = decoder.decode(chunk, final=not chunk)
+            if "\x00" in text:
+                at = line + (carry + text[: text.index("\x00")]).count("\n")
+                raise SourceError(
+                    f"{path.name}: line {at:,} holds a NUL character, so it is not a text "
+                    "(CSV) file; export the table again as CSV UTF-8",
+                    table=table,
+                )
+            lines = (carry + text).split("\n")
+            carry = lines.pop()
+            if header is None and lines:
+                header = lines[0]
+            for index, piece in enumerate(lines):
+                if len(piece) > longest:
+                    raise _too_long(path, line + index, longest, table)
+            line += len(lines)
+            if len(carry) > longest:
+                raise _too_long(path, line, longest, table)
+            if not chunk:
+                break
+    if header is None:
+        header = carry
+    return header.lstrip("\ufeff").rstrip("\r")
+
+
+def _too_long(path: Path, line: int, longest: int, table: str | None) -> SourceError:
+    return SourceError(
+        f"{path.name}: line {line:,} is longer than {longest:,} characters "
+        f"({setting('MAX_CSV_LINE')}); a CSV file has one row per line: check that it is "
+        "one, or split the long line",
+        table=table,
+    )
+
+
+def _delimiter(header: str) -> tuple[str, int]:
+    """The delimiter the header line uses, and how many columns it names."""
+    unquoted = _QUOTED.sub("", header)
+    counts = {d: unquoted.count(d) for d in DELIMITERS}
+    delimiter = max(DELIMITERS, key=lambda d: counts[d])  # ties go to the first
+    return delimiter, counts[delimiter] + 1
+
+
+def _parse_problem(display: str, exc: Exception, layout: Layout) -> str:
+    separated = _DELIMITER_NAMES[layout.delimiter]
+    match = _RAGGED.search(str(exc))
+    if match is not None:
+        expected, line, saw = match.groups()
+        return (
+            f"{display}: line {line} has {saw} fields but the header has {expected} "
+            f"(fields separated by {separated}); quote the cells that hold a "
+            f"{layout.delimiter!r}, or fix that line"
+        )
+    reason = " ".join(str(exc).split())
+    return f"{display}: cannot be read as CSV with fields separated by {separated} ({reason})"
