@@ -40,7 +40,7 @@ import pandas as pd
 from xlwings import XlwingsError
 
 from ..catalog import Arg, Function
-from ..errors import CxError, _show
+from ..errors import CxError, InputError, _show
 
 __all__ = [
     "EXCEL_ERRORS",
@@ -50,17 +50,30 @@ __all__ = [
     "result",
     "call",
     "serial_to_datetime",
+    "datetime_to_serial",
 ]
 
 EXCEL_ERRORS = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A")
 """The error values a cell can hold (``#GETTING_DATA`` and friends are transient)."""
 
-_EXCEL_EPOCH = dt.datetime(1899, 12, 30)
+# Excel's 1900 date system counts 1900 as a leap year (Lotus 1-2-3's bug):
+# serial 1 is 1900-01-01, 59 is 1900-02-28, 60 the fictitious 1900-02-29 and
+# 61 is 1900-03-01. So day 0 is 1899-12-31 for serials below 60 and
+# 1899-12-30 from 61 on.
+_EXCEL_EPOCH = dt.datetime(1899, 12, 30)  # day 0 of serials 61 and up
+_EARLY_EPOCH = dt.datetime(1899, 12, 31)  # day 0 of serials 1 to 59
+_LEAP_DAY = 60  # 1900-02-29, a date only Excel has
 _FIRST_DATE = dt.datetime(1900, 1, 1)  # serial 1
+_FIRST_EXACT = dt.datetime(1900, 3, 1)  # serial 61: from here on serials count from _EXCEL_EPOCH
 _LAST_DAY = dt.datetime(2199, 12, 31)
 _END_DATES = _LAST_DAY + dt.timedelta(days=1)  # dates must come before this
 _LAST_SERIAL = (_LAST_DAY - _EXCEL_EPOCH).days  # 109574
 _DATE_RANGE = f"Excel serial numbers run from 1 (1900-01-01) to {_LAST_SERIAL} (2199-12-31)"
+LEAP_DAY_MESSAGE = (
+    "is 1900-02-29, a date that exists only in Excel's 1900 date system; "
+    "use 59 (1900-02-28) or 61 (1900-03-01)"
+)
+"""What is wrong with the serial number 60 (follows the value in a message)."""
 # ISO dates: YYYY-MM-DD with an optional time, or YYYY-MM for a month.
 _ISO_DATE = re.compile(r"\d{4}-\d{2}(-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?)?")
 _NUMBER_TYPES = frozenset({int, float, type(None)})
@@ -107,9 +120,110 @@ class ExcelError(XlwingsError):
         return cls(error.excel_code, str(error))
 
 
+def _serial_problem(serial: float) -> str | None:
+    """Why ``serial`` is not an Excel date of 1900-01-01 .. 2199-12-31, or None."""
+    if not (math.isfinite(serial) and 1 <= serial < _LAST_SERIAL + 1):
+        return f"is not a date ({_DATE_RANGE})"
+    if math.floor(serial) == _LEAP_DAY:
+        return LEAP_DAY_MESSAGE
+    return None
+
+
 def serial_to_datetime(serial: float) -> dt.datetime:
-    """Excel's date serial number (1900 date system) as a datetime."""
-    return _EXCEL_EPOCH + dt.timedelta(days=float(serial))
+    """Excel's date serial number (1900 date system) as a datetime, exactly as
+    Excel shows it: 1 is 1900-01-01, 59 is 1900-02-28, 61 is 1900-03-01,
+    109574 is 2199-12-31; a fraction is the time of day (to the millisecond).
+
+    Raises ``InputError`` (argument ``serial``) for a number outside 1 to
+    109574.99..., and for 60, Excel's fictitious 1900-02-29.
+    """
+    value = float(serial)
+    problem = _serial_problem(value)
+    if problem is not None:
+        raise InputError("serial", problem, value)
+    epoch = _EARLY_EPOCH if value < _LEAP_DAY else _EXCEL_EPOCH
+    return epoch + dt.timedelta(milliseconds=round(value * 86_400_000))
+
+
+def datetime_to_serial(value: dt.date) -> float:
+    """A date or datetime as Excel's date serial number (1900 date system),
+    the inverse of ``serial_to_datetime``: 1900-01-01 is 1, 1900-02-28 is 59,
+    1900-03-01 is 61. A time zone is dropped (the wall-clock time kept).
+
+    Raises ``InputError`` (argument ``date``) for dates outside 1900-01-01 to
+    2199-12-31.
+    """
+    stamp = pd.Timestamp(value)
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_localize(None)
+    moment = stamp.to_pydatetime(warn=False)
+    if not _FIRST_DATE <= moment < _END_DATES:
+        raise InputError(
+            "date", "is outside Excel's dates (1900-01-01 to 2199-12-31)", stamp.isoformat()
+        )
+    epoch = _EARLY_EPOCH if moment < _FIRST_EXACT else _EXCEL_EPOCH
+    return (moment - epoch) / dt.timedelta(days=1)
+
+
+def _early_dates_as_serials(value: object) -> object:
+    """A core result with its dates before 1900-03-01 as Excel serial numbers.
+
+    The Office.js route (xlwings Server and Lite) turns a datetime into a
+    serial number counting from 1899-12-30, which is one too many before
+    1900-03-01 (Excel's fictitious 1900-02-29 lies between). Such a date is
+    therefore handed over as its exact serial number (``datetime_to_serial``),
+    which every route shows as that day, and so is every other date of its
+    column, so that the column is all of one kind. Columns of later dates
+    stay datetimes, which Excel formats as dates.
+    """
+    if isinstance(value, pd.DataFrame):
+        frame = value
+        for position in range(value.shape[1]):
+            column = _early_series(value.iloc[:, position])
+            if column is not None:
+                if frame is value:
+                    frame = value.copy()
+                frame.isetitem(position, column)
+        return frame
+    if isinstance(value, pd.Series):
+        column = _early_series(value)
+        return value if column is None else column
+    if isinstance(value, np.ndarray) and value.dtype.kind in "MO":
+        column = _early_series(pd.Series(value.ravel()))
+        if column is None:
+            return value
+        return column.to_numpy(dtype=object).reshape(value.shape)
+    return datetime_to_serial(value) if _is_early(value) else value
+
+
+def _is_early(value: object) -> bool:
+    """A date or datetime (not NaT) before 1900-03-01."""
+    if not isinstance(value, (dt.date, np.datetime64)) or pd.isna(value):
+        return False
+    stamp = pd.Timestamp(value)
+    return (stamp.tz_localize(None) if stamp.tzinfo is not None else stamp) < _FIRST_EXACT
+
+
+def _early_series(column: pd.Series) -> pd.Series | None:
+    """``column`` with all its dates as serial numbers (an object Series) if
+    any of them is before 1900-03-01, else None."""
+    if column.dtype.kind == "M" or isinstance(column.dtype, pd.DatetimeTZDtype):
+        stamps = column.dt.tz_localize(None) if column.dt.tz is not None else column
+        early = (stamps.notna() & (stamps < _FIRST_EXACT)).to_numpy(dtype=bool)
+    elif column.dtype == object:
+        early = np.fromiter((_is_early(cell) for cell in column), bool, len(column))
+    else:
+        return None
+    if not early.any():
+        return None
+    cells = column.astype(object).to_numpy(copy=True)
+    dates = np.fromiter(
+        (isinstance(cell, (dt.date, np.datetime64)) and not pd.isna(cell) for cell in cells),
+        bool,
+        len(cells),
+    )
+    cells[dates] = [datetime_to_serial(cell) for cell in cells[dates]]
+    return pd.Series(cells, index=column.index, name=column.name, dtype=object)
 
 
 def _error_code(value: object) -> str | None:
@@ -140,14 +254,18 @@ def _not_a_date(name: str, value: object, position: int | None, why: str) -> Exc
 def _date(cell: object, name: str, position: int | None) -> object:
     """One cell of a ``dates`` argument: a serial number or ISO text as a datetime.
 
-    Serial numbers outside 1 (1900-01-01) to 2199-12-31 and text other than
+    Serial numbers are read as Excel shows them (``serial_to_datetime``).
+    Serial numbers outside 1 (1900-01-01) to 2199-12-31, 60 (Excel's
+    fictitious 1900-02-29) and text other than
     ``YYYY-MM-DD`` (``05/02/2024`` is May or February depending on the
     workbook's locale) are refused; blanks and anything else are left for
     the core to judge.
     """
     if isinstance(cell, (int, float)) and not isinstance(cell, bool):
-        if not (math.isfinite(cell) and 1 <= cell < _LAST_SERIAL + 1):
-            raise _not_a_date(name, cell, position, _DATE_RANGE)
+        problem = _serial_problem(float(cell))
+        if problem is not None:
+            where = f" at item {position}" if position is not None else ""
+            raise ExcelError("#VALUE!", f"{name}: {_show(cell)}{where} {problem}")
         return serial_to_datetime(cell)
     if isinstance(cell, str) and cell.strip():
         text = cell.strip()
@@ -288,7 +406,7 @@ def call(entry: Function, args: Sequence) -> object:
             else (None if value is None else argument(value, spec.kind, spec.name))
             for value, spec in zip(args, entry.args, strict=True)
         ]
-        value = entry.function(*inputs)
+        value = _early_dates_as_serials(entry.function(*inputs))
     except ExcelError:
         raise
     except CxError as error:

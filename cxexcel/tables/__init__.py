@@ -14,12 +14,23 @@ See docs/tables.md for what each table holds.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+import math
+from collections.abc import Mapping, Sequence
+from numbers import Real
 
+import numpy as np
 import pandas as pd
 
-from ..errors import TableError
-from .schema import SCHEMAS, TARGET_METRICS, Column, TableSchema, canonical_metric, normalise_name
+from ..errors import InputError, TableError
+from .schema import (
+    NUMBER_LIMIT,
+    SCHEMAS,
+    TARGET_METRICS,
+    Column,
+    TableSchema,
+    canonical_metric,
+    normalise_name,
+)
 from .sources import RawTable, collect
 from .validate import validate
 
@@ -51,7 +62,10 @@ def read_tables(*sources, scales: Scales = None) -> dict[str, pd.DataFrame]:
     0..n-1: dates and months as ``datetime64[ns]`` (months on the 1st), numbers,
     counts and scores as ``float64`` (blank = NaN), text as ``str`` (blank = NaN).
 
-    ``scales`` changes a score's scale, e.g. ``{"csat": (1, 10)}``.
+    ``scales`` changes a score's scale, e.g. ``{"csat": (1, 10)}``: keys
+    are score columns (``nps``, ``csat``, ``ces``, matched like headers),
+    values two whole numbers low < high; anything else raises an
+    ``InputError`` naming ``scales``.
 
     Raises the first problem as a ``TableError`` (``SourceError`` for a
     file that cannot be read); ``check_tables`` lists them all.
@@ -110,23 +124,79 @@ def _where(raw: RawTable) -> str:
 
 
 def _with_scales(scales: Scales) -> dict[str, TableSchema]:
-    if not scales:
+    """The schemas with the score scales ``scales`` sets; an ``InputError``
+    (argument ``scales``) names what is wrong with a bad one."""
+    if scales is None:
         return SCHEMAS
+    if not isinstance(scales, Mapping):
+        raise InputError(
+            "scales",
+            f"must map score columns to (low, high), e.g. {_EXAMPLE}; got {_brief(scales)}",
+        )
     schemas = dict(SCHEMAS)
+    seen: dict[str, object] = {}
     for key, scale in scales.items():
-        for name, schema in schemas.items():
-            column = schema.column(key)
-            if column is None or column.kind != "score":
-                continue
-            low, high = (int(x) for x in scale)
-            if low >= high:
-                raise ValueError(f"scale for {column.name} must be (low, high), got {scale!r}")
-            columns = tuple(
-                dataclasses.replace(c, scale=(low, high)) if c is column else c
-                for c in schema.columns
+        found = (
+            [
+                (name, column)
+                for name, schema in SCHEMAS.items()
+                if (column := schema.column(key)) is not None and column.kind == "score"
+            ]
+            if isinstance(key, str)
+            else []
+        )
+        if not found:
+            raise InputError(
+                "scales", f"{_brief(key)} is not a score column (nps, csat or ces); e.g. {_EXAMPLE}"
             )
-            schemas[name] = dataclasses.replace(schema, columns=columns)
-            break
-        else:
-            raise ValueError(f"{key!r} is not a score column (nps, csat or ces)")
+        name, column = found[0]
+        if column.name in seen:
+            raise InputError(
+                "scales", f"{_brief(seen[column.name])} and {_brief(key)} both set {column.name}"
+            )
+        seen[column.name] = key
+        low, high = _scale(column.name, scale)
+        schema = schemas[name]
+        columns = tuple(
+            dataclasses.replace(c, scale=(low, high)) if c.name == column.name else c
+            for c in schema.columns
+        )
+        schemas[name] = dataclasses.replace(schema, columns=columns)
     return schemas
+
+
+_EXAMPLE = '{"csat": (1, 10)}'
+
+
+def _scale(name: str, scale: object) -> tuple[int, int]:
+    """``scale`` as (low, high) whole numbers, low below high."""
+    shown = _brief(scale)
+    if isinstance(scale, np.ndarray):
+        scale = scale.tolist()
+    if isinstance(scale, (str, bytes)) or not isinstance(scale, Sequence) or len(scale) != 2:
+        raise InputError("scales", f"{name} must be (low, high), e.g. (1, 10); got {shown}")
+    bounds = []
+    for bound in scale:
+        if (
+            isinstance(bound, (bool, np.bool_))
+            or not isinstance(bound, Real)
+            or not math.isfinite(float(bound))
+            or not float(bound).is_integer()
+            or abs(float(bound)) >= NUMBER_LIMIT
+        ):
+            raise InputError(
+                "scales", f"{name} must be two whole numbers (low, high), e.g. (1, 10); got {shown}"
+            )
+        bounds.append(int(bound))
+    low, high = bounds
+    if low >= high:
+        raise InputError(
+            "scales", f"{name} must be (low, high) with low below high, e.g. (1, 10); got {shown}"
+        )
+    return low, high
+
+
+def _brief(value: object) -> str:
+    """``repr(value)``, cut to a readable length."""
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."

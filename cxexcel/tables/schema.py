@@ -13,10 +13,16 @@ __all__ = [
     "TARGET_METRICS",
     "normalise_name",
     "canonical_metric",
+    "NUMBER_LIMIT",
 ]
 
 #: Column kinds: what a cell of the column may hold.
 KINDS = ("date", "month", "number", "amount", "count", "score", "text", "metric")
+
+#: Numbers, amounts and counts must be smaller than this in size. Far above
+#: any real revenue or count, it keeps sums of millions of rows finite and
+#: whole numbers exact in float64 (below 2**53).
+NUMBER_LIMIT = 1e15
 
 
 @dataclass(frozen=True)
@@ -66,20 +72,28 @@ class Column:
 
 @dataclass(frozen=True)
 class TableSchema:
-    """One input table: its name, its columns and any "at least one of" rule.
+    """One input table: its name, its columns and its rules across columns.
 
     ``one_of`` lists columns of which at least one must be present (the
     score columns of ``Responses``); each of them is otherwise optional.
+    ``at_most`` lists ``(part, whole)`` column pairs: in a row where both are
+    filled, ``part`` must not be more than ``whole`` (opens of the emails
+    delivered).
     """
 
     name: str
     columns: tuple[Column, ...]
     one_of: tuple[str, ...] = ()
     description: str = ""
+    at_most: tuple[tuple[str, str], ...] = ()
     _by_key: dict = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
         object.__setattr__(self, "_by_key", {normalise_name(c.name): c for c in self.columns})
+        names = set(self.column_names)
+        for pair in self.at_most:
+            if not set(pair) <= names:
+                raise ValueError(f"{self.name}: at_most names an unknown column: {pair!r}")
 
     @property
     def column_names(self) -> list[str]:
@@ -219,6 +233,10 @@ SCHEMAS: dict[str, TableSchema] = {
                 Column("clicks", "count", description="campaign emails clicked"),
             ),
             description="one row per day of product and email engagement",
+            # Stickiness is dau / mau and the email rates are over the emails
+            # delivered (clicks too: an email can be clicked with its open
+            # not tracked, so clicks may exceed opens).
+            at_most=(("dau", "mau"), ("opens", "emails_delivered"), ("clicks", "emails_delivered")),
         ),
         TableSchema(
             "Targets",

@@ -9,6 +9,7 @@ per column rather than thousands.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from numbers import Integral, Real
 
 import numpy as np
@@ -18,14 +19,25 @@ import pyarrow.compute as pc
 from pandas.api.types import infer_dtype
 
 from ..errors import TableError
-from .schema import Column, TableSchema, canonical_metric
+from .schema import NUMBER_LIMIT, Column, TableSchema, canonical_metric
 from .sources import RawTable
 
-# Excel's day 0 for serial dates (1900 date system, after the leap-year bug).
+# Excel's 1900 date system counts 1900 as a leap year (Lotus 1-2-3's bug):
+# serial 1 is 1900-01-01, 59 is 1900-02-28, 60 the fictitious 1900-02-29 and
+# 61 is 1900-03-01. Day 0 is 1899-12-30 from 61 on, 1899-12-31 below 60.
 _EXCEL_EPOCH = np.datetime64("1899-12-30", "ns")
+_LEAP_DAY = 60
+_LAST_SERIAL = 109574  # 2199-12-31
 _FIRST_DATE = pd.Timestamp("1900-01-01")
-_LAST_DATE = pd.Timestamp("2199-12-31 23:59:59")
+_END_DATES = pd.Timestamp("2200-01-01")  # dates must come before this
 DATETIME = "datetime64[ns]"
+LEAP_DAY_MESSAGE = (
+    "is 1900-02-29, a date that exists only in Excel's 1900 date system; "
+    "use 59 (1900-02-28) or 61 (1900-03-01)"
+)
+"""What is wrong with the serial number 60 (the same words as ``cxexcel.excel.convert``)."""
+_LIMIT = f"{NUMBER_LIMIT:.0e}".replace("e+", "e")  # 1e15
+_SERIAL_RANGE = f"Excel serial numbers run from 1 (1900-01-01) to {_LAST_SERIAL} (2199-12-31)"
 
 # Each conversion below has a vectorised path for columns whose cells are
 # all of one kind (all text, all numbers, all dates; blanks aside) and falls
@@ -131,9 +143,36 @@ def validate(raw: RawTable, schema: TableSchema) -> tuple[pd.DataFrame | None, l
         if error is not None:
             errors.append(error)
         out[column.name] = result
+    failed = {error.column for error in errors}
+    for part, whole in schema.at_most:
+        if {part, whole} <= positions.keys() and not {part, whole} & failed:
+            error = _above_whole(out, part, whole, positions, headers, kept_rows, place, schema)
+            if error is not None:
+                errors.append(error)
     if errors:
         return None, errors
     return pd.DataFrame(out), errors
+
+
+def _above_whole(out, part, whole, positions, headers, kept_rows, place, schema):
+    """The error for the rows where column ``part`` is more than ``whole``, if any:
+    it names the first such cell and counts the other rows."""
+    over = np.flatnonzero((out[part] > out[whole]).to_numpy(dtype=bool, na_value=False))
+    if not len(over):
+        return None
+    index = int(over[0])
+    where, row, cell = place.cell(positions[part], int(kept_rows[index]), headers[part])
+    more = len(over) - 1
+    also = f" (and {more} more row{'' if more == 1 else 's'})" if more else ""
+    part_value, whole_value = out[part].iloc[index], out[whole].iloc[index]
+    return TableError(
+        f"{where}{also}: {part} {_show(part_value)} is more than {whole} {_show(whole_value)} "
+        f"({part} must be at most {whole} in each row)",
+        table=schema.name,
+        column=part,
+        row=row,
+        cell=cell,
+    )
 
 
 def _missing(label: str, schema: TableSchema, name: str, header: list) -> TableError:
@@ -242,14 +281,51 @@ def _numbers(column: Column, values: np.ndarray, blank: np.ndarray):
         return pd.Series(numbers), [
             (not_number | bad, lambda v: f"{_show(v)} is not a score {rule}")
         ]
+    # Text such as "1e309" is a number, just one beyond float64.
+    overflow = _overflowing_text(values, not_number)
+    not_number &= ~overflow
+    negative = (valid & (numbers < 0)) | _starts_with_minus(values, overflow)
+    huge = overflow | (valid & ~(np.abs(numbers) < NUMBER_LIMIT))
+    valid &= ~huge
+    numbers = np.where(huge, np.nan, numbers)
     problems = [(not_number, lambda v: f"{_show(v)} is not a number {rule}")]
     if column.kind in ("amount", "count"):
-        problems.append((valid & (numbers < 0), lambda v: f"{_show(v)} is negative {rule}"))
+        problems.append((negative, lambda v: f"{_show(v)} is negative {rule}"))
+        limit = f"({column.name} must be below {_LIMIT})"
+    else:
+        limit = f"({column.name} must be between -{_LIMIT} and {_LIMIT})"
+    problems.append((huge, lambda v: f"{_show(v)} is too large {limit}"))
     if column.kind == "count":
         whole = np.abs(numbers - np.round(numbers)) <= 1e-9 * np.maximum(1, np.abs(numbers))
         problems.append((valid & ~whole, lambda v: f"{_show(v)} is not a whole number {rule}"))
         numbers = np.where(valid, np.round(numbers), numbers)
     return pd.Series(numbers), problems
+
+
+def _overflowing_text(values: np.ndarray, not_number: np.ndarray) -> np.ndarray:
+    """The cells among ``not_number`` that are text of a finite number too
+    large for float64 ("1e309", "-2e400"), not "inf" or "nan"."""
+    overflow = np.zeros(len(values), dtype=bool)
+    for index in np.flatnonzero(not_number):
+        value = values[index]
+        if not isinstance(value, str):
+            continue
+        text = value.strip()
+        if any(word in text.casefold() for word in ("inf", "nan")) or "_" in text:
+            continue
+        try:
+            overflow[index] = np.isinf(float(text))
+        except ValueError:
+            pass
+    return overflow
+
+
+def _starts_with_minus(values: np.ndarray, among: np.ndarray) -> np.ndarray:
+    """The cells of ``among`` that are text starting with a minus sign."""
+    minus = np.zeros(len(values), dtype=bool)
+    for index in np.flatnonzero(among):
+        minus[index] = isinstance(values[index], str) and values[index].strip().startswith("-")
+    return minus
 
 
 def _to_floats(values: np.ndarray, blank: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -309,14 +385,11 @@ def _dates(column: Column, values: np.ndarray, blank: np.ndarray):
         )
         is_text = np.fromiter((isinstance(v, str) for v in values), bool, n) & ~blank
         is_other = ~blank & ~is_number & ~is_text
+    bad_serial = np.zeros(n, dtype=bool)
+    leap_day = np.zeros(n, dtype=bool)
     if is_number.any():
         serial = np.array(values[is_number], dtype=float)
-        ok = np.isfinite(serial) & (serial >= 1) & (serial < 2958466)
-        days = np.where(ok, serial, 0)
-        # Serial dates count days; the fraction is the time of day (to the ms).
-        offsets = np.round(days * 86_400_000).astype("int64").astype("timedelta64[ms]")
-        converted = (_EXCEL_EPOCH + offsets).astype(DATETIME)
-        result[is_number] = np.where(ok, converted, np.datetime64("NaT"))
+        result[is_number], bad_serial[is_number], leap_day[is_number] = _serials(serial)
     if is_text.any():
         if stripped is not None:
             text = pd.Series(stripped.to_numpy(zero_copy_only=False), dtype=object)
@@ -325,24 +398,84 @@ def _dates(column: Column, values: np.ndarray, blank: np.ndarray):
         # A date belongs to the day and month it was written in: drop a UTC offset
         # rather than convert, so 2024-01-31T23:30-05:00 stays in January.
         local = text.str.replace(_UTC_OFFSET, r"\1", regex=True)
-        parsed = pd.to_datetime(local, format="ISO8601", errors="coerce")
-        result[is_text] = parsed.to_numpy(dtype=DATETIME)
+        parsed = pd.to_datetime(local, format="ISO8601", errors="coerce").to_numpy(dtype=DATETIME)
+        # A number that is not an ISO date ("45322" but not "2024") is a serial
+        # number, as in a CSV file saved from Excel.
+        numeric = np.isnat(parsed) & text.str.fullmatch(_SERIAL_TEXT).to_numpy(dtype=bool)
+        if numeric.any():
+            where = np.flatnonzero(is_text)[numeric]
+            serial = text[numeric].astype(float).to_numpy()
+            parsed[numeric], bad_serial[where], leap_day[where] = _serials(serial)
+        result[is_text] = parsed
     if is_other.any():
         local = [_local_time(v) for v in values[is_other]]
         parsed = pd.to_datetime(pd.Series(local, dtype=object), errors="coerce")
         result[is_other] = parsed.to_numpy(dtype=DATETIME)
     stamps = pd.Series(result)
-    out_of_range = (stamps < _FIRST_DATE) | (stamps > _LAST_DATE)
-    bad = ~blank & (stamps.isna().to_numpy() | out_of_range.to_numpy())
+    out_of_range = ((stamps < _FIRST_DATE) | (stamps >= _END_DATES)).to_numpy()
+    not_date = ~blank & stamps.isna().to_numpy() & ~bad_serial & ~leap_day
+    time_only = np.zeros(n, dtype=bool)
+    for index in np.flatnonzero(not_date):
+        value = values[index]
+        if isinstance(value, dt.time):  # a date cell below serial 1, as openpyxl reads it
+            not_date[index], time_only[index] = False, True
+            continue
+        year = _year_of(value)  # a date beyond pandas' range (year 2262)
+        if year is not None and not 1900 <= year <= 2199:
+            not_date[index], out_of_range[index] = False, True
+    bad = ~blank & (stamps.isna().to_numpy() | out_of_range)
     stamps = stamps.where(~bad)
     if column.kind == "month":
         stamps = stamps.dt.to_period("M").dt.to_timestamp().astype(DATETIME)
     rule = f"({column.name} must be {column.rule})"
-    return stamps.astype(DATETIME), [(bad, lambda v: f"{_show(v)} is not a date {rule}")]
+    span = f"({column.name} must be a date from 1900-01-01 to 2199-12-31)"
+    return stamps.astype(DATETIME), [
+        (not_date, lambda v: f"{_show(v)} is not a date {rule}"),
+        (bad_serial, lambda v: f"{_show(v)} is not a date ({_SERIAL_RANGE})"),
+        (leap_day, lambda v: f"{_show(v)} {LEAP_DAY_MESSAGE}"),
+        (~blank & out_of_range, lambda v: f"{_show(v)} is outside Excel's dates {span}"),
+        (
+            time_only,
+            lambda v: (
+                f"{_show(v)} is a time of day without a date "
+                f"(a date cell below 1, before 1900-01-01; {column.name} must be {column.rule})"
+            ),
+        ),
+    ]
+
+
+_SERIAL_TEXT = r"[+-]?[0-9]{1,15}(?:\.[0-9]+)?"
+
+
+def _serials(serial: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Excel serial numbers as datetime64 (NaT where refused), the mask of
+    numbers outside 1 .. 109574.99... and the mask of 60 (1900-02-29)."""
+    with np.errstate(invalid="ignore"):
+        in_range = np.isfinite(serial) & (serial >= 1) & (serial < _LAST_SERIAL + 1)
+    leap = in_range & (np.floor(serial) == _LEAP_DAY)
+    ok = in_range & ~leap
+    days = np.where(ok, serial, 0) + (serial < _LEAP_DAY)  # below 60: one day later
+    # Serial dates count days; the fraction is the time of day (to the ms).
+    offsets = np.round(days * 86_400_000).astype("int64").astype("timedelta64[ms]")
+    converted = (_EXCEL_EPOCH + offsets).astype(DATETIME)
+    return np.where(ok, converted, np.datetime64("NaT")), ~in_range, leap
 
 
 # A "Z" or "+hh:mm" / "-hhmm" offset after a time of day or a full date.
 _UTC_OFFSET = r"(\d\d:\d\d(?::\d\d(?:\.\d+)?)?|\d{4}-\d\d-\d\d)\s*(?:Z|[+-]\d\d:?\d\d)$"
+
+
+_ISO_YEAR = re.compile(r"\s*([0-9]{4})-[0-9]{2}(-[0-9]{2})?([ T]|\s*$)")
+
+
+def _year_of(value) -> int | None:
+    """The year of a date object, or of text that starts like an ISO date."""
+    if isinstance(value, dt.date):
+        return value.year
+    if isinstance(value, str):
+        match = _ISO_YEAR.match(value)
+        return int(match.group(1)) if match else None
+    return None
 
 
 def _local_time(value):
@@ -431,8 +564,12 @@ def _show(value) -> str:
         return f'"{value}"'
     if isinstance(value, (bool, np.bool_)):
         return "TRUE" if value else "FALSE"
-    if isinstance(value, Real) and not isinstance(value, Integral) and float(value).is_integer():
-        return str(int(value))
+    if isinstance(value, Real) and not isinstance(value, Integral):
+        number = float(value)
+        if number.is_integer() and abs(number) < NUMBER_LIMIT:
+            return str(int(number))
+        if abs(number) >= NUMBER_LIMIT:
+            return f"{number:g}"  # 1.7e+308, not 309 digits
     if isinstance(value, (dt.datetime, dt.date)):
         return _as_text(value)
     return str(value)

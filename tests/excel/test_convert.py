@@ -53,7 +53,7 @@ def test_dates_are_excel_serial_numbers():
     assert convert.argument(45292, "dates") == dt.datetime(2024, 1, 1)
     dates = convert.argument([[45292], [""], [45293.5]], "dates")
     assert list(dates) == [pd.Timestamp(2024, 1, 1), pd.NaT, pd.Timestamp(2024, 1, 2, 12)]
-    assert convert.serial_to_datetime(1) == dt.datetime(1899, 12, 31)
+    assert convert.serial_to_datetime(1) == dt.datetime(1900, 1, 1)  # as Excel shows it
 
 
 def test_text_ranges_are_flattened_row_by_row():
