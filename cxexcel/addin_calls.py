@@ -217,6 +217,36 @@ def count_cells(args: list) -> int:
     return total
 
 
+# An error cell arrives as an object ({"type": "Error", "basicValue": "#N/A"}).
+_CELL_TYPES = frozenset({str, int, float, bool, type(None), dict})
+
+
+def _check_shapes(name: str, args: list) -> None:
+    """Raise :class:`BadCall` unless each argument is a cell value or a range
+    as Excel sends one: a list of rows, each a list of cell values."""
+    for position, arg in enumerate(args, start=1):
+        if type(arg) in _CELL_TYPES:
+            continue
+        what = f"CX.{name.upper()}: argument {position}"
+        if type(arg) is not list:
+            raise BadCall(400, f"{what} must be a cell value or a range, not {_json_type(arg)}")
+        width = None
+        for row in arg:
+            if type(row) is not list:
+                # A list of values: one row, as hand-made calls send it.
+                if not set(map(type, arg)) <= _CELL_TYPES:
+                    raise BadCall(400, f"{what} mixes rows and cell values")
+                break
+            if not set(map(type, row)) <= _CELL_TYPES:
+                raise BadCall(
+                    400, f"{what} is nested too deeply: a range is a list of rows of cell values"
+                )
+            if width is None:
+                width = len(row)
+            elif len(row) != width:
+                raise BadCall(400, f"{what} has rows of different lengths ({width} and {len(row)})")
+
+
 _RUNTIME = re.compile(r"\d{1,3}(\.\d{1,3})?")
 _REQUIRED_TEXT = ("client", "version", "runtime")
 _OPTIONAL_TEXT = ("caller_address", "culture_info_name", "date_format", "session_id")
@@ -290,6 +320,7 @@ def check_call(data: object, functions: Mapping[str, Callable], max_cells: int) 
             f"CX.{name.upper()}: {cells:,} cells are more than the server's limit of "
             f"{max_cells:,} cells per call",
         )
+    _check_shapes(name, args)
     return function
 
 

@@ -207,7 +207,10 @@ def _report(args: argparse.Namespace) -> int:
         if not source.exists():
             raise _Refused(f"input {source} does not exist")
     _check_output(args.output, args.inputs, args.force)
-    tables = read_tables(*args.inputs)
+    notes: list[str] = []
+    tables = read_tables(*args.inputs, notes=notes)
+    for note in notes:
+        print("cxexcel: note: " + " ".join(note.split()), file=sys.stderr)
     report = _build(tables)
     if not report.sheets:
         raise _no_tables(args.inputs, tables)

@@ -340,15 +340,57 @@ def test_xlsx_date_cells_of_early_1900_are_written_and_read_as_excel_shows_them(
     assert read_tables(path)["Responses"]["date"].tolist() == [pd.Timestamp(d) for d in days]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="openpyxl reads a date-formatted 60 as 1900-02-28, like 59; the sheet reader "
-    "(tables/_workbook.py, _sheetfilter.py) would have to see the raw number to refuse it",
-)
 def test_xlsx_date_formatted_cell_60_is_refused(tmp_path):
+    # openpyxl alone reads a date-formatted 60 as 1900-02-28, like 59; the sheet
+    # filter takes the format off so the validator sees the serial.
     path = _xlsx(tmp_path, [["date", "nps"], [45292, 9], [60, 9]], "yyyy-mm-dd")
     assert "<v>60</v>" in _sheet_xml(path)
-    assert LEAP in str(_one_error(path))
+    assert str(_one_error(path)) == f"Responses!A3: 60 {LEAP}"
+
+
+def test_xlsx_date_formatted_60_and_a_half_is_refused(tmp_path):
+    path = _xlsx(tmp_path, [["date", "nps"], [60.5, 9]], "yyyy-mm-dd hh:mm")
+    assert str(_one_error(path)) == f"Responses!A2: 60.5 {LEAP}"
+
+
+def test_xlsx_date_formatted_59_and_61_still_read_as_dates(tmp_path):
+    path = _xlsx(tmp_path, [["date", "nps"], [59, 9], [61, 9], [45292, 9]], "yyyy-mm-dd")
+    assert read_tables(path)["Responses"]["date"].tolist() == [
+        pd.Timestamp(1900, 2, 28),
+        pd.Timestamp(1900, 3, 1),
+        pd.Timestamp(2024, 1, 1),
+    ]
+
+
+def test_xlsx_formatted_60_in_other_columns_and_text_60_read_unchanged(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Subscriptions"
+    ws.append(["customer_id", "month", "mrr"])
+    ws.append(["60", dt.datetime(2024, 1, 1), 60])  # text "60" is a shared string
+    ws.append(["C2", dt.datetime(2024, 1, 1), 60.25])
+    for row in ws.iter_rows(min_row=2, min_col=2, max_col=3):
+        row[0].number_format = "yyyy-mm"
+        row[1].number_format = '"$"#,##0.00'
+    path = tmp_path / "book.xlsx"
+    wb.save(path)
+    table = read_tables(path)["Subscriptions"]
+    assert table["customer_id"].tolist() == ["60", "C2"]
+    assert table["mrr"].tolist() == [60.0, 60.25]
+
+
+def test_xlsx_formula_with_a_saved_date_60_is_refused(tmp_path):
+    path = _xlsx(tmp_path, [["date", "nps"], [45292, 9], [61, 9]], "yyyy-mm-dd")
+    with zipfile.ZipFile(path) as archive:
+        parts = {name: archive.read(name) for name in archive.namelist()}
+    xml = parts["xl/worksheets/sheet1.xml"].decode()
+    parts["xl/worksheets/sheet1.xml"] = xml.replace(
+        "<v>61</v>", "<f>A2-45232</f><v>60</v>"
+    ).encode()
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    assert str(_one_error(path)) == f"Responses!A3: 60 {LEAP}"
 
 
 # -- values too large for sums ------------------------------------------------------

@@ -7,6 +7,8 @@ empty rows). The CLI side of each case is in tests/hostile/corpus_files.py.
 from __future__ import annotations
 
 import io
+import subprocess
+import sys
 import time
 import tracemalloc
 import zipfile
@@ -19,7 +21,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cxexcel.errors import SourceError
-from cxexcel.tables import _cfb, _csv, _limits, _sheetfilter, _sniff, _workbook, _zipguard
+from cxexcel.tables import (
+    _cfb,
+    _csv,
+    _limits,
+    _sheetfilter,
+    _sniff,
+    _workbook,
+    _zipguard,
+    read_tables,
+)
 from cxexcel.tables.sources import RawTable, collect
 
 EXPECTED_HEADER = ["customer_id", "date", "amount"]
@@ -312,6 +323,45 @@ def test_a_formula_without_value_in_optional_text_reads_as_empty(tmp_path):
     rows[2][1] = "=3+4"
     path.write_bytes(corpus.workbook_bytes(rows, "Responses"))
     assert "Responses!B3 holds a formula with no saved value" in str(_error(path))
+
+
+def test_formulas_without_value_in_optional_text_are_noted(tmp_path):
+    rows = [["date", "nps", "comment"], [45296, 9, "=1+1"], [45297, 7, "fine"]]
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(corpus.workbook_bytes(rows, "Responses"))
+    notes: list[str] = []
+    read_tables(path, notes=notes)
+    assert notes == [
+        "book.xlsx: Responses!C2 holds a formula with no saved value and was read as blank; "
+        "open and save the file in Excel, or paste values, to keep it"
+    ]
+    rows += [[45298, 8, "=A2"], [45299, 8, "=A3"]]
+    path.write_bytes(corpus.workbook_bytes(rows, "Responses"))
+    notes.clear()
+    read_tables(path, notes=notes)
+    assert notes == [
+        "book.xlsx: Responses!C2 and 2 more cells hold formulas with no saved value and were "
+        "read as blank; open and save the file in Excel, or paste values, to keep them"
+    ]
+
+
+def test_the_cli_prints_the_note_and_writes_the_workbook(tmp_path):
+    rows = [["date", "nps", "comment"], [45296, 9, "=1+1"], [45297, 7, "fine"]]
+    path = tmp_path / "book.xlsx"
+    path.write_bytes(corpus.workbook_bytes(rows, "Responses"))
+    out = tmp_path / "out.xlsx"
+    done = subprocess.run(
+        [sys.executable, "-m", "cxexcel", "report", str(path), "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == [
+        "cxexcel: note: book.xlsx: Responses!C2 holds a formula with no saved value and was "
+        "read as blank; open and save the file in Excel, or paste values, to keep it"
+    ]
+    assert out.exists()
 
 
 def test_missing_values_are_only_checked_in_columns_the_table_reads(tmp_path):

@@ -10,7 +10,9 @@ turns the answer back into cell values:
 
 - ``argument(value, kind)``: one Excel argument as a core input;
 - ``result(value)``: a core result (float, text, array, DataFrame) as cell
-  values, with NaN shown as a blank cell;
+  values: inside a spill NaN is a blank cell (a value that does not exist,
+  such as a cohort month not yet observed) and an infinity ``#NUM!``; a
+  single result that is NaN or infinite is ``#NUM!``;
 - ``call(entry, args)``: all of it for one catalogue entry, raising
   ``ExcelError`` (which knows its ``#DIV/0!`` etc.) instead of a core error.
 
@@ -364,7 +366,9 @@ def result(value: object) -> object:
         return [[_plain(cell) for cell in row] for row in value.astype(object).tolist()]
     if isinstance(value, (list, tuple)):
         return [[_plain(cell) for cell in row] for row in value]
-    if isinstance(value, float) and math.isinf(value):
+    if isinstance(value, (float, np.floating)) and not math.isfinite(value):
+        if math.isnan(value):
+            raise ExcelError("#NUM!", "the result is not a number (NaN)")
         raise ExcelError("#NUM!", "the result is too large for Excel (infinite)")
     return _plain(value)
 

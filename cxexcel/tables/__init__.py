@@ -48,7 +48,9 @@ __all__ = [
 Scales = Mapping[str, tuple[int, int]] | None
 
 
-def read_tables(*sources, scales: Scales = None) -> dict[str, pd.DataFrame]:
+def read_tables(
+    *sources, scales: Scales = None, notes: list[str] | None = None
+) -> dict[str, pd.DataFrame]:
     """Read and validate the input tables found in ``sources``.
 
     Each source is a path (an .xlsx/.xlsm workbook, a .csv or .parquet file
@@ -67,10 +69,14 @@ def read_tables(*sources, scales: Scales = None) -> dict[str, pd.DataFrame]:
     values two whole numbers low < high; anything else raises an
     ``InputError`` naming ``scales``.
 
+    ``notes``, a list, gets one line for each thing read that the user
+    should know of though it is not an error (formula cells in a comment
+    column that have no saved value and read as blank).
+
     Raises the first problem as a ``TableError`` (``SourceError`` for a
     file that cannot be read); ``check_tables`` lists them all.
     """
-    tables, errors = _read(sources, scales)
+    tables, errors = _read(sources, scales, notes)
     if errors:
         raise errors[0]
     return tables
@@ -88,7 +94,9 @@ def check_tables(*sources, scales: Scales = None) -> list[TableError]:
     return _read(sources, scales)[1]
 
 
-def _read(sources, scales: Scales) -> tuple[dict[str, pd.DataFrame], list[TableError]]:
+def _read(
+    sources, scales: Scales, notes: list[str] | None = None
+) -> tuple[dict[str, pd.DataFrame], list[TableError]]:
     schemas = _with_scales(scales)
     found: dict[str, RawTable] = {}
     errors: list[TableError] = []
@@ -106,6 +114,8 @@ def _read(sources, scales: Scales) -> tuple[dict[str, pd.DataFrame], list[TableE
             )
             continue
         found[item.name] = item
+        if notes is not None:
+            notes.extend(item.notes)
     tables: dict[str, pd.DataFrame] = {}
     for name, schema in schemas.items():
         if name not in found:

@@ -17,6 +17,12 @@ The same pass notes each cell that holds a formula (``<f>``) but no value
 (no ``<v>``, or an empty one on a cell that is not text): a workbook
 written by a program that does not calculate, whose formula cells read as
 empty. ``MissingValues`` keeps where they are.
+
+It also takes the format off a number cell holding the serial 60 (to
+60.999...), Excel's fictitious 1900-02-29: formatted as a date, openpyxl
+would read it as 1900-02-28, the same day as 59, and the validator could not
+refuse it. Read as the plain number it is, a date column refuses it by name,
+and any other column reads the same number it would have read anyway.
 """
 
 from __future__ import annotations
@@ -51,6 +57,12 @@ _CELL_CLOSE = re.compile(rb"</" + _P + rb"c\s*>")
 _VALUE = re.compile(rb"<" + _P + rb"v(?:\s[^>]*)?(?<!/)>\s*[^<\s]")
 _CELL_REF = re.compile(rb"\sr\s*=\s*[\"']\$?([A-Za-z]{1,3})\$?(\d{1,7})[\"']")
 _CELL_TYPE = re.compile(rb"\st\s*=\s*[\"'](\w+)[\"']")
+_STYLE = re.compile(rb"\ss\s*=\s*[\"']\d*[\"']")
+_LEAP_DAY_CELL = re.compile(
+    rb"<" + _P + rb"c(?=[\s>])[^>]*(?<!/)>"  # the cell's start tag
+    rb"(?:\s*<" + _P + rb"f(?=[\s/>])[^>]*(?:/>|>[^<]*</" + _P + rb"f\s*>))?"  # a formula
+    rb"\s*<" + _P + rb"v\s*>\s*60(?:\.\d*)?\s*</" + _P + rb"v\s*>"
+)
 
 
 class MissingValues:
@@ -146,6 +158,8 @@ class SheetFilter(io.RawIOBase):
             _note_missing(segment, self._missing)
         if not self._exact:
             return segment
+        if b">60" in segment:
+            segment = _LEAP_DAY_CELL.sub(_unformatted, segment)
         filtered = _TRAILING_CELLS.sub(b"", _EMPTY_ROW.sub(b"", segment + following))
         # A lone start tag can neither match nor change: take it off again.
         if following and filtered.endswith(following):
@@ -171,6 +185,16 @@ def _last_row_start(data: bytes, start: int, end: int) -> int | None:
         if last is not None or begin == start:
             return last if last else None
         window *= 4
+
+
+def _unformatted(match: re.Match) -> bytes:
+    """The number cell ``match`` without its format (its ``s`` attribute)."""
+    cell = match.group(0)
+    start = cell.find(b">") + 1
+    kind = _CELL_TYPE.search(cell, 0, start)
+    if kind is not None and kind.group(1) != b"n":
+        return cell  # a shared string's index, an error, a boolean: not a number
+    return _STYLE.sub(b"", cell[:start], count=1) + cell[start:]
 
 
 def _note_missing(segment: bytes, missing: MissingValues) -> None:

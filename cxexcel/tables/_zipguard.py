@@ -247,6 +247,7 @@ class GuardedZip(zipfile.ZipFile):
         super().__init__(path, "r")
         self.display = display
         self.filters: dict[str, Callable[[io.RawIOBase], io.RawIOBase]] = {}
+        self._streams: list[io.RawIOBase] = []
 
     def open(self, name, mode="r", pwd=None, *, force_zip64=False):
         if mode != "r":
@@ -254,7 +255,17 @@ class GuardedZip(zipfile.ZipFile):
         info = name if isinstance(name, zipfile.ZipInfo) else self.getinfo(name)
         stream = CappedStream(super().open(info, "r", pwd), info, self.display)
         wrap = self.filters.get(info.filename)
-        return wrap(stream) if wrap is not None else stream
+        opened = wrap(stream) if wrap is not None else stream
+        self._streams = [s for s in self._streams if not s.closed] + [opened]
+        return opened
+
+    def close(self) -> None:
+        # A part still open (held by a traceback after a failed read) would
+        # keep the file open past ZipFile.close: close the parts first.
+        for stream in getattr(self, "_streams", ()):
+            stream.close()
+        self._streams = []
+        super().close()
 
 
 class CappedStream(io.RawIOBase):

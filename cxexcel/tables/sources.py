@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
@@ -83,12 +83,14 @@ class FilePlace:
 @dataclass
 class RawTable:
     """A table as found: header cells, body cells (object DataFrame with
-    columns 0..n-1) and its place, which names cells in errors."""
+    columns 0..n-1) and its place, which names cells in errors; ``notes``
+    says what was read in a way the user should know of (one line each)."""
 
     name: str
     header: list
     body: pd.DataFrame
     place: SheetPlace | FilePlace
+    notes: list[str] = field(default_factory=list)
 
 
 def table_name(name: object) -> str | None:
@@ -258,6 +260,7 @@ def _check_formulas(item, opened: _workbook.OpenWorkbook, display: str):
     rows = range(place.header_row + 1, place.header_row + 1 + len(item.body))
     first = missing.first(rows, set(columns))
     if first is None:
+        _note_blank_text(item, missing, rows, display)
         return item
     row, column = first
     where, _, cell = place.cell(columns[column], row - place.header_row - 1, "")
@@ -268,6 +271,33 @@ def _check_formulas(item, opened: _workbook.OpenWorkbook, display: str):
         column=str(schema.column(item.header[columns[column]]).name),
         row=row,
         cell=cell,
+    )
+
+
+def _note_blank_text(item: RawTable, missing, rows: range, display: str) -> None:
+    """Note formula cells without a saved value in optional text columns
+    (a comment, a segment), which read as blank: the table is usable, but
+    the user should know that those cells were not read."""
+    place = item.place
+    schema = SCHEMAS[item.name]
+    columns = {
+        place.first_column + position: position
+        for position, header in enumerate(item.header)
+        if schema.column(header) is not None
+    }
+    cells = sorted((r, c) for r, c in missing.cells if r in rows and c in columns)
+    if not cells:
+        return
+    row, column = cells[0]
+    where, _, _ = place.cell(columns[column], row - place.header_row - 1, "")
+    more = len(cells) - 1
+    others = f" and {more:,}{'+' if missing.incomplete else ''} more cells" if more else ""
+    item.notes.append(
+        f"{display}: {where}{others} hold formulas with no saved value and were read as "
+        "blank; open and save the file in Excel, or paste values, to keep them"
+        if more
+        else f"{display}: {where} holds a formula with no saved value and was read as blank; "
+        "open and save the file in Excel, or paste values, to keep it"
     )
 
 

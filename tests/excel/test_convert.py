@@ -70,6 +70,23 @@ def test_results_become_cell_values():
     assert convert.result(frame) == [["month", "mrr", "share"], ["2024-01", 5, None]]
 
 
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (float("nan"), "the result is not a number (NaN)"),
+        (np.float64("nan"), "the result is not a number (NaN)"),
+        (float("-inf"), "the result is too large for Excel (infinite)"),
+        (np.float64("inf"), "the result is too large for Excel (infinite)"),
+    ],
+)
+def test_a_single_non_finite_result_is_num(value, message):
+    # Inside a spill NaN is a value that does not exist (a cohort cell not yet
+    # observed) and stays blank; a whole result that is NaN is no answer.
+    with pytest.raises(ExcelError) as raised:
+        convert.result(value)
+    assert (raised.value.code, raised.value.message) == ("#NUM!", message)
+
+
 def test_call_maps_core_errors_to_excel_errors():
     with pytest.raises(ExcelError) as raised:
         convert.call(catalog.get("NPS"), ([[1], [12]], None, None))

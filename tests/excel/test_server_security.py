@@ -286,6 +286,34 @@ BAD_CALLS = [
     pytest.param(
         as_bytes(nps_body(args=[{"type": "Error"}])), 400, "#VALUE!", "", id="arg-an-object"
     ),
+    pytest.param(
+        as_bytes(nps_body(args=[[[[9]], [[6]]]])),
+        400,
+        "#VALUE!",
+        "CX.NPS: argument 1 is nested too deeply: a range is a list of rows of cell values",
+        id="arg-3d",
+    ),
+    pytest.param(
+        as_bytes(nps_body(args=[[[9, [[1]]]]])),
+        400,
+        "#VALUE!",
+        "CX.NPS: argument 1 is nested too deeply",
+        id="arg-list-in-a-cell",
+    ),
+    pytest.param(
+        as_bytes(nps_body(args=[[[9], [6, 7]]])),
+        400,
+        "#VALUE!",
+        "CX.NPS: argument 1 has rows of different lengths (1 and 2)",
+        id="arg-ragged",
+    ),
+    pytest.param(
+        as_bytes(nps_body(args=[[9, [6]]])),
+        400,
+        "#VALUE!",
+        "CX.NPS: argument 1 mixes rows and cell values",
+        id="arg-mixed",
+    ),
 ]
 
 
