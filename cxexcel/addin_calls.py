@@ -13,6 +13,13 @@ handlers:
   of the right length, at most ``CXEXCEL_MAX_CELLS`` cells, no lone
   surrogates. A bad call is a 4xx whose JSON names the problem (``detail``)
   and the Excel error to show (``excel_error``, ``#NAME?`` or ``#VALUE!``).
+- ``POST /cx/custom-functions-batch`` takes many such calls at once
+  (``{"calls": [call, ...]}``, at most ``CXEXCEL_MAX_BATCH_CALLS`` and
+  ``CXEXCEL_MAX_CELLS`` cells in all) and answers each on its own:
+  ``{"results": [{"result": ...}, {"status": 400, "detail": ...,
+  "excel_error": ...}, ...]}``, in order. The served custom-functions code
+  sends the calls Excel makes in one go this way (``static/js/cx-batch.js``):
+  one request instead of one per cell.
 - ``POST /xlwings/custom-scripts-call/{name}`` runs registered scripts only
   (404 for any other name, before the body is read).
 - ``GET /manifest.xml`` names the configured public URL
@@ -46,6 +53,8 @@ from .server_guard import GuardSettings
 
 __all__ = [
     "BadCall",
+    "batch_functions_call",
+    "check_batch",
     "check_call",
     "count_cells",
     "loads",
@@ -83,6 +92,10 @@ class BadCall(Exception):
         return JSONResponse(
             {"detail": self.detail, "excel_error": self.excel_error}, status_code=self.status
         )
+
+    def item(self) -> dict:
+        """The answer as one item of a batch's results: the status beside it."""
+        return {"status": self.status, "detail": self.detail, "excel_error": self.excel_error}
 
 
 def _shown(value: object, limit: int = 60) -> str:
@@ -324,11 +337,58 @@ def check_call(data: object, functions: Mapping[str, Callable], max_cells: int) 
     return function
 
 
+def check_batch(data: object, max_calls: int, max_cells: int) -> list:
+    """The calls of a batch body (``{"calls": [...]}``), once its size is allowed.
+
+    Raises :class:`BadCall`: 400 for a body that is not an object with a
+    non-empty list ``calls``, 413 for more than ``max_calls`` calls or more
+    than ``max_cells`` cells in all. Each call is checked on its own later
+    (:func:`check_call`), so one bad call fails only its own cell.
+    """
+    if not isinstance(data, dict) or "calls" not in data:
+        raise BadCall(
+            400, f"a batch must be a JSON object with a list of calls, not {_json_type(data)}"
+        )
+    calls = data["calls"]
+    if not isinstance(calls, list) or not calls:
+        raise BadCall(400, f"calls must be a non-empty list of function calls, not {_shown(calls)}")
+    if len(calls) > max_calls:
+        raise BadCall(
+            413,
+            f"{len(calls):,} calls are more than the server's limit of {max_calls:,} "
+            "calls per batch",
+        )
+    cells = sum(
+        count_cells(call["args"])
+        for call in calls
+        if isinstance(call, dict) and isinstance(call.get("args"), list)
+    )
+    if cells > max_cells:
+        raise BadCall(
+            413,
+            f"{cells:,} cells are more than the server's limit of {max_cells:,} cells per batch",
+        )
+    return calls
+
+
 # -- the routes --------------------------------------------------------------
 
 
 def _sanitized(text: object) -> str:
     return xlwings_routes.sanitize_log_input(text)[:200]
+
+
+async def _run_call(data: dict, current_user: Any, redis_client: Any) -> object:
+    """A checked call run by xlwings-server's own handler: its answer, or its exception."""
+    return await xlwings_routes.custom_functions_call(
+        current_user=current_user, redis_client=redis_client, data=data
+    )
+
+
+def _failed(name: str, error: Exception) -> BadCall:
+    """An unexpected exception of a call as a 400 naming the function (logged in full)."""
+    logger.exception("function call %s failed", _sanitized(name))
+    return BadCall(400, f"CX.{name.upper()}: the call failed ({type(error).__name__})")
 
 
 async def _functions_call(
@@ -351,10 +411,7 @@ async def _functions_call(
         return bad.response()
     name = data["func_name"]
     try:
-        answer = await xlwings_routes.custom_functions_call(
-            current_user=current_user, redis_client=redis_client, data=data
-        )
-        return respond(answer)
+        return respond(await _run_call(data, current_user, redis_client))
     except (HTTPException, xw.XlwingsError):
         raise  # xlwings-server's handlers answer these with a 4xx/503
     except Exception as error:
@@ -362,10 +419,50 @@ async def _functions_call(
 
         if isinstance(error, ExcelError):
             raise  # cxexcel.server's handler: 400 with its Excel error
-        logger.exception("function call %s failed", _sanitized(name))
-        return BadCall(
-            400, f"CX.{name.upper()}: the call failed ({type(error).__name__})"
-        ).response()
+        return _failed(name, error).response()
+
+
+async def _batch_item(
+    call: object, functions: Mapping[str, Callable], current_user: Any, redis_client: Any
+) -> object:
+    """One call of a batch answered as the single route would, as a result item:
+    ``{"result": ...}``, or ``{"status", "detail", "excel_error"}`` for an error."""
+    from xlwings_server.object_handles import XlwingsOperationalError
+
+    from cxexcel.excel.convert import ExcelError
+
+    try:
+        check_call(call, functions, _settings.max_cells)
+    except BadCall as bad:
+        return bad.item()
+    name = call["func_name"]
+    try:
+        return await _run_call(call, current_user, redis_client)
+    except ExcelError as error:
+        return {"status": 400, "detail": error.message, "excel_error": error.code}
+    except HTTPException as error:
+        return {"status": error.status_code, "detail": str(error.detail), "excel_error": "#VALUE!"}
+    except XlwingsOperationalError as error:  # transient: 503, which the served code retries
+        return {"status": 503, "detail": str(error), "excel_error": "#VALUE!"}
+    except xw.XlwingsError as error:
+        return {"status": 400, "detail": str(error), "excel_error": "#VALUE!"}
+    except Exception as error:
+        return _failed(name, error).item()
+
+
+async def batch_functions_call(
+    request: Request, current_user: dep.User, redis_client: dep.RedisClient
+) -> Response:
+    """``POST /cx/custom-functions-batch``: many checked calls, each answered on its own."""
+    body = await request.body()
+    try:
+        calls = check_batch(loads(body), _settings.max_batch_calls, _settings.max_cells)
+    except BadCall as bad:
+        logger.info("refused a batch of function calls: %s", _sanitized(bad.detail))
+        return bad.response()
+    functions = registered_functions(xlwings_routes.custom_functions)
+    results = [await _batch_item(call, functions, current_user, redis_client) for call in calls]
+    return json_response({"results": results})
 
 
 async def stock_functions_call(

@@ -36,6 +36,7 @@ __all__ = [
     "harden",
     "DEFAULT_MAX_BODY_BYTES",
     "DEFAULT_MAX_CELLS",
+    "DEFAULT_MAX_BATCH_CALLS",
 ]
 
 logger = logging.getLogger(__name__)
@@ -50,7 +51,10 @@ DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
 """64 MiB: ten times the ~6 MB body of a 1,000,000-cell range."""
 
 DEFAULT_MAX_CELLS = 5_000_000
-"""Cells per function call, over all its arguments."""
+"""Cells per function call, over all its arguments (and per batch of calls)."""
+
+DEFAULT_MAX_BATCH_CALLS = 1_000
+"""Function calls in one batch (``POST /cx/custom-functions-batch``)."""
 
 _LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 
@@ -74,7 +78,9 @@ class GuardSettings:
 
     - ``CXEXCEL_MAX_BODY_BYTES`` (default 64 MiB): the largest request body.
     - ``CXEXCEL_MAX_CELLS`` (default 5,000,000): the most cells one function
-      call may pass, over all its arguments.
+      call may pass, over all its arguments; a batch of calls no more in all.
+    - ``CXEXCEL_MAX_BATCH_CALLS`` (default 1,000): the most function calls
+      one batch may hold.
     - ``CXEXCEL_PUBLIC_URL``: the URL the manifest names
       (``https://cx.example.com``); ``cxexcel serve`` defaults it to the URL it
       listens on, and else ``XLWINGS_HOSTNAME`` gives ``https://<hostname>``.
@@ -85,6 +91,7 @@ class GuardSettings:
 
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
     max_cells: int = DEFAULT_MAX_CELLS
+    max_batch_calls: int = DEFAULT_MAX_BATCH_CALLS
     public_url: str | None = None
     allowed_hosts: tuple[str, ...] = field(default=_LOCAL_HOSTS)
 
@@ -107,6 +114,7 @@ class GuardSettings:
         return cls(
             max_body_bytes=_positive_int("CXEXCEL_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES),
             max_cells=_positive_int("CXEXCEL_MAX_CELLS", DEFAULT_MAX_CELLS),
+            max_batch_calls=_positive_int("CXEXCEL_MAX_BATCH_CALLS", DEFAULT_MAX_BATCH_CALLS),
             public_url=public_url,
             allowed_hosts=tuple(dict.fromkeys(hosts)),
         )

@@ -1,10 +1,11 @@
 """The modules Excel loads: every catalogue metric as an Excel function.
 
-- ``udfs.cx_functions``: xlwings Server and xlwings Lite (``=CX.NPS(...)``).
+- ``udfs.cx_functions``: xlwings Server (``=CX.NPS(...)``, the manifest sets ``CX``).
+- ``udfs.cx_lite``: xlwings Lite (the same functions, namespaced ``CX``).
 - ``udfs.cx_classic``: the classic Windows add-in (``=CX_NPS(...)``,
   category CX), for ``UDF_MODULES``.
 
-Both are generated from ``cxexcel.catalog`` by ``excel_function`` below, so
+All three are generated from ``cxexcel.catalog`` by ``excel_function`` below, so
 names, help texts and arguments cannot drift from the catalogue. They hold
 no metric logic: ``cxexcel.excel.convert`` adapts Excel values to the core
 and back.

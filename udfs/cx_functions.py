@@ -1,4 +1,4 @@
-"""The ``=CX.*`` Excel functions for xlwings Server and xlwings Lite.
+"""The ``=CX.*`` Excel functions for xlwings Server (and, namespaced, ``udfs.cx_lite``).
 
 One function per catalogue entry, named after its Python name (``nps``,
 ``churn`` ...): Excel shows them as ``CX.NPS``, ``CX.CHURN`` because the
@@ -23,15 +23,17 @@ from . import excel_function
 __all__: list[str] = []
 
 
-def _server_function(entry: catalog.Function):
+def office_js_function(entry: catalog.Function, module: str, namespace: str | None = None):
+    """The Office.js function of ``entry``, defined in ``module``; ``namespace``
+    prefixes its Excel name (``CX.NPS``) where the add-in sets none."""
     function = excel_function(entry, entry.python_name, convert.call)
-    function.__module__ = __name__
+    function.__module__ = module
     for spec in reversed(entry.args):
         function = arg(spec.name, "raw", doc=spec.description)(function)
-    return func(function)
+    return func(namespace=namespace)(function)
 
 
 for _entry in catalog.functions():
-    globals()[_entry.python_name] = _server_function(_entry)
+    globals()[_entry.python_name] = office_js_function(_entry, __name__)
     __all__.append(_entry.python_name)
 del _entry

@@ -93,7 +93,7 @@ const [code, answer] = [process.argv[1], JSON.parse(process.argv[2])];
 class CFError { constructor(code, message) { this.code = code; this.message = message; } }
 const context = {
   console: { error() {}, log() {}, info() {} },
-  crypto: globalThis.crypto, localStorage: undefined, window: { location: { origin: "" } },
+  crypto: globalThis.crypto, localStorage: undefined, setTimeout, clearTimeout, window: { location: { origin: "" } },
   Office: { onReady() {}, context: { requirements: { isSetSupported: () => true } } },
   CustomFunctions: {
     associate() {}, Error: CFError,

@@ -12,7 +12,7 @@ import pytest
 from cxexcel import catalog
 from cxexcel.excel import convert
 from cxexcel.excel.convert import ExcelError
-from udfs import cx_classic, cx_functions
+from udfs import cx_classic, cx_functions, cx_lite
 
 LITE = Path(__file__).resolve().parents[2] / "workbooks" / "lite"
 FUNCTIONS = catalog.functions()
@@ -61,6 +61,29 @@ def test_lite_example_exposes_every_function():
     namespace = runpy.run_path(str(LITE / "main.py"))
     for entry in FUNCTIONS:
         assert hasattr(namespace[entry.python_name], "__xlfunc__"), entry.name
+
+
+def excel_names(module) -> dict[str, str]:
+    """Python name -> the name Excel shows, from xlwings' own metadata builder
+    (before the manifest's namespace, which the server prepends)."""
+    from xlwings.server import custom_functions_meta
+
+    return {f["id"].lower(): f["name"] for f in custom_functions_meta(module)["functions"]}
+
+
+def test_lite_shows_the_server_names_cx_dot():
+    lite, server = excel_names(cx_lite), excel_names(cx_functions)
+    assert set(lite) == set(server) == {e.python_name for e in FUNCTIONS}
+    for entry in FUNCTIONS:
+        # The server's manifest prepends CX; Lite's add-in prepends nothing.
+        assert server[entry.python_name] == entry.name
+        assert lite[entry.python_name] == entry.excel_name
+
+
+def test_lite_example_is_the_namespaced_module():
+    namespace = runpy.run_path(str(LITE / "main.py"))
+    assert namespace["nps"].__module__ == "udfs.cx_lite"
+    assert namespace["nps"]([[10], [9], [3], [7]]) == cx_functions.nps([[10], [9], [3], [7]])
 
 
 def test_lite_requirements_name_the_core_dependencies():

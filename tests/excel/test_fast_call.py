@@ -223,7 +223,7 @@ const code = process.argv[1];
 const posted = [];
 const context = {
   console: { error() {}, log() {}, info() {} },
-  crypto: globalThis.crypto, localStorage: undefined,
+  crypto: globalThis.crypto, localStorage: undefined, setTimeout, clearTimeout,
   window: { location: { origin: "https://addin.example" } },
   Office: { onReady() {}, context: { requirements: { isSetSupported: () => true } } },
   CustomFunctions: { associate() {}, Error: class {}, ErrorCode: {} },

@@ -185,7 +185,7 @@ const [code, answer, runtime] = [CODE, ANSWER, RUNTIME];
 class CFError { constructor(code, message) { this.code = code; this.message = message; } }
 const context = {
   console: { error() {}, log() {}, info() {} },
-  crypto: globalThis.crypto, localStorage: undefined, window: { location: { origin: "" } },
+  crypto: globalThis.crypto, localStorage: undefined, setTimeout, clearTimeout, window: { location: { origin: "" } },
   Office: { onReady() {}, context: { requirements: {
     isSetSupported: (name, version) => name !== "CustomFunctionsRuntime" || version <= runtime,
   } } },

@@ -7,7 +7,9 @@
   (``static/js/cx-excel-errors.js``).
   The manifest and the task pane load this URL instead of xlwings' own.
   It also posts the calls to ``/cx/custom-functions-call`` instead of
-  xlwings' ``/xlwings/custom-functions-call``.
+  xlwings' ``/xlwings/custom-functions-call``, and the calls Excel makes in
+  one go together to ``/cx/custom-functions-batch``
+  (``static/js/cx-batch.js``).
 - ``/cx/custom-functions-call``: xlwings-server's own custom-functions-call
   handler (same dependencies, same code), behind the checks of
   ``cxexcel.addin_calls`` (registered functions only, argument counts, cell
@@ -15,6 +17,8 @@
   answer encoded by ``orjson`` instead of the stdlib ``json``. On a
   1,000,000-cell range the body is ~6 MB, and the stdlib parse alone took
   ~450 ms of a ~900 ms call (bench/README.md).
+- ``/cx/custom-functions-batch``: many calls in one request, each checked
+  and answered on its own (``cxexcel.addin_calls.batch_functions_call``).
 - ``/cx/help``: the function reference, made from the catalogue (the
   manifest's support link).
 
@@ -35,16 +39,18 @@ from xlwings_server.config import PACKAGE_DIR, settings
 from xlwings_server.routers.xlwings import custom_functions_code
 
 from cxexcel import catalog
-from cxexcel.addin_calls import fast_functions_call, json_response
+from cxexcel.addin_calls import batch_functions_call, fast_functions_call, json_response
 
 router = APIRouter(prefix=f"{settings.app_path}/cx")
 
-_ERRORS_JS = (
-    Path(__file__).resolve().parents[1] / "static" / "js" / "cx-excel-errors.js"
-).read_text()
+_JS = Path(__file__).resolve().parents[1] / "static" / "js"
+_ERRORS_JS = (_JS / "cx-excel-errors.js").read_text()
 
 STOCK_CALL_PATH = f"{settings.app_path}/xlwings/custom-functions-call"
 CALL_PATH = f"{settings.app_path}/cx/custom-functions-call"
+BATCH_PATH = f"{settings.app_path}/cx/custom-functions-batch"
+
+_BATCH_JS = (_JS / "cx-batch.js").read_text().replace("placeholder_cx_batch_path", BATCH_PATH)
 
 # (stock text, replacement): each stock text must occur exactly once.
 _PATCHES = (
@@ -53,6 +59,11 @@ _PATCHES = (
     (
         f'window.location.origin + "{STOCK_CALL_PATH}",',
         f'window.location.origin + "{CALL_PATH}",',
+    ),
+    # Calls queued in one turn of the event loop go in one request.
+    (
+        "const response = await globalThis.xwRequest.post(",
+        "const response = await cxBatchedPost(",
     ),
     # Error texts in a spilled result ("#NUM!" for an infinity) become real
     # Excel errors on runtimes before 1.4, where xlwings leaves them as text.
@@ -72,7 +83,7 @@ def patch_custom_functions_code(js: str) -> str:
                 "exactly once, so cxexcel cannot map errors to #DIV/0!, #N/A, #NUM!"
             )
         js = js.replace(stock, replacement)
-    return js + _ERRORS_JS
+    return js + _ERRORS_JS + _BATCH_JS
 
 
 patch_custom_functions_code(
@@ -95,6 +106,7 @@ async def cx_custom_functions_code():
 # paused while parsing, 4xx answers for bad calls.
 _json_response = json_response
 router.add_api_route("/custom-functions-call", fast_functions_call, methods=["POST"])
+router.add_api_route("/custom-functions-batch", batch_functions_call, methods=["POST"])
 
 
 @router.get("/help", response_class=HTMLResponse)
