@@ -567,7 +567,12 @@ register(
             "End of the observation period (default: the last transaction date).",
             "dates",
         ),
-        ("unit", 'Time unit of recency and T: "D" days, "W" weeks (default), "M" months.', "text"),
+        (
+            "unit",
+            'Time unit of recency and T: "M" months (default, as on the CX CLV sheet), '
+            '"W" weeks, "D" days.',
+            "text",
+        ),
     ],
     "Table analytics",
     (
@@ -584,6 +589,7 @@ register(
                 ],
                 [10, 20, 30, 5, 7, 8],
                 "2024-01-29",
+                "W",
             ),
             [
                 ["customer", "frequency", "recency", "T", "monetary_value"],
@@ -604,9 +610,14 @@ register(
         ("customer", "Customer id of each transaction.", "text"),
         ("date", "Date of each transaction.", "dates"),
         ("amount", "Value of each transaction."),
-        ("horizon", "How far ahead to predict, in time units (e.g. 52 weeks).", "value"),
+        ("horizon", "How far ahead to predict, in time units (e.g. 12 months).", "value"),
         ("discount", "Discount rate per time unit (default 0: none).", "value"),
-        ("unit", 'Time unit: "D" days, "W" weeks (default), "M" months.', "text"),
+        (
+            "unit",
+            'Time unit of horizon, discount, recency and T: "M" months (default, as on '
+            'the CX CLV sheet), "W" weeks, "D" days.',
+            "text",
+        ),
         (
             "end_date",
             "End of the observation period (default: the last transaction date).",

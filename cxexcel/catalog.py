@@ -116,9 +116,9 @@ def register(
 
 
 def functions() -> list[Function]:
-    """Every catalogue entry, in catalogue order."""
+    """Every catalogue entry, in catalogue order: by category, then as registered."""
     _load()
-    return list(_REGISTRY.values())
+    return sorted(_REGISTRY.values(), key=lambda entry: CATEGORIES.index(entry.category))
 
 
 def get(name: str) -> Function:
@@ -130,4 +130,4 @@ def get(name: str) -> Function:
 
 def _load() -> None:
     # The entries live beside the metrics they describe; importing them registers them.
-    from . import _entries  # noqa: F401
+    from . import _entries, _entries_intervals, _entries_retention  # noqa: F401

@@ -85,7 +85,9 @@ _NUMBER_TYPES = frozenset({int, float, type(None)})
 # cell takes that default like any other. Every other "range"/"value"
 # argument with the default None switches formula; tests/excel/test_convert.py
 # lists them, so a new one gets a decision.
-BLANK_TAKES_DEFAULT = frozenset({("CSAT", "threshold")})
+BLANK_TAKES_DEFAULT = frozenset(
+    {("CSAT", "threshold"), ("CSAT_CI", "threshold"), ("NPS_SAMPLE_SIZE", "population")}
+)
 
 logger = logging.getLogger(__name__)
 

@@ -27,7 +27,9 @@ from .customers import (
     stickiness,
     time_on_site,
 )
+from .intervals import ces_ci, churn_ci, csat_ci, nps_by, nps_sample_size, nps_trend
 from .movements import mrr_movements
+from .mrr_retention import annualized_churn, arr, churn_table, revenue_cohorts, revenue_retention
 from .revenue import (
     cac,
     cac_payback,
@@ -59,6 +61,11 @@ __all__ = [
     "csat",
     "ces",
     "cxi",
+    "nps_by",
+    "nps_trend",
+    "csat_ci",
+    "ces_ci",
+    "nps_sample_size",
     # customers
     "churn",
     "retention",
@@ -67,6 +74,8 @@ __all__ = [
     "open_rate",
     "click_rate",
     "time_on_site",
+    "churn_ci",
+    "annualized_churn",
     # revenue and value
     "clv",
     "clv_churn",
@@ -85,8 +94,12 @@ __all__ = [
     "nrr",
     "grr",
     "quick_ratio",
+    "arr",
     # table analytics
     "mrr_movements",
+    "revenue_retention",
+    "revenue_cohorts",
+    "churn_table",
     "cohorts",
     "cohort_table",
     "survival",

@@ -92,7 +92,7 @@ def _dot(u, v) -> float:
 # --- RFM summary ----------------------------------------------------------------
 
 
-def rfm(customer, date, amount, end_date=None, unit="W") -> pd.DataFrame:
+def rfm(customer, date, amount, end_date=None, unit="M") -> pd.DataFrame:
     """RFM summary per customer: repeat purchases, recency, age T and mean repeat spend.
 
     ``customer``, ``date`` and ``amount`` are one row per transaction.
@@ -583,7 +583,7 @@ class CLVModel:
 
 
 def predict_clv(
-    customer, date, amount, horizon, discount=0.0, unit="W", end_date=None
+    customer, date, amount, horizon, discount=0.0, unit="M", end_date=None
 ) -> pd.DataFrame:
     """Customer lifetime value over a horizon from transactions: BG/NBD x Gamma-Gamma.
 
@@ -595,7 +595,7 @@ def predict_clv(
 
 
 def fit_clv_model(
-    customer, date, amount, horizon, discount=0.0, unit="W", end_date=None
+    customer, date, amount, horizon, discount=0.0, unit="M", end_date=None
 ) -> CLVModel:
     """Fit BG/NBD and Gamma-Gamma on transactions and predict CLV over a horizon.
 

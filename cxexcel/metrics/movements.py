@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import numpy as np
 import pandas as pd
 
 from .cohorts import period_index, period_start, read_rows
 
-__all__ = ["mrr_movements", "MOVEMENT_COLUMNS"]
+__all__ = ["mrr_movements", "MOVEMENT_COLUMNS", "PayingMonths", "paying_months"]
 
 MOVEMENT_COLUMNS = [
     "month",
@@ -39,33 +41,19 @@ def mrr_movements(customer, month, mrr) -> pd.DataFrame:
     ``starting_mrr``, ``new``, ``expansion``, ``contraction``, ``churned``,
     ``reactivation``, ``ending_mrr``; movements are positive amounts.
     """
-    cols = read_rows(customer=("key", customer), month=("date", month), mrr=("amount", mrr))
-    codes, _ = pd.factorize(cols["customer"])
-    months = period_index(cols["month"], "M")
-    first_month = int(months.min())
-    n_months = int(months.max()) - first_month + 1
-    slot = months - first_month
+    cust, slot, amount, first_month, n_months = paying_months(customer, month, mrr)
 
-    # One value per customer-month, ordered by customer then month.
-    key = codes.astype(np.int64) * n_months + slot
-    key, inverse = np.unique(key, return_inverse=True)
-    amount = np.bincount(inverse, weights=cols["mrr"], minlength=len(key))
-    positive = amount > 0
-    key, amount = key[positive], amount[positive]
-    cust = key // n_months
-    slot = key % n_months
-
-    same_prev = np.zeros(len(key), dtype=bool)
+    same_prev = np.zeros(len(slot), dtype=bool)
     same_prev[1:] = cust[1:] == cust[:-1]
-    prev_slot = np.full(len(key), -2, dtype=np.int64)
+    prev_slot = np.full(len(slot), -2, dtype=np.int64)
     prev_slot[1:] = slot[:-1]
-    prev_amount = np.zeros(len(key))
+    prev_amount = np.zeros(len(slot))
     prev_amount[1:] = amount[:-1]
     continued = same_prev & (prev_slot == slot - 1)
 
-    same_next = np.zeros(len(key), dtype=bool)
+    same_next = np.zeros(len(slot), dtype=bool)
     same_next[:-1] = cust[1:] == cust[:-1]
-    next_slot = np.full(len(key), -2, dtype=np.int64)
+    next_slot = np.full(len(slot), -2, dtype=np.int64)
     next_slot[:-1] = slot[1:]
     # A customer churns the month after a paying month unless they pay in it too.
     churns = ~(same_next & (next_slot == slot + 1)) & (slot + 1 < n_months)
@@ -95,3 +83,37 @@ def mrr_movements(customer, month, mrr) -> pd.DataFrame:
             "ending_mrr": ending,
         }
     )
+
+
+class PayingMonths(NamedTuple):
+    """The customer-months with MRR > 0, ordered by customer then month."""
+
+    customer: np.ndarray  #: integer customer code (0, 1, ... in order of appearance)
+    slot: np.ndarray  #: month number counted from the first month of the data (0)
+    amount: np.ndarray  #: the customer's total MRR in that month (> 0)
+    first_month: int  #: ``period_index`` number of the first month of the data
+    n_months: int  #: calendar months from the first to the last month of the data
+
+
+def paying_months(customer, month, mrr) -> PayingMonths:
+    """Read one-row-per-customer-month columns as the MRR table functions do.
+
+    The columns are validated by ``read_rows`` (customer a key, month a date,
+    mrr an amount >= 0); rows of the same customer and month are added up and
+    months with a total of 0 are left out. The months span every calendar
+    month from the first to the last in the data, rows with MRR 0 included.
+    """
+    cols = read_rows(customer=("key", customer), month=("date", month), mrr=("amount", mrr))
+    codes, _ = pd.factorize(cols["customer"])
+    months = period_index(cols["month"], "M")
+    first_month = int(months.min())
+    n_months = int(months.max()) - first_month + 1
+    slot = months - first_month
+
+    # One value per customer-month, ordered by customer then month.
+    key = codes.astype(np.int64) * n_months + slot
+    key, inverse = np.unique(key, return_inverse=True)
+    amount = np.bincount(inverse, weights=cols["mrr"], minlength=len(key))
+    positive = amount > 0
+    key, amount = key[positive], amount[positive]
+    return PayingMonths(key // n_months, key % n_months, amount, first_month, n_months)

@@ -22,6 +22,9 @@ from .model import Column, clean_value
 NAME = "CX CLV"
 HORIZON_MONTHS = 12
 TOP_CUSTOMERS = 50
+#: The time unit of the fit: months, the default of CX.PREDICT_CLV and CX.RFM too.
+UNIT = "M"
+
 #: P(alive) bins: 0-10%, 10-20%, ..., 90-100%.
 ALIVE_BINS = 10
 
@@ -34,7 +37,7 @@ def fit(facts: Facts):
         "date": orders["date"],
         "amount": orders["amount"],
     }
-    fitted = table_call("Orders", fit_clv_model, **columns, horizon=HORIZON_MONTHS, unit="M")
+    fitted = table_call("Orders", fit_clv_model, **columns, horizon=HORIZON_MONTHS, unit=UNIT)
     predictions, bgnbd, gamma = fitted.predictions, fitted.bgnbd, fitted.gamma_gamma
     return predictions, bgnbd, gamma
 

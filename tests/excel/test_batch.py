@@ -168,3 +168,27 @@ def test_calls_beyond_a_batch_go_in_further_batches(server_url, tmp_path):
     ran = run_served(server_url, [GOOD] * 1_200, tmp_path)
     assert ran["requests"] == {BATCH_PATH: 3}  # 500 + 500 + 200
     assert ran["results"] == [{"value": [[25.0]]}] * 1_200
+
+
+def test_new_table_functions_in_one_batch_with_a_bad_cell(client):
+    groups = ["a", "a", "b", "b"]
+    calls = [
+        request_body("nps_by", [10, 9, 3, 7], groups),
+        request_body("csat_ci", [5, 4, 2, 5]),
+        request_body("nps_sample_size", 5),
+        request_body("nps_trend", ["2024-01-05", "2024-02-05"], [10, 11]),
+        request_body("arr", [100, 250]),
+    ]
+    results = client.post(BATCH_PATH, json={"calls": calls}).json()["results"]
+    assert results[0]["result"][0] == ["group", "n", "nps", "moe", "p_value", "significant"]
+    assert [row[:3] for row in results[0]["result"][1:]] == [
+        ["a", 2, 100.0],
+        ["b", 2, -50.0],
+        ["All", 4, 25.0],
+    ]
+    assert results[1]["result"][0] == ["csat", "n", "low", "high"]
+    assert results[1]["result"][1][:2] == [0.75, 4]
+    assert results[2] == {"result": [[1537]]}
+    assert results[3]["status"] == 400
+    assert results[3]["detail"] == "scores: 11 at item 2 is outside 0-10"
+    assert results[4] == {"result": [[4200.0]]}

@@ -231,7 +231,7 @@ def test_a_blank_end_date_means_the_last_transaction_date():
     args = (["a", "a", "b"], [[45292], [45299], [45295]], [[10], [20], [5]])
     default = convert.call(entry, (*args, convert.OMITTED, convert.OMITTED))
     assert convert.call(entry, (*args, [[""]], [[""]])) == default
-    assert convert.call(entry, (*args, 45299, "W")) == default
+    assert convert.call(entry, (*args, 45299, "M")) == default  # M: the default unit
 
 
 # Anything but a core error: #VALUE! naming the function, the traceback in the log.

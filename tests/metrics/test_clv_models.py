@@ -1,6 +1,7 @@
 """RFM, BG/NBD, Gamma-Gamma and CLV, checked against the published CDNOW figures."""
 
 import datetime as dt
+import inspect
 from pathlib import Path
 
 import numpy as np
@@ -58,7 +59,9 @@ def test_cdnow_rfm_summary_matches_the_published_summary(transactions, summary):
     """The 39-week calibration summary of Fader, Hardie & Lee (2005), "Counting Your
     Customers the Easy Way", Marketing Science 24(2): same-day purchases merged,
     calibration ending 1997-09-30, weeks = days / 7. The file is rounded to 2 decimals."""
-    out = rfm(transactions["customer"], transactions["date"], transactions["amount"], "1997-09-30")
+    out = rfm(
+        transactions["customer"], transactions["date"], transactions["amount"], "1997-09-30", "W"
+    )
     assert list(out.columns) == ["customer", "frequency", "recency", "T", "monetary_value"]
     assert len(out) == 2357
     np.testing.assert_array_equal(out["customer"], summary["ID"])
@@ -107,6 +110,7 @@ def test_cdnow_predict_clv(transactions, summary, bgnbd):
         transactions["date"],
         transactions["amount"],
         horizon=39,
+        unit="W",
         end_date="1997-09-30",
     )
     assert list(out.columns) == [
@@ -136,8 +140,8 @@ def test_cdnow_predict_clv(transactions, summary, bgnbd):
 
 def test_discounting_spreads_purchases_over_unit_periods(transactions):
     args = (transactions["customer"], transactions["date"], transactions["amount"], 10)
-    plain = predict_clv(*args, end_date="1997-09-30")
-    discounted = predict_clv(*args, discount=0.01, end_date="1997-09-30")
+    plain = predict_clv(*args, unit="W", end_date="1997-09-30")
+    discounted = predict_clv(*args, discount=0.01, unit="W", end_date="1997-09-30")
     params = fit_bgnbd(plain["frequency"], plain["recency"], plain["T"])
     row = plain.iloc[0]
     history = (row["frequency"], row["recency"], row["T"])
@@ -269,7 +273,7 @@ def test_rfm_merges_same_day_purchases_and_uses_explicit_units():
         "2024-03-01",  # after end_date: left out, and so is customer c
     ]
     amount = [10, 5, 20, 40, 7, 99]
-    weeks = rfm(customer, date, amount, end_date=dt.date(2024, 1, 31))
+    weeks = rfm(customer, date, amount, end_date=dt.date(2024, 1, 31), unit="W")
     assert list(weeks["customer"]) == ["a", "b"]
     assert list(weeks["frequency"]) == [2, 0]
     np.testing.assert_allclose(weeks["recency"], [4, 0])
@@ -283,8 +287,19 @@ def test_rfm_merges_same_day_purchases_and_uses_explicit_units():
 
 
 def test_rfm_end_date_defaults_to_the_last_transaction():
-    out = rfm([1, 1, 2], ["2024-01-01", "2024-01-08", "2024-01-05"], [1, 2, 3])
+    out = rfm([1, 1, 2], ["2024-01-01", "2024-01-08", "2024-01-05"], [1, 2, 3], unit="W")
     np.testing.assert_allclose(out["T"], [1, 3 / 7])
+
+
+def test_the_default_time_unit_is_the_month_of_the_clv_sheet():
+    from cxexcel.report import clv as clv_sheet
+
+    dates = ["2024-01-01", "2024-01-08", "2024-01-05"]
+    months = rfm([1, 1, 2], dates, [1, 2, 3])
+    np.testing.assert_allclose(months["T"], [7 / (365.25 / 12), 3 / (365.25 / 12)])
+    for function in (rfm, predict_clv, clv_models.fit_clv_model):
+        assert inspect.signature(function).parameters["unit"].default == "M"
+    assert clv_sheet.UNIT == "M"
 
 
 def test_rfm_excel_ranges():
