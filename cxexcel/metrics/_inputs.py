@@ -20,14 +20,14 @@ from ..errors import EmptyInputError, InputError, ZeroDenominatorError
 
 
 def is_blank(value: object) -> bool:
-    """True for what Excel users see as an empty cell: None, NaN, NaT, ''."""
+    """True for what Excel users see as an empty cell: None, NaN, NaT, pandas' NA, ''."""
     if value is None:
         return True
     if isinstance(value, float):
         return math.isnan(value)
     if isinstance(value, str):
         return value.strip() == ""
-    return value is pd.NaT or (isinstance(value, np.floating) and np.isnan(value))
+    return value is pd.NaT or value is pd.NA or (isinstance(value, np.floating) and np.isnan(value))
 
 
 def flatten(data: object) -> list:

@@ -9,7 +9,14 @@ import pandas as pd
 
 from .cohorts import period_index, period_start, read_rows
 
-__all__ = ["mrr_movements", "MOVEMENT_COLUMNS", "PayingMonths", "paying_months"]
+__all__ = [
+    "mrr_movements",
+    "movements_from_totals",
+    "MOVEMENT_COLUMNS",
+    "MOVEMENT_TOTALS",
+    "PayingMonths",
+    "paying_months",
+]
 
 MOVEMENT_COLUMNS = [
     "month",
@@ -21,6 +28,10 @@ MOVEMENT_COLUMNS = [
     "reactivation",
     "ending_mrr",
 ]
+
+
+#: The per-month totals :func:`movements_from_totals` reads.
+MOVEMENT_TOTALS = ("new", "expansion", "contraction", "churned", "reactivation", "ending")
 
 
 def mrr_movements(customer, month, mrr) -> pd.DataFrame:
@@ -63,23 +74,42 @@ def mrr_movements(customer, month, mrr) -> pd.DataFrame:
         return np.bincount(where[mask], weights=values[mask], minlength=n_months).astype(float)
 
     change = amount - prev_amount
-    new = total(~same_prev, amount)
-    reactivation = total(same_prev & ~continued, amount)
-    expansion = total(continued & (change > 0), change)
-    contraction = total(continued & (change < 0), -change)
-    churned = total(churns, amount, slot + 1)
-    ending = total(np.ones(len(slot), dtype=bool), amount)
-    starting = np.concatenate([[0.0], ending[:-1]])
+    totals = {
+        "new": total(~same_prev, amount),
+        "reactivation": total(same_prev & ~continued, amount),
+        "expansion": total(continued & (change > 0), change),
+        "contraction": total(continued & (change < 0), -change),
+        "churned": total(churns, amount, slot + 1),
+        "ending": total(np.ones(len(slot), dtype=bool), amount),
+    }
+    return movements_from_totals(first_month, n_months, np.arange(n_months), totals)
 
+
+def movements_from_totals(first_month: int, n_months: int, slots, totals) -> pd.DataFrame:
+    """The MRR movements table from totals per month, as the engine returns them.
+
+    ``slots`` are month numbers counted from ``first_month`` (0 to
+    ``n_months`` - 1) and ``totals`` maps each of :data:`MOVEMENT_TOTALS` to
+    one value per slot; months without a total have 0. Starting MRR is the
+    previous month's ending MRR (0 in the first month). Same table as
+    :func:`mrr_movements`.
+    """
+    slots = np.asarray(slots, dtype=np.int64)
+    full = {}
+    for name in MOVEMENT_TOTALS:
+        column = np.zeros(n_months)
+        np.add.at(column, slots, np.asarray(totals[name], dtype=float))
+        full[name] = column
+    ending = full["ending"]
     return pd.DataFrame(
         {
             "month": period_start(np.arange(n_months) + first_month, "M"),
-            "starting_mrr": starting,
-            "new": new,
-            "expansion": expansion,
-            "contraction": contraction,
-            "churned": churned,
-            "reactivation": reactivation,
+            "starting_mrr": np.concatenate([[0.0], ending[:-1]]),
+            "new": full["new"],
+            "expansion": full["expansion"],
+            "contraction": full["contraction"],
+            "churned": full["churned"],
+            "reactivation": full["reactivation"],
             "ending_mrr": ending,
         }
     )

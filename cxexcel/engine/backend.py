@@ -1,0 +1,81 @@
+"""Connecting to an engine, and the input tables it reads."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import ibis
+import pandas as pd
+from ibis.expr.types import Table
+
+__all__ = ["Engine", "connect", "DEFAULT_MEMORY_LIMIT"]
+
+DEFAULT_MEMORY_LIMIT = "2GB"
+"""DuckDB's memory limit unless ``CXEXCEL_MEMORY_LIMIT`` says otherwise;
+beyond it DuckDB spills to its temporary directory."""
+
+
+@dataclass
+class Engine:
+    """An Ibis backend and the input tables registered on it by name."""
+
+    backend: ibis.BaseBackend
+    tables: dict[str, Table] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        """The backend's name: ``duckdb``, ``postgres``, ``pyspark`` ..."""
+        return self.backend.name
+
+    def add(self, name: str, table: Table) -> Table:
+        """Register ``table`` (an expression of this backend) as input ``name``."""
+        self.tables[name] = table
+        return table
+
+    def from_frame(self, name: str, frame: pd.DataFrame) -> Table:
+        """A DataFrame as input ``name``: a memtable on DuckDB, a table elsewhere."""
+        if self.name == "duckdb":
+            return self.add(name, ibis.memtable(frame))
+        return self.add(name, self.backend.create_table(_temporary_name(name), frame))
+
+    def from_files(self, name: str, paths: str | Path | Iterable[str | Path]) -> Table:
+        """CSV or Parquet files (paths or globs) as input ``name``, read by the backend."""
+        paths = [str(p) for p in ([paths] if isinstance(paths, (str, Path)) else paths)]
+        if all(p.lower().endswith(".parquet") for p in paths):
+            table = self.backend.read_parquet(paths)
+        elif all(p.lower().endswith(".csv") for p in paths):
+            table = self.backend.read_csv(paths)
+        else:
+            raise ValueError(f"{name}: give CSV or Parquet files, not {', '.join(paths)}")
+        return self.add(name, table)
+
+    def execute(self, expression) -> pd.DataFrame:
+        """Run ``expression`` and bring its (small) result back as a DataFrame."""
+        return self.backend.execute(expression)
+
+
+_counter = iter(range(1, 1 << 62))
+
+
+def _temporary_name(name: str) -> str:
+    return f"cx_{''.join(c for c in name.lower() if c.isalnum())}_{os.getpid()}_{next(_counter)}"
+
+
+def connect(url: str | None = None, *, memory_limit: str | None = None) -> Engine:
+    """An engine: embedded DuckDB without ``url``, else the Ibis backend ``url``
+    names (``postgres://user@host/db``, ``duckdb:///path/file.duckdb`` ...).
+
+    Embedded DuckDB gets a memory limit (``memory_limit``, else
+    ``CXEXCEL_MEMORY_LIMIT``, else 2 GB) and spills to a temporary directory.
+    """
+    if url is None:
+        limit = memory_limit or os.environ.get("CXEXCEL_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT
+        spill = Path(tempfile.gettempdir()) / f"cxexcel-duckdb-{os.getpid()}"
+        backend = ibis.duckdb.connect(memory_limit=limit, temp_directory=str(spill))
+    else:
+        backend = ibis.connect(url)
+    return Engine(backend)

@@ -1,0 +1,142 @@
+"""Subscriptions (one row per customer and month with its MRR) reduced to
+totals per month: MRR movements and customer counts.
+
+Definitions as :func:`cxexcel.metrics.mrr_movements`: rows of a customer and
+month are added up; a customer pays in a month when that total is above 0;
+the months run from the first to the last month of the data (months whose
+rows are all 0 included). Window functions over each customer's paying
+months, in month order, tell each paying month apart: the customer's first
+(new), the first after a gap (reactivation) or one that follows a paying
+month (expansion or contraction by the change); and the month after a
+paying month in which the customer does not pay is churned.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import ibis
+import numpy as np
+import pandas as pd
+from ibis.expr.types import Table
+
+from ._time import month_index
+
+if TYPE_CHECKING:
+    from .backend import Engine
+
+__all__ = [
+    "customer_months",
+    "month_span",
+    "paying_months",
+    "month_totals",
+    "churn_totals",
+    "SubscriptionTotals",
+    "subscription_totals",
+]
+
+#: The columns of :attr:`SubscriptionTotals.months`, after ``slot``.
+TOTAL_COLUMNS = (
+    "new",
+    "expansion",
+    "contraction",
+    "churned",
+    "reactivation",
+    "ending",
+    "paying",
+    "joined",
+    "lost",
+)
+
+
+@dataclass(frozen=True)
+class SubscriptionTotals:
+    """The Subscriptions table reduced: one row per month of its span.
+
+    ``months`` has ``slot`` (0 for the first month) and :data:`TOTAL_COLUMNS`:
+    MRR amounts (new, expansion, contraction, churned, reactivation, ending)
+    and customer counts (paying, joined, lost), 0 where nothing happened.
+    """
+
+    first_month: int  #: month number of the first month (months since January 1970)
+    n_months: int
+    months: pd.DataFrame
+
+
+def subscription_totals(engine: Engine, subscriptions: Table) -> SubscriptionTotals:
+    """Run the Subscriptions reductions on ``engine``: three small results."""
+    months = customer_months(subscriptions)
+    span = month_span(months)
+    bounds = engine.execute(span)
+    first, last = bounds["first"].iloc[0], bounds["last"].iloc[0]
+    if pd.isna(first):
+        return SubscriptionTotals(0, 0, pd.DataFrame(columns=["slot", *TOTAL_COLUMNS]))
+    first, n_months = int(first), int(last) - int(first) + 1
+    paying = paying_months(months)
+    per_month = engine.execute(month_totals(paying))
+    churn = engine.execute(churn_totals(paying, span))
+    frame = pd.DataFrame({"slot": np.arange(n_months)})
+    for part in (per_month, churn):
+        part = part.assign(slot=part["slot"].astype(np.int64) - first)
+        frame = frame.merge(part, on="slot", how="left")
+    frame = frame.fillna(0)
+    for name in ("paying", "joined", "lost"):
+        frame[name] = frame[name].astype(np.int64)
+    for name in ("new", "expansion", "contraction", "churned", "reactivation", "ending"):
+        frame[name] = frame[name].astype(float)
+    return SubscriptionTotals(first, n_months, frame[["slot", *TOTAL_COLUMNS]])
+
+
+def customer_months(subscriptions: Table) -> Table:
+    """One row per customer and month: ``customer_id``, ``slot`` (month
+    number, :func:`month_index`) and ``mrr`` (the month's rows added up)."""
+    numbered = subscriptions.mutate(slot=month_index(subscriptions.month))
+    return numbered.group_by(["customer_id", "slot"]).aggregate(mrr=numbered.mrr.sum())
+
+
+def month_span(months: Table) -> Table:
+    """One row: ``first`` and ``last`` month number of the data."""
+    return months.aggregate(first=months.slot.min(), last=months.slot.max())
+
+
+def paying_months(months: Table) -> Table:
+    """The paying customer-months with their neighbours among the customer's
+    paying months: ``prev_slot``, ``prev_mrr``, ``next_slot`` (null at the ends)."""
+    paying = months.filter(months.mrr > 0)
+    window = ibis.window(group_by=paying.customer_id, order_by=paying.slot)
+    return paying.mutate(
+        prev_slot=paying.slot.lag().over(window),
+        prev_mrr=paying.mrr.lag().over(window),
+        next_slot=paying.slot.lead().over(window),
+    )
+
+
+def month_totals(paying: Table) -> Table:
+    """Per paying month (``slot``): MRR ``ending``, customers ``paying``, and the
+    ``new``, ``reactivation``, ``expansion`` and ``contraction`` MRR with the
+    customers ``joined`` (new or back after a gap)."""
+    first = paying.prev_slot.isnull()
+    continued = paying.prev_slot == paying.slot - 1
+    change = paying.mrr - paying.prev_mrr.fill_null(0)
+    zero = ibis.literal(0.0)
+    return paying.group_by("slot").aggregate(
+        ending=paying.mrr.sum(),
+        paying=paying.count(),
+        new=ibis.ifelse(first, paying.mrr, zero).sum(),
+        reactivation=ibis.ifelse(~first & ~continued, paying.mrr, zero).sum(),
+        expansion=ibis.ifelse(continued & (change > 0), change, zero).sum(),
+        contraction=ibis.ifelse(continued & (change < 0), -change, zero).sum(),
+        joined=ibis.ifelse(continued, 0, 1).sum(),
+    )
+
+
+def churn_totals(paying: Table, span: Table) -> Table:
+    """Per month (``slot``): the MRR ``churned`` and customers ``lost``: paying
+    the month before and not in this one (months after the data's last excluded)."""
+    stops = paying.next_slot.isnull() | (paying.next_slot != paying.slot + 1)
+    ended = paying.filter(stops).cross_join(span)
+    ended = ended.filter(ended.slot + 1 <= ended["last"])
+    return ended.group_by(slot=ended.slot + 1).aggregate(
+        churned=ended.mrr.sum(), lost=ended.count()
+    )

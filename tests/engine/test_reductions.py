@@ -1,0 +1,119 @@
+"""The engine's reductions give the core's figures on every backend.
+
+The same small tables go through DuckDB, PostgreSQL and Spark (the
+``backend`` fixture, tests/engine/conftest.py); what comes back, put
+together by the core, equals the core's own result on the whole table.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cxexcel.engine import Engine
+from cxexcel.engine.responses import score_counts
+from cxexcel.engine.subscriptions import subscription_totals
+from cxexcel.metrics import ces, csat, mrr_movements, nps, nps_moe
+from cxexcel.metrics.counted import ces_counts, csat_counts, nps_counts, nps_moe_counts
+from cxexcel.metrics.movements import MOVEMENT_TOTALS, movements_from_totals
+from cxexcel.report._facts import Facts
+
+TOLERANCE = 1e-9
+
+
+def subscriptions(seed: int, customers: int = 300, rows: int = 3_000) -> pd.DataFrame:
+    """Customer-months with gaps, zeros, duplicate rows and a month of zeros at the end."""
+    rng = np.random.default_rng(seed)
+    month = pd.Timestamp("2023-01-01") + pd.to_timedelta(rng.integers(0, 18, rows) * 31, unit="D")
+    frame = pd.DataFrame(
+        {
+            "customer_id": [f"C{i:04d}" for i in rng.integers(0, customers, rows)],
+            "month": month.normalize(),
+            "mrr": rng.choice([0.0, 10.0, 20.0, 49.5, 99.99], rows),
+        }
+    )
+    tail = pd.DataFrame(
+        {"customer_id": ["C0000"], "month": [pd.Timestamp("2024-09-15")], "mrr": [0.0]}
+    )
+    return pd.concat([frame, tail], ignore_index=True)
+
+
+def responses(seed: int, rows: int = 2_000) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+
+    def scores(low: int, high: int, blank_share: float) -> pd.Series:
+        values = pd.Series(rng.integers(low, high + 1, rows), dtype="Int64")
+        return values.mask(rng.random(rows) < blank_share)
+
+    return pd.DataFrame(
+        {
+            "date": pd.Timestamp("2024-01-01")
+            + pd.to_timedelta(rng.integers(0, 300, rows), unit="D"),
+            "nps": scores(0, 10, 0.1),
+            "csat": scores(1, 5, 0.3),
+            "ces": scores(1, 7, 0.5),
+            "segment": rng.choice(["SMB", "Mid-market", "Enterprise"], rows),
+        }
+    )
+
+
+def close(a, b) -> bool:
+    return np.allclose(np.asarray(a, float), np.asarray(b, float), rtol=0, atol=TOLERANCE)
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_mrr_movements_from_the_engine_equal_the_core(backend, seed):
+    table = subscriptions(seed)
+    engine = Engine(backend)
+    totals = subscription_totals(engine, engine.from_frame("Subscriptions", table))
+    got = movements_from_totals(
+        totals.first_month,
+        totals.n_months,
+        totals.months["slot"],
+        {name: totals.months[name] for name in MOVEMENT_TOTALS},
+    )
+    want = mrr_movements(table["customer_id"], table["month"], table["mrr"])
+    assert list(got["month"]) == list(want["month"])
+    for column in want.columns[1:]:
+        assert close(got[column], want[column]), column
+
+
+def test_customer_counts_from_the_engine_equal_the_report_facts(backend):
+    table = subscriptions(3)
+    engine = Engine(backend)
+    totals = subscription_totals(engine, engine.from_frame("Subscriptions", table)).months
+    facts = Facts({"Subscriptions": table}).customer_months
+    assert list(totals["paying"]) == list(facts["end"])
+    assert list(totals["joined"]) == list(facts["new"])
+    assert list(totals["lost"]) == list(facts["lost"])
+    assert close(totals["ending"], facts["mrr"])
+
+
+def test_an_empty_subscriptions_table_has_no_months(backend):
+    engine = Engine(backend)
+    empty = subscriptions(4).iloc[:0]
+    totals = subscription_totals(engine, engine.from_frame("Subscriptions", empty))
+    assert (totals.n_months, len(totals.months)) == (0, 0)
+
+
+def test_survey_figures_by_month_and_segment_from_counts_equal_the_core(backend):
+    table = responses(5)
+    engine = Engine(backend)
+    source = engine.from_frame("Responses", table)
+    months = table["date"].dt.to_period("M")
+    for column, from_counts, direct in (
+        ("nps", nps_counts, nps),
+        ("nps", nps_moe_counts, nps_moe),
+        ("csat", csat_counts, csat),
+        ("ces", ces_counts, ces),
+    ):
+        counts = engine.execute(score_counts(source, column, by=("slot", "segment")))
+        assert counts["n"].sum() == table[column].notna().sum()
+        for (slot, segment), group in counts.groupby(["slot", "segment"]):
+            period = pd.Period(year=1970 + slot // 12, month=slot % 12 + 1, freq="M")
+            answers = table.loc[(months == period) & (table["segment"] == segment), column]
+            expected = direct(answers.dropna().to_numpy(dtype=float))
+            assert abs(from_counts(group["score"], group["n"]) - expected) <= TOLERANCE
+        overall = engine.execute(score_counts(source, column))
+        assert abs(from_counts(overall["score"], overall["n"]) - direct(table[column])) <= 1e-9
