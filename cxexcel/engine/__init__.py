@@ -15,7 +15,8 @@ each metric is still defined once.
 - :mod:`.orders`: RFM summaries and their distinct rows for weighted fits.
 - :mod:`.cohorts`: cohort activity counts; :mod:`.tenure`: tenure counts.
 
-Ibis and DuckDB are the ``engine`` extra (``pip install cxexcel[engine]``).
+Ibis and DuckDB come with cxexcel; Spark and PostgreSQL are the extras
+``cxexcel[spark]`` and ``cxexcel[postgres]``.
 """
 
 from __future__ import annotations

@@ -12,12 +12,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 
 from ..errors import EmptyInputError, InputError
 from ._inputs import scalar
 from .survey import _cutoffs, _nps_variance, _rating_scale, _z
 
-__all__ = ["nps_counts", "nps_moe_counts", "csat_counts", "ces_counts"]
+__all__ = ["nps_counts", "nps_moe_counts", "nps_table_counts", "csat_counts", "ces_counts"]
 
 
 def _tally(name: str, values, counts, low: float, high: float) -> tuple[np.ndarray, np.ndarray]:
@@ -79,3 +80,20 @@ def ces_counts(values, counts, scale_max=7) -> float:
     top = _rating_scale("scale_max", scale_max)
     scores, weights = _tally("scores", values, counts, 1, top)
     return float((scores * weights).sum() / weights.sum())
+
+
+def nps_table_counts(values, counts) -> pd.DataFrame:
+    """``nps_table`` of answers counted per 0-10 score value: promoters,
+    passives and detractors (counts and shares), n, NPS and its margin of error."""
+    scores, weights = _tally("scores", values, counts, 0, 10)
+    promoters, detractors, n = _shares(scores, weights)
+    passives = n - promoters - detractors
+    rows = [
+        ("Promoters (9-10)", int(promoters), promoters / n),
+        ("Passives (7-8)", int(passives), passives / n),
+        ("Detractors (0-6)", int(detractors), detractors / n),
+        ("Responses", int(n), 1.0),
+        ("NPS", 100.0 * (promoters - detractors) / n, None),
+        ("NPS margin of error (95%)", nps_moe_counts(scores, weights), None),
+    ]
+    return pd.DataFrame(rows, columns=["group", "count", "share"])

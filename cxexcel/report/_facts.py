@@ -14,9 +14,12 @@ from functools import cached_property
 import numpy as np
 import pandas as pd
 
+from ..engine import Engine, connect
 from ..errors import EmptyInputError, InputError, TableError, ZeroDenominatorError
-from ..metrics import churn, mrr, retention
-from ..metrics.movements import mrr_movements
+from ..metrics import churn, retention
+from ..metrics.cohorts import period_start
+from ..metrics.movements import mrr_movements, paying_months
+from ._survey_facts import SurveyFacts, frame_for_engine
 
 #: Input tables the builder knows, in METRICS.md order.
 TABLE_NAMES = ("Responses", "Subscriptions", "Orders", "Spend", "Engagement", "Targets")
@@ -125,10 +128,22 @@ def check_month_span(table: str, dates: pd.Series) -> None:
 class Facts:
     """Read-only access to the input tables and the aggregates sheets share."""
 
-    def __init__(self, tables: dict[str, pd.DataFrame]):
+    def __init__(self, tables: dict[str, pd.DataFrame], engine: Engine | None = None):
         self.tables = {
             name: frame for name, frame in tables.items() if frame is not None and len(frame) > 0
         }
+        self._engine = engine
+
+    @cached_property
+    def engine(self) -> Engine:
+        """The engine the large tables are reduced on (embedded DuckDB unless given)."""
+        return self._engine if self._engine is not None else connect()
+
+    @cached_property
+    def survey(self) -> SurveyFacts:
+        """The Responses table's aggregates (answer counts per score, month, segment)."""
+        table = self.engine.from_frame("Responses", frame_for_engine(self.tables["Responses"]))
+        return SurveyFacts(self.engine, table)
 
     def validate(self) -> None:
         """Check the spans of months and the survey score columns up front, so a
@@ -138,20 +153,28 @@ class Facts:
             if self.has(table) and column in self.tables[table].columns:
                 check_month_span(table, self.tables[table][column])
         if self.has("Responses"):
-            self.survey_totals  # noqa: B018 - computing them is the check
+            self._check_scores()
+
+    def _check_scores(self) -> None:
+        """Each score column's values as its metric reads them, or a TableError
+        naming the row (the sheets then work on counts of checked values)."""
+        from ..metrics import ces, csat, nps
+
+        for name, function in (("nps", nps), ("csat", csat), ("ces", ces)):
+            column = self.column("Responses", name)
+            if column is not None:
+                table_call("Responses", function, scores=column)
 
     @cached_property
     def survey_totals(self) -> dict[str, float]:
         """NPS, its margin of error, CSAT and CES over all responses (where the columns exist)."""
-        from ..metrics import ces, csat, nps, nps_moe
-
+        survey = self.survey
         out: dict[str, float] = {}
-        for name, function in (("nps", nps), ("csat", csat), ("ces", ces)):
-            column = self.column("Responses", name)
-            if column is not None:
-                out[name] = table_call("Responses", function, scores=column)
+        for name in ("nps", "csat", "ces"):
+            if survey.present(name):
+                out[name] = survey.figure(name, survey.counts(name))
         if "nps" in out:
-            out["nps_moe"] = nps_moe(self.column("Responses", "nps"))
+            out["nps_moe"] = survey.figure("moe", survey.counts("nps"))
         return out
 
     def has(self, *names: str) -> bool:
@@ -165,13 +188,6 @@ class Facts:
         return column if column.notna().any() else None
 
     # --- Responses ---------------------------------------------------------
-
-    @cached_property
-    def responses(self) -> pd.DataFrame:
-        """Responses sorted by date, with a ``month`` column (first day of the month)."""
-        frame = self.tables["Responses"]
-        frame = frame.sort_values("date", kind="stable").reset_index(drop=True)
-        return frame.assign(month=month_floor(frame["date"]))
 
     # --- Subscriptions -----------------------------------------------------
 
@@ -198,32 +214,30 @@ class Facts:
         The first month has no start, so no churn or retention.
         """
         subs = self.tables["Subscriptions"]
-        months = month_floor(subs["month"])
-        month_index = months.astype("datetime64[M]").astype(np.int64)
-        first = int(month_index.min())
-        n_months = int(month_index.max()) - first + 1
-        slot = month_index - first
-        codes, _ = pd.factorize(subs["customer_id"])
-        amounts = subs["mrr"].to_numpy(dtype=float)
-
-        # Amounts per customer-month (duplicate rows added up, as mrr_movements does).
-        per_cell = np.zeros((codes.max() + 1, n_months))
-        np.add.at(per_cell, (codes, slot), np.nan_to_num(amounts))
-        active = per_cell > 0
-        end = active.sum(axis=0)
+        # The paying customer-months only (no customer x month matrix).
+        cust, slot, amount, first, n_months = table_call(
+            "Subscriptions",
+            paying_months,
+            customer=subs["customer_id"],
+            month=subs["month"],
+            mrr=subs["mrr"],
+        )
+        continued = np.zeros(len(slot), dtype=bool)
+        continued[1:] = (cust[1:] == cust[:-1]) & (slot[:-1] == slot[1:] - 1)
+        stays = np.zeros(len(slot), dtype=bool)
+        stays[:-1] = continued[1:]
+        leaves = ~stays & (slot + 1 < n_months)
+        end = np.bincount(slot, minlength=n_months)
         start = np.r_[0, end[:-1]]
-        before = np.zeros_like(active)
-        before[:, 1:] = active[:, :-1]
-        lost = (before & ~active).sum(axis=0)
-        new = (active & ~before).sum(axis=0)
+        new = np.bincount(slot[~continued], minlength=n_months)
+        lost = np.bincount(slot[leaves] + 1, minlength=n_months)
+        total = np.bincount(slot, weights=amount, minlength=n_months)
 
         has_start = start > 0
         has_start[0] = False
-        month_values = (
-            (np.arange(n_months) + first).astype("datetime64[M]").astype("datetime64[ns]")
-        )
-        mrr_by_month = [mrr(per_cell[active[:, m], m]) if end[m] else 0.0 for m in range(n_months)]
-        arpa = [per_cell[active[:, m], m].mean() if end[m] else np.nan for m in range(n_months)]
+        month_values = period_start(np.arange(n_months) + first, "M")
+        with np.errstate(invalid="ignore", divide="ignore"):
+            arpa = np.where(end > 0, total / np.maximum(end, 1), np.nan)
         return pd.DataFrame(
             {
                 "month": month_values,
@@ -231,7 +245,7 @@ class Facts:
                 "new": new,
                 "lost": lost,
                 "end": end,
-                "mrr": mrr_by_month,
+                "mrr": total,
                 "arpa": arpa,
                 "churn": per_row(churn, has_start, start, lost),
                 "retention": per_row(retention, has_start, start, end, new),

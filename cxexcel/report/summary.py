@@ -67,12 +67,11 @@ def kpis(facts: Facts) -> list[Kpi]:
 
 
 def _survey_kpis(facts: Facts) -> list[Kpi]:
-    responses = facts.responses
-    span = f"{month_label(responses['date'].iloc[0])} - {month_label(responses['date'].iloc[-1])}"
+    survey = facts.survey
+    span = f"{month_label(survey.first_date)} - {month_label(survey.last_date)}"
     out = []
-    scores = facts.column("Responses", "nps")
-    if scores is not None:
-        n = int(scores.notna().sum())
+    if survey.present("nps"):
+        n = survey.answers("nps")
         out.append(
             Kpi(
                 "NPS",
@@ -85,8 +84,7 @@ def _survey_kpis(facts: Facts) -> list[Kpi]:
                 bottom=-100.0,
             )
         )
-    csat_scores = facts.column("Responses", "csat")
-    if csat_scores is not None:
+    if survey.present("csat"):
         out.append(
             Kpi(
                 "CSAT",
@@ -96,8 +94,7 @@ def _survey_kpis(facts: Facts) -> list[Kpi]:
                 f"top-2-box share of 1-5 ratings, {span}",
             )
         )
-    ces_scores = facts.column("Responses", "ces")
-    if ces_scores is not None:
+    if survey.present("ces"):
         out.append(
             Kpi(
                 "CES",

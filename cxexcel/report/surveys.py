@@ -12,10 +12,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .. import metrics
+from ..metrics.cohorts import period_start
+from ..metrics.counted import nps_table_counts
 from . import model
-from ._facts import Facts, figure, month_label, py_datetime
+from ._facts import Facts, month_label, py_datetime
 from ._layout import Canvas
+from ._survey_facts import SCORES, SurveyFacts
 from .model import Cell, Column, Formula, address, clean_value
 
 NAME = "CX Surveys"
@@ -31,32 +33,32 @@ MAX_COMMENT = 2000
 def build(facts: Facts) -> model.Sheet | None:
     if not facts.has("Responses"):
         return None
-    responses = facts.responses
+    survey = facts.survey
     canvas = Canvas(NAME, tab_color="2E75B6")
-    first, last = responses["date"].iloc[0], responses["date"].iloc[-1]
     canvas.title(
         NAME,
-        f"{len(responses):,} survey responses from {month_label(first)} to {month_label(last)}.",
+        f"{survey.rows:,} survey responses from {month_label(survey.first_date)} "
+        f"to {month_label(survey.last_date)}.",
     )
     canvas.freeze = (canvas.row, 1)
-    scores = facts.column("Responses", "nps")
-    if scores is not None:
-        _nps_breakdown(canvas, scores)
-        _distribution(canvas, scores)
-    _by_month(canvas, facts)
-    if facts.column("Responses", "segment") is not None:
-        _by_segment(canvas, facts)
-    if scores is not None and facts.column("Responses", "comment") is not None:
-        _comments(canvas, facts)
+    if survey.present("nps"):
+        _nps_breakdown(canvas, survey)
+        _distribution(canvas, survey)
+    _by_month(canvas, survey)
+    if survey.present("segment"):
+        _by_segment(canvas, survey)
+    if survey.present("nps") and survey.present("comment"):
+        _comments(canvas, survey)
     return canvas.sheet()
 
 
-def _nps_breakdown(canvas: Canvas, scores: pd.Series) -> None:
+def _nps_breakdown(canvas: Canvas, survey: SurveyFacts) -> None:
     canvas.section("NPS breakdown", "All responses; margin of error at 95% confidence.")
-    table = metrics.nps_table(scores)
-    counts = table[table["share"].notna()]
+    counts = survey.counts("nps")
+    table = nps_table_counts(counts["score"], counts["n"])
+    shares = table[table["share"].notna()]
     rows = [
-        (group, int(count), float(share)) for group, count, share in counts.itertuples(index=False)
+        (group, int(count), float(share)) for group, count, share in shares.itertuples(index=False)
     ]
     columns = (Column("Group"), Column("Responses", model.INTEGER), Column("Share", model.PERCENT))
     canvas.table(columns, rows, widths=(26.0, 12.0, 12.0), advance=True)
@@ -67,9 +69,11 @@ def _nps_breakdown(canvas: Canvas, scores: pd.Series) -> None:
     canvas.row += 1
 
 
-def _distribution(canvas: Canvas, scores: pd.Series) -> None:
+def _distribution(canvas: Canvas, survey: SurveyFacts) -> None:
     canvas.section("NPS distribution (0-10)")
-    counts = np.bincount(scores.dropna().to_numpy(dtype=np.int64), minlength=11)[:11]
+    counts = np.zeros(11, dtype=np.int64)
+    tally = survey.counts("nps")
+    np.add.at(counts, tally["score"].to_numpy(dtype=np.int64), tally["n"].to_numpy(np.int64))
     groups = ["Detractor"] * 7 + ["Passive"] * 2 + ["Promoter"] * 2
     rows = [(score, int(counts[score]), groups[score]) for score in range(11)]
     columns = (Column("Score"), Column("Responses", model.INTEGER), Column("Group"))
@@ -85,27 +89,32 @@ def _distribution(canvas: Canvas, scores: pd.Series) -> None:
     )
 
 
-def _group_figures(frame: pd.DataFrame, has: dict[str, bool]) -> dict[str, object]:
+def _group_figures(survey: SurveyFacts, has: dict[str, bool], by: str, key) -> dict[str, object]:
+    """n, NPS, margin, CSAT and CES of the responses whose ``by`` is ``key``."""
+
+    def counts(name: str) -> pd.DataFrame:
+        frame = survey.counts(name, (by,))
+        return frame[frame[by] == key]
+
     out: dict[str, object] = {}
     if has["nps"]:
-        scores = frame["nps"].to_numpy(dtype=float)
-        out["n"] = int(np.count_nonzero(~np.isnan(scores)))
-        out["nps"] = figure(metrics.nps, scores)
-        out["moe"] = figure(metrics.nps_moe, scores)
+        nps_counts = counts("nps")
+        out["n"] = int(nps_counts["n"].sum())
+        out["nps"] = survey.figure("nps", nps_counts)
+        out["moe"] = survey.figure("moe", nps_counts)
     if has["csat"]:
-        out["csat"] = figure(metrics.csat, frame["csat"].to_numpy(dtype=float))
+        out["csat"] = survey.figure("csat", counts("csat"))
     if has["ces"]:
-        out["ces"] = figure(metrics.ces, frame["ces"].to_numpy(dtype=float))
+        out["ces"] = survey.figure("ces", counts("ces"))
     return out
 
 
-def _present(facts: Facts) -> dict[str, bool]:
-    return {name: facts.column("Responses", name) is not None for name in ("nps", "csat", "ces")}
+def _present(survey: SurveyFacts) -> dict[str, bool]:
+    return {name: survey.present(name) for name in SCORES}
 
 
-def _by_month(canvas: Canvas, facts: Facts) -> None:
-    has = _present(facts)
-    responses = facts.responses
+def _by_month(canvas: Canvas, survey: SurveyFacts) -> None:
+    has = _present(survey)
     canvas.section(
         "By month",
         "NPS with its 95% margin of error (low = NPS - margin, high = NPS + margin), "
@@ -124,17 +133,14 @@ def _by_month(canvas: Canvas, facts: Facts) -> None:
         columns.append(Column("CSAT", model.PERCENT))
     if has["ces"]:
         columns.append(Column("CES", model.DECIMAL_2))
-    months = responses["month"].to_numpy()
-    starts = np.flatnonzero(np.r_[True, months[1:] != months[:-1]])
-    bounds = np.r_[starts, len(months)]
     first_row = canvas.row + 1
     headers = [c.header for c in columns]
     nps_col = 1 + headers.index("NPS") if has["nps"] else 0
     moe_col = 1 + headers.index("Margin of error") if has["nps"] else 0
     rows = []
-    for index, (begin, end) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
-        group = _group_figures(responses.iloc[begin:end], has)
-        row = [py_datetime(months[begin])]
+    for index, slot in enumerate(survey.months):
+        group = _group_figures(survey, has, "slot", slot)
+        row = [py_datetime(period_start(np.array([slot]), "M")[0])]
         if has["nps"]:
             r = first_row + index
             # NPS, Low and High sit side by side so every chart engine can draw them as one block.
@@ -169,21 +175,12 @@ def _by_month(canvas: Canvas, facts: Facts) -> None:
         canvas.chart_beside(table, "line", "CSAT by month", "Month", ["CSAT"], y_number_format="0%")
 
 
-def _by_segment(canvas: Canvas, facts: Facts) -> None:
-    has = _present(facts)
-    responses = facts.responses
-    segments = responses["segment"].astype("string").fillna("(none)")
-    # Rows of each segment by position (no label look-ups: pandas' get_group
-    # fails on a one-row grouping); most responses first, ties in order of
-    # first appearance.
-    codes, labels = pd.factorize(segments.to_numpy(dtype=object), sort=False)
-    counts = np.bincount(codes, minlength=len(labels))
-    order = np.argsort(-counts, kind="stable")[:MAX_SEGMENTS]
-    by_segment = np.argsort(codes, kind="stable")
-    bounds = np.r_[0, np.cumsum(counts)]
+def _by_segment(canvas: Canvas, survey: SurveyFacts) -> None:
+    has = _present(survey)
+    segments = survey.segments
     shown = (
         f"The {MAX_SEGMENTS} segments with most responses."
-        if len(labels) > MAX_SEGMENTS
+        if len(segments) > MAX_SEGMENTS
         else "All segments, most responses first."
     )
     canvas.section("By segment", shown)
@@ -199,10 +196,9 @@ def _by_segment(canvas: Canvas, facts: Facts) -> None:
     if has["ces"]:
         columns.append(Column("CES", model.DECIMAL_2))
     rows = []
-    for code in order:
-        members = by_segment[bounds[code] : bounds[code + 1]]
-        group = _group_figures(responses.iloc[members], has)
-        row = [str(labels[code])]
+    for label, _ in segments[:MAX_SEGMENTS]:
+        group = _group_figures(survey, has, "segment", label)
+        row = [label]
         if has["nps"]:
             row += [group["n"], group["nps"], group["moe"]]
         if has["csat"]:
@@ -224,21 +220,15 @@ def _by_segment(canvas: Canvas, facts: Facts) -> None:
 
 def comment_rows(facts: Facts, promoters: bool) -> pd.DataFrame:
     """The comments shown for one group: most recent first, at most COMMENTS_PER_GROUP."""
-    responses = facts.responses
-    scores = responses["nps"].to_numpy(dtype=float)
-    group = scores >= 9 if promoters else scores <= 6
-    text = responses["comment"].astype("string").str.strip()
-    has_text = (text.notna() & (text != "")).fillna(False).to_numpy(dtype=bool)
-    picked = np.flatnonzero(group & has_text)[::-1][:COMMENTS_PER_GROUP]
-    return responses.iloc[picked]
+    return facts.survey.latest_comments(promoters, COMMENTS_PER_GROUP)
 
 
-def _comments(canvas: Canvas, facts: Facts) -> None:
+def _comments(canvas: Canvas, survey: SurveyFacts) -> None:
     for promoters, title in (
         (False, "Detractor comments (0-6)"),
         (True, "Promoter comments (9-10)"),
     ):
-        picked = comment_rows(facts, promoters)
+        picked = survey.latest_comments(promoters, COMMENTS_PER_GROUP)
         canvas.section(
             title, f"The {COMMENTS_PER_GROUP} most recent, newest first ({len(picked)} shown)."
         )

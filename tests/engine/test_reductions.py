@@ -117,3 +117,18 @@ def test_survey_figures_by_month_and_segment_from_counts_equal_the_core(backend)
             assert abs(from_counts(group["score"], group["n"]) - expected) <= TOLERANCE
         overall = engine.execute(score_counts(source, column))
         assert abs(from_counts(overall["score"], overall["n"]) - direct(table[column])) <= 1e-9
+
+
+def test_the_pinned_sqlglot_builds_ibis_memtables():
+    """sqlglot 30.18 and later break Ibis 12's memtables (ibis issue 12124):
+    pyproject.toml pins below it, and DataFrames reach DuckDB as memtables."""
+    import ibis
+    import sqlglot
+
+    major, minor = (int(part) for part in sqlglot.__version__.split(".")[:2])
+    assert (major, minor) < (30, 18)
+    assert ibis.__version__ == "12.0.0"
+    frame = pd.DataFrame({"customer_id": ["a", "b", "a"], "mrr": [1.0, 2.0, 3.0]})
+    table = ibis.memtable(frame)
+    total = table.group_by("customer_id").aggregate(mrr=table.mrr.sum()).order_by("customer_id")
+    assert ibis.duckdb.connect().execute(total)["mrr"].tolist() == [4.0, 2.0]
