@@ -65,7 +65,7 @@ def write_responses(path: Path, rows: int, seed: int) -> None:
             seconds = rng.integers(0, MONTHS * 30 * 86400, n)
             date = START.astype("datetime64[us]") + seconds.astype("timedelta64[s]")
 
-            def scores(low, high, blank):
+            def scores(low, high, blank, n=n):
                 values = rng.integers(low, high + 1, n)
                 return pa.array(values, mask=rng.random(n) < blank)
 
@@ -89,7 +89,9 @@ def write_subscriptions(path: Path, rows: int, seed: int) -> None:
     """About ``rows`` customer-months: customers who start in some month, pay a
     plan for some months (with upgrades and downgrades), some come back."""
     rng = np.random.default_rng(seed)
-    schema = pa.schema([("customer_id", pa.string()), ("month", pa.date32()), ("mrr", pa.float64())])
+    schema = pa.schema(
+        [("customer_id", pa.string()), ("month", pa.date32()), ("mrr", pa.float64())]
+    )
     plans = np.array([29.0, 49.0, 99.0, 199.0, 499.0])
     per_customer = 12
     customers = max(1, rows // per_customer)
