@@ -15,7 +15,9 @@ resident memory from ``os.wait4``):
   ``movements_from_totals``); the figures must equal ``duckdb-sql``'s;
 - ``pandas``: the previous path for the same figures (``pd.read_parquet``,
   ``mrr_movements`` and ``nps``/``csat``/``ces`` per group), where it fits;
-- ``engine-csv``: the survey figures from the Responses table as one CSV file.
+- ``engine-csv``: the survey figures from the Responses table as one CSV file;
+- ``report``: ``cxexcel report FOLDER -o OUT.xlsx``, the whole workbook (the
+  Parquet tables checked and reduced by the engine where they lie).
 
 Run from the project root::
 
@@ -213,6 +215,21 @@ def run_child(code: str, *args: str) -> tuple[float, float, dict]:
     return seconds, usage.ru_maxrss / 1024 / 1024, json.loads(stdout.splitlines()[-1])
 
 
+def run_report(folder: Path, out: Path) -> tuple[float, float]:
+    """(seconds, peak RSS in GB) of ``cxexcel report folder -o out``."""
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cxexcel", "report", str(folder), "-o", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    stderr = process.stderr.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"cxexcel report failed:\n{stderr.decode()[-3000:]}")
+    return time.perf_counter() - start, usage.ru_maxrss / 1024 / 1024
+
+
 def same_figures(a: dict, b: dict) -> bool:
     keys = set(a) & set(b)
     for key in keys:
@@ -246,6 +263,10 @@ def main() -> None:
             eng_s, eng_gb, ours = run_child(ENGINE, str(folder), "parquet", "1")
             verdict = "same" if same_figures(floor, ours) else "DIFFERENT"
             row(label, "engine", eng_s, eng_gb, f"{verdict}; {eng_s / sql_s:.2f}x the floor")
+            out = folder / "OUT.xlsx"
+            rep_s, rep_gb = run_report(folder, out)
+            row(label, "report", rep_s, rep_gb, f"cxexcel report, {rep_s / sql_s:.2f}x the floor")
+            out.unlink()
             if size <= options.pandas_up_to:
                 pd_s, pd_gb, old = run_child(PANDAS, str(folder))
                 verdict = "same" if same_figures(floor, old) else "DIFFERENT"

@@ -1,7 +1,5 @@
 """``python -m cxexcel``: the same as the ``cxexcel`` command."""
 
-import sys
+from .cli import run
 
-from .cli import main
-
-sys.exit(main())
+run()

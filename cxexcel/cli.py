@@ -35,7 +35,7 @@ from pathlib import Path
 
 from .errors import CxError
 
-__all__ = ["main", "DEMO_OUTPUT"]
+__all__ = ["main", "run", "DEMO_OUTPUT"]
 
 #: Where ``cxexcel demo`` writes when no ``--output`` is given (relative to the cwd).
 DEMO_OUTPUT = Path("out") / "cx-demo.xlsx"
@@ -108,10 +108,10 @@ def _check_output(output: Path, inputs: list[Path], force: bool) -> None:
         raise _Refused(f"output {output} exists; use --force to replace it")
 
 
-def _build(tables: dict):
+def _build(tables: dict, engine=None):
     from .report.build import build_report
 
-    return build_report(tables)
+    return build_report(tables, engine=engine)
 
 
 def _no_tables(inputs: list[Path], tables: dict) -> _Refused:
@@ -156,6 +156,8 @@ def _write(report, output: Path, force: bool) -> None:
         handle = None
         _default_permissions(temporary)
         _put_in_place(temporary, output, force)
+        if _EXITING:
+            _ignore_signals()  # the output is in place: finish and exit 0
     finally:
         if handle is not None:
             with contextlib.suppress(OSError):
@@ -201,6 +203,7 @@ def _default_permissions(path: Path) -> None:
 
 
 def _report(args: argparse.Namespace) -> int:
+    from .engine import connect
     from .tables import read_tables
 
     for source in args.inputs:
@@ -208,10 +211,12 @@ def _report(args: argparse.Namespace) -> int:
             raise _Refused(f"input {source} does not exist")
     _check_output(args.output, args.inputs, args.force)
     notes: list[str] = []
-    tables = read_tables(*args.inputs, notes=notes)
+    # Large Parquet tables are checked and reduced where they lie (DuckDB).
+    engine = connect()
+    tables = read_tables(*args.inputs, notes=notes, engine=engine)
     for note in notes:
         print("cxexcel: note: " + " ".join(note.split()), file=sys.stderr)
-    report = _build(tables)
+    report = _build(tables, engine)
     if not report.sheets:
         raise _no_tables(args.inputs, tables)
     _write(report, args.output, args.force)
@@ -247,8 +252,33 @@ def _terminate(signum, frame) -> None:
     raise _Terminated
 
 
+#: Set by :func:`run`: the process exits when the command is done, so once
+#: the output is in place a late Ctrl+C or SIGTERM is ignored rather than
+#: turning a finished run into a traceback or a death by signal.
+_EXITING = False
+
+
+def run() -> None:
+    """The ``cxexcel`` command and ``python -m cxexcel``: :func:`main`, then exit."""
+    global _EXITING
+    _EXITING = True
+    try:
+        code = main()
+    except KeyboardInterrupt:  # in main's last instructions, after its own handling
+        _fail("interrupted")
+        code = EXIT_INTERRUPTED
+    _ignore_signals()
+    sys.exit(code)
+
+
+def _ignore_signals() -> None:
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(ValueError, OSError):  # not the main thread
+            signal.signal(signum, signal.SIG_IGN)
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Run the command line; returns the exit code (also used by ``python -m cxexcel``)."""
+    """Run the command line; returns the exit code (``run`` exits with it)."""
     args = _parser().parse_args(argv)
     handler = {"report": _report, "demo": _demo, "serve": _serve}[args.command]
     previous = _on_sigterm(_terminate) if args.command != "serve" else None
@@ -291,4 +321,4 @@ def _fail(message: str) -> None:
 
 
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
-from collections.abc import Iterable
+import warnings
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,11 +14,25 @@ import ibis
 import pandas as pd
 from ibis.expr.types import Table
 
-__all__ = ["Engine", "connect", "DEFAULT_MEMORY_LIMIT"]
+__all__ = ["Engine", "connect", "quiet", "DEFAULT_MEMORY_LIMIT"]
 
 DEFAULT_MEMORY_LIMIT = "2GB"
 """DuckDB's memory limit unless ``CXEXCEL_MEMORY_LIMIT`` says otherwise;
 beyond it DuckDB spills to its temporary directory."""
+
+
+@contextlib.contextmanager
+def quiet() -> Iterator[None]:
+    """Ibis 12 and DuckDB 2 warn about their own use of pandas 3 and of each
+    other (Pandas4Warning, DeprecationWarning); nothing a user can act on, so
+    a run prints no warning lines."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", category=DeprecationWarning)
+        warnings.filterwarnings("ignore", category=FutureWarning)
+        warning = getattr(pd.errors, "Pandas4Warning", None)
+        if warning is not None:
+            warnings.filterwarnings("ignore", category=warning)
+        yield
 
 
 @dataclass
@@ -38,24 +54,32 @@ class Engine:
 
     def from_frame(self, name: str, frame: pd.DataFrame) -> Table:
         """A DataFrame as input ``name``: a memtable on DuckDB, a table elsewhere."""
-        if self.name == "duckdb":
-            return self.add(name, ibis.memtable(frame))
-        return self.add(name, self.backend.create_table(_temporary_name(name), frame))
+        with quiet():
+            if self.name == "duckdb":
+                return self.add(name, ibis.memtable(frame))
+            return self.add(name, self.backend.create_table(_temporary_name(name), frame))
 
     def from_files(self, name: str, paths: str | Path | Iterable[str | Path]) -> Table:
         """CSV or Parquet files (paths or globs) as input ``name``, read by the backend."""
         paths = [str(p) for p in ([paths] if isinstance(paths, (str, Path)) else paths)]
-        if all(p.lower().endswith(".parquet") for p in paths):
-            table = self.backend.read_parquet(paths)
-        elif all(p.lower().endswith(".csv") for p in paths):
-            table = self.backend.read_csv(paths)
-        else:
-            raise ValueError(f"{name}: give CSV or Parquet files, not {', '.join(paths)}")
+        with quiet():
+            if all(p.lower().endswith(".parquet") for p in paths):
+                table = self.backend.read_parquet(paths)
+            elif all(p.lower().endswith(".csv") for p in paths):
+                table = self.backend.read_csv(paths)
+            else:
+                raise ValueError(f"{name}: give CSV or Parquet files, not {', '.join(paths)}")
         return self.add(name, table)
 
     def execute(self, expression) -> pd.DataFrame:
         """Run ``expression`` and bring its (small) result back as a DataFrame."""
-        return self.backend.execute(expression)
+        with quiet():
+            return self.backend.execute(expression)
+
+    def read_parquet(self, path: str | Path, **options) -> Table:
+        """A Parquet file as a table of this backend (not registered as an input)."""
+        with quiet():
+            return self.backend.read_parquet(str(path), **options)
 
 
 _counter = iter(range(1, 1 << 62))
@@ -72,10 +96,11 @@ def connect(url: str | None = None, *, memory_limit: str | None = None) -> Engin
     Embedded DuckDB gets a memory limit (``memory_limit``, else
     ``CXEXCEL_MEMORY_LIMIT``, else 2 GB) and spills to a temporary directory.
     """
-    if url is None:
-        limit = memory_limit or os.environ.get("CXEXCEL_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT
-        spill = Path(tempfile.gettempdir()) / f"cxexcel-duckdb-{os.getpid()}"
-        backend = ibis.duckdb.connect(memory_limit=limit, temp_directory=str(spill))
-    else:
-        backend = ibis.connect(url)
+    with quiet():
+        if url is None:
+            limit = memory_limit or os.environ.get("CXEXCEL_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT
+            spill = Path(tempfile.gettempdir()) / f"cxexcel-duckdb-{os.getpid()}"
+            backend = ibis.duckdb.connect(memory_limit=limit, temp_directory=str(spill))
+        else:
+            backend = ibis.connect(url)
     return Engine(backend)

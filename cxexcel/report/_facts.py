@@ -15,10 +15,17 @@ import numpy as np
 import pandas as pd
 
 from ..engine import Engine, connect
+from ..engine._time import month_index
+from ..engine.subscriptions import SubscriptionTotals, subscription_totals
 from ..errors import EmptyInputError, InputError, TableError, ZeroDenominatorError
 from ..metrics import churn, retention
 from ..metrics.cohorts import period_start
-from ..metrics.movements import mrr_movements, paying_months
+from ..metrics.movements import (
+    MOVEMENT_TOTALS,
+    movements_from_totals,
+    mrr_movements,
+    paying_months,
+)
 from ._survey_facts import SurveyFacts, frame_for_engine
 
 #: Input tables the builder knows, in METRICS.md order.
@@ -129,10 +136,18 @@ class Facts:
     """Read-only access to the input tables and the aggregates sheets share."""
 
     def __init__(self, tables: dict[str, pd.DataFrame], engine: Engine | None = None):
+        # A table may also be an engine table (``read_tables(..., engine=...)``):
+        # checked where it lies, never empty, reduced by the engine.
         self.tables = {
-            name: frame for name, frame in tables.items() if frame is not None and len(frame) > 0
+            name: frame
+            for name, frame in tables.items()
+            if frame is not None and (not isinstance(frame, pd.DataFrame) or len(frame) > 0)
         }
         self._engine = engine
+
+    def in_engine(self, name: str) -> bool:
+        """Whether table ``name`` is an engine table rather than a DataFrame."""
+        return name in self.tables and not isinstance(self.tables[name], pd.DataFrame)
 
     @cached_property
     def engine(self) -> Engine:
@@ -142,17 +157,26 @@ class Facts:
     @cached_property
     def survey(self) -> SurveyFacts:
         """The Responses table's aggregates (answer counts per score, month, segment)."""
+        if self.in_engine("Responses"):
+            return SurveyFacts(self.engine, self.tables["Responses"])
         table = self.engine.from_frame("Responses", frame_for_engine(self.tables["Responses"]))
         return SurveyFacts(self.engine, table)
+
+    @cached_property
+    def subscription_totals(self) -> SubscriptionTotals:
+        """The Subscriptions engine table reduced to totals per month."""
+        return subscription_totals(self.engine, self.tables["Subscriptions"])
 
     def validate(self) -> None:
         """Check the spans of months and the survey score columns up front, so a
         bad value names its table, column and row (rather than the metric
         argument and item number)."""
         for table, column in DATE_COLUMNS.items():
-            if self.has(table) and column in self.tables[table].columns:
+            if self.in_engine(table):
+                check_engine_month_span(self.engine, table, self.tables[table], column)
+            elif self.has(table) and column in self.tables[table].columns:
                 check_month_span(table, self.tables[table][column])
-        if self.has("Responses"):
+        if self.has("Responses") and not self.in_engine("Responses"):
             self._check_scores()
 
     def _check_scores(self) -> None:
@@ -194,6 +218,14 @@ class Facts:
     @cached_property
     def movements(self) -> pd.DataFrame:
         """``mrr_movements`` of the Subscriptions table, one row per month."""
+        if self.in_engine("Subscriptions"):
+            totals = self.subscription_totals
+            return movements_from_totals(
+                totals.first_month,
+                totals.n_months,
+                totals.months["slot"],
+                {name: totals.months[name] for name in MOVEMENT_TOTALS},
+            )
         subs = self.tables["Subscriptions"]
         return table_call(
             "Subscriptions",
@@ -213,6 +245,17 @@ class Facts:
         amounts), arpa (mean MRR of the active customers), churn, retention.
         The first month has no start, so no churn or retention.
         """
+        if self.in_engine("Subscriptions"):
+            totals = self.subscription_totals
+            months = totals.months
+            return _customer_table(
+                totals.first_month,
+                totals.n_months,
+                months["paying"].to_numpy(np.int64),
+                months["joined"].to_numpy(np.int64),
+                months["lost"].to_numpy(np.int64),
+                months["ending"].to_numpy(float),
+            )
         subs = self.tables["Subscriptions"]
         # The paying customer-months only (no customer x month matrix).
         cust, slot, amount, first, n_months = table_call(
@@ -228,29 +271,10 @@ class Facts:
         stays[:-1] = continued[1:]
         leaves = ~stays & (slot + 1 < n_months)
         end = np.bincount(slot, minlength=n_months)
-        start = np.r_[0, end[:-1]]
         new = np.bincount(slot[~continued], minlength=n_months)
         lost = np.bincount(slot[leaves] + 1, minlength=n_months)
         total = np.bincount(slot, weights=amount, minlength=n_months)
-
-        has_start = start > 0
-        has_start[0] = False
-        month_values = period_start(np.arange(n_months) + first, "M")
-        with np.errstate(invalid="ignore", divide="ignore"):
-            arpa = np.where(end > 0, total / np.maximum(end, 1), np.nan)
-        return pd.DataFrame(
-            {
-                "month": month_values,
-                "start": start,
-                "new": new,
-                "lost": lost,
-                "end": end,
-                "mrr": total,
-                "arpa": arpa,
-                "churn": per_row(churn, has_start, start, lost),
-                "retention": per_row(retention, has_start, start, end, new),
-            }
-        )
+        return _customer_table(first, n_months, end, new, lost, total)
 
     @cached_property
     def pooled_churn(self) -> float | None:
@@ -283,6 +307,61 @@ class Facts:
             if value is not None:
                 return value
         return None
+
+
+def _customer_table(first: int, n_months: int, end, new, lost, total) -> pd.DataFrame:
+    """``Facts.customer_months`` from paying customers (``end``), those who
+    joined or came back (``new``), those lost and the MRR, per month."""
+    start = np.r_[0, end[:-1]]
+    has_start = start > 0
+    has_start[0] = False
+    with np.errstate(invalid="ignore", divide="ignore"):
+        arpa = np.where(end > 0, total / np.maximum(end, 1), np.nan)
+    return pd.DataFrame(
+        {
+            "month": period_start(np.arange(n_months) + first, "M"),
+            "start": start,
+            "new": new,
+            "lost": lost,
+            "end": end,
+            "mrr": total,
+            "arpa": arpa,
+            "churn": per_row(churn, has_start, start, lost),
+            "retention": per_row(retention, has_start, start, end, new),
+        }
+    )
+
+
+def check_engine_month_span(engine: Engine, table: str, source, column: str) -> None:
+    """:func:`check_month_span` of an engine table's date column (rows
+    numbered as in the in-memory table: 2 for its first row)."""
+    month = month_index(source[column])
+    bounds = engine.execute(source.aggregate(first=month.min(), last=month.max())).iloc[0]
+    if pd.isna(bounds["first"]):
+        return
+    first, last = int(bounds["first"]), int(bounds["last"])
+    span = last - first + 1
+    if span <= MAX_MONTHS:
+        return
+
+    def row_of(slot: int) -> int:
+        at = source.filter(month == slot)
+        first_row = engine.execute(at.aggregate(r=at._row.min())).iloc[0]["r"]
+        before = engine.execute(source.filter(source._row < int(first_row)).count())
+        return int(before) + 2
+
+    def label(slot: int) -> str:
+        return month_label(period_start(np.array([slot]), "M")[0])
+
+    raise TableError(
+        f"{table}, column {column}: the months run from {label(first)} "
+        f"(row {row_of(first)}) to {label(last)} (row {row_of(last)}), {span:,} months; "
+        f"a report covers at most {MAX_MONTHS:,} months ({MAX_MONTHS // 12} years): check "
+        "those rows for a mistyped year, or report on a shorter period",
+        table,
+        column,
+        row_of(first),
+    )
 
 
 def normalise_key(text: str) -> str:

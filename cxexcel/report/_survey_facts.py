@@ -118,9 +118,7 @@ class SurveyFacts:
         """(segment, responses) for every segment, most responses first; ties in
         order of first appearance in the date-sorted table. Blank is (none)."""
         t = self.table.mutate(segment=_segment(self.table))
-        first = t.group_by("segment").aggregate(
-            rows=t.count(), first_date=t.date.min()
-        )
+        first = t.group_by("segment").aggregate(rows=t.count(), first_date=t.date.min())
         at_first = t.join(first, [t.segment == first.segment, t.date == first.first_date])
         ties = at_first.group_by(at_first.segment).aggregate(first_row=at_first._row.min())
         ranked = first.join(ties, "segment")
@@ -137,7 +135,9 @@ class SurveyFacts:
         group = t.nps >= 9 if promoters else t.nps <= 6
         text = t.comment.strip()
         picked = t.filter(group & text.notnull() & (text != ""))
-        columns = [c for c in ("date", "nps", "segment", "customer_id", "comment") if c in t.columns]
+        columns = [
+            c for c in ("date", "nps", "segment", "customer_id", "comment") if c in t.columns
+        ]
         newest = picked.order_by([ibis.desc("date"), ibis.desc("_row")]).limit(limit)
         frame = self.engine.execute(newest.select(*columns))
         return frame.reset_index(drop=True)

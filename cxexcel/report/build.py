@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ..engine import Engine
 from . import clv, cohorts, customers, revenue, summary, surveys
 from ._facts import TABLE_NAMES, Facts
 from .model import Report
@@ -43,7 +44,7 @@ SHEET_BUILDERS = (
 )
 
 
-def build_report(tables: dict[str, pd.DataFrame]) -> Report:
+def build_report(tables: dict[str, pd.DataFrame], engine: Engine | None = None) -> Report:
     """Describe the metric sheets for ``tables`` (as ``cxexcel.tables.read_tables`` returns).
 
     Keys are the table names of METRICS.md §5 (``Responses``,
@@ -51,9 +52,12 @@ def build_report(tables: dict[str, pd.DataFrame]) -> Report:
     with canonical snake_case columns; missing or empty tables skip their
     sheets. Raises ``cxexcel.errors.TableError`` naming table, column and
     row for a value the metrics cannot use.
+
+    A table may be an engine table (``read_tables(..., engine=engine)``),
+    reduced on ``engine``; the others are reduced on an embedded DuckDB.
     """
     known = {name: frame for name, frame in tables.items() if name in TABLE_NAMES}
-    facts = Facts(known)
+    facts = Facts(known, engine)
     facts.validate()
     sheets = []
     for build_sheet in SHEET_BUILDERS:

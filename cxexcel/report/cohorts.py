@@ -21,7 +21,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..engine.cohorts import cohort_matrix as engine_cohort_matrix
+from ..engine.tenure import tenure_counts
 from ..metrics.cohorts import cohorts as cohort_matrix
+from ..metrics.summaries import tenures_from_counts
 from ..metrics.survival import median_lifetime, survival
 from . import model
 from ._facts import Facts, figure, month_floor, py_datetime, table_call
@@ -54,6 +57,9 @@ def last_observed_month(facts: Facts) -> int:
     """The last month of the activity's table over all its rows (as :func:`_month_index`):
     for Subscriptions rows with MRR 0 count, so a month in which everybody
     stopped paying is observed."""
+    if facts.in_engine("Subscriptions"):
+        totals = facts.subscription_totals
+        return totals.first_month + totals.n_months - 1
     if facts.has("Subscriptions"):
         return int(_month_index(facts.tables["Subscriptions"]["month"]).max())
     return int(_month_index(facts.tables["Orders"]["date"]).max())
@@ -62,6 +68,9 @@ def last_observed_month(facts: Facts) -> int:
 def tenures(facts: Facts) -> tuple[np.ndarray, np.ndarray]:
     """Months from first to last active month, and whether the customer churned
     (last active month before the last observed month)."""
+    if facts.in_engine("Subscriptions"):
+        counts = tenure_counts(facts.engine, facts.tables["Subscriptions"])
+        return tenures_from_counts(counts["duration"], counts["churned"], counts["n"])
     customer, month, _ = activity(facts)
     index = _month_index(month)
     frame = pd.DataFrame({"customer": pd.factorize(customer)[0], "month": index})
@@ -104,24 +113,36 @@ def latest_cohorts(matrix: pd.DataFrame, last_month: int) -> pd.DataFrame:
 def build(facts: Facts) -> model.Sheet | None:
     if not (facts.has("Subscriptions") or facts.has("Orders")):
         return None
-    customer, dates, source = activity(facts)
-    if len(customer) == 0:
+    source = "Subscriptions" if facts.has("Subscriptions") else "Orders"
+    matrix = _cohort_matrix(facts, source)
+    if matrix is None:
         return None
     canvas = Canvas(NAME, tab_color="7030A0")
     canvas.title(
         NAME, f"Monthly cohorts from {source}: share of each cohort active in later months."
     )
     canvas.freeze = (canvas.row, 3)
-    _heat_map(canvas, customer, dates, source, last_observed_month(facts))
+    _heat_map(canvas, matrix, source, last_observed_month(facts))
     if source == "Subscriptions":
         _survival(canvas, facts)
     return canvas.sheet()
 
 
-def _heat_map(
-    canvas: Canvas, customer: pd.Series, dates: pd.Series, source: str, last_month: int
-) -> None:
-    matrix = table_call(source, cohort_matrix, customer=customer, date=dates, period="M")
+def _cohort_matrix(facts: Facts, source: str) -> pd.DataFrame | None:
+    """The monthly cohort matrix of the activity (None without any)."""
+    if facts.in_engine(source):
+        subs = facts.tables[source]
+        paying = subs.filter(subs.mrr > 0)
+        if facts.engine.execute(paying.count()) == 0:
+            return None
+        return engine_cohort_matrix(facts.engine, paying, "M", "customer_id", "month")
+    customer, dates, source = activity(facts)
+    if len(customer) == 0:
+        return None
+    return table_call(source, cohort_matrix, customer=customer, date=dates, period="M")
+
+
+def _heat_map(canvas: Canvas, matrix: pd.DataFrame, source: str, last_month: int) -> None:
     n_cohorts = len(matrix)
     matrix = latest_cohorts(matrix, last_month)
     periods = [c for c in matrix.columns if isinstance(c, (int, np.integer))]

@@ -14,6 +14,7 @@ See docs/tables.md for what each table holds.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import math
 from collections.abc import Mapping, Sequence
 from numbers import Real
@@ -31,8 +32,10 @@ from .schema import (
     canonical_metric,
     normalise_name,
 )
-from .sources import RawTable, collect
+from .sources import RawTable, collect, load
 from .validate import validate
+
+logger = logging.getLogger(__name__)
 
 __all__ = [
     "SCHEMAS",
@@ -49,7 +52,7 @@ Scales = Mapping[str, tuple[int, int]] | None
 
 
 def read_tables(
-    *sources, scales: Scales = None, notes: list[str] | None = None
+    *sources, scales: Scales = None, notes: list[str] | None = None, engine=None
 ) -> dict[str, pd.DataFrame]:
     """Read and validate the input tables found in ``sources``.
 
@@ -73,10 +76,16 @@ def read_tables(
     should know of though it is not an error (formula cells in a comment
     column that have no saved value and read as blank).
 
+    ``engine`` (a :class:`cxexcel.engine.Engine`) lets the engine check the
+    Responses and Subscriptions tables of Parquet files where they lie, with
+    the same messages; those come back as engine tables (Ibis expressions of
+    the clean columns and ``_row``, the row's place in the file), not
+    DataFrames, so a table larger than memory is never loaded.
+
     Raises the first problem as a ``TableError`` (``SourceError`` for a
     file that cannot be read); ``check_tables`` lists them all.
     """
-    tables, errors = _read(sources, scales, notes)
+    tables, errors = _read(sources, scales, notes, engine)
     if errors:
         raise errors[0]
     return tables
@@ -95,7 +104,7 @@ def check_tables(*sources, scales: Scales = None) -> list[TableError]:
 
 
 def _read(
-    sources, scales: Scales, notes: list[str] | None = None
+    sources, scales: Scales, notes: list[str] | None = None, engine=None
 ) -> tuple[dict[str, pd.DataFrame], list[TableError]]:
     schemas = _with_scales(scales)
     found: dict[str, RawTable] = {}
@@ -120,11 +129,39 @@ def _read(
     for name, schema in schemas.items():
         if name not in found:
             continue
-        frame, problems = validate(found[name], schema)
+        raw = found[name]
+        if raw.body is None and engine is not None:
+            checked = _engine_check(engine, raw, schema)
+            if checked is not None:
+                table, problems = checked
+                errors.extend(problems)
+                if table is not None:
+                    tables[name] = table
+                continue
+        try:
+            raw = load(raw)
+        except TableError as error:
+            errors.append(error)
+            continue
+        frame, problems = validate(raw, schema)
         errors.extend(problems)
         if frame is not None:
             tables[name] = frame
     return tables, errors
+
+
+def _engine_check(engine, raw: RawTable, schema: TableSchema):
+    """(clean engine table or None, problems) of a Parquet input the engine can
+    check where it lies; None to read it into memory instead."""
+    from ..engine.inputs import ENGINE_TABLES, check_parquet
+
+    if raw.name not in ENGINE_TABLES:
+        return None
+    try:
+        return check_parquet(engine, raw.parquet, raw, schema, validate)
+    except Exception:  # a file the engine cannot read: the in-memory path says why
+        logger.debug("the engine could not check %s", raw.parquet, exc_info=True)
+        return None
 
 
 def _where(raw: RawTable) -> str:

@@ -88,9 +88,12 @@ class RawTable:
 
     name: str
     header: list
-    body: pd.DataFrame
+    body: pd.DataFrame | None
     place: SheetPlace | FilePlace
     notes: list[str] = field(default_factory=list)
+    #: A Parquet file not read yet (``body`` None): the engine may check it
+    #: where it lies, else :func:`load` reads it.
+    parquet: Path | None = None
 
 
 def table_name(name: object) -> str | None:
@@ -201,12 +204,29 @@ def _from_csv(path: Path, name: str) -> RawTable:
 
 
 def _from_parquet(path: Path, name: str) -> RawTable:
+    """The file's header now (its schema); the rows when :func:`load` reads them."""
+    import pyarrow.parquet as pq
+
     try:
-        frame = pd.read_parquet(path)
+        names = pq.read_schema(path).names
     except Exception as exc:  # pyarrow raises many kinds for a bad file
         raise SourceError(f"{path.name}: cannot be read as Parquet ({exc})", table=name) from exc
     place = FilePlace(name, path.name, first_row=1, header_row=None, origin=str(path))
-    return _frame_table(name, frame, place)
+    return RawTable(name, list(names), None, place, parquet=path)
+
+
+def load(raw: RawTable) -> RawTable:
+    """``raw`` with its rows read (a Parquet file deferred by ``_from_parquet``)."""
+    if raw.body is not None:
+        return raw
+    path = raw.parquet
+    try:
+        frame = pd.read_parquet(path)
+    except Exception as exc:  # pyarrow raises many kinds for a bad file
+        raise SourceError(
+            f"{path.name}: cannot be read as Parquet ({exc})", table=raw.name
+        ) from exc
+    return _frame_table(raw.name, frame, raw.place)
 
 
 def _from_mapping(tables: Mapping) -> Iterator[RawTable]:

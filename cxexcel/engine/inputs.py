@@ -1,0 +1,185 @@
+"""Input tables read and checked by the engine, never loaded into memory whole.
+
+A Parquet file whose columns have the types the schema asks for (numbers for
+numbers, dates or timestamps for dates, text or whole numbers for text) is
+checked where it lies: one query finds, per column, the first row that
+breaks a rule of :mod:`cxexcel.tables.validate`, and that one row is then
+checked again by the validator itself, so the message is word for word the
+one the in-memory path gives (table, column, row and value). The clean table
+is an expression: canonical columns in schema order, blanks as nulls, months
+on their first day, text trimmed, and ``_row`` (the row's position in the
+file, for order).
+
+Anything else (text in a number column, time zones, a column type not
+listed) returns None, and the caller reads the file the usual way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import ibis
+import ibis.expr.datatypes as dt
+import pandas as pd
+from ibis.expr.types import Column as IbisColumn
+from ibis.expr.types import Table
+
+from ..errors import TableError
+from ..tables.schema import NUMBER_LIMIT, Column, TableSchema
+from .backend import Engine
+
+__all__ = ["check_parquet", "ENGINE_TABLES"]
+
+#: The tables worth keeping out of memory: the ones with a row per event.
+ENGINE_TABLES = ("Responses", "Subscriptions")
+
+_NUMBER_KINDS = ("number", "amount", "count", "score")
+_FIRST_DATE = pd.Timestamp("1900-01-01")
+_END_DATES = pd.Timestamp("2200-01-01")
+
+
+def _checkable(column: Column, kind: dt.DataType) -> bool:
+    if column.kind in _NUMBER_KINDS:
+        return kind.is_integer() or kind.is_floating() or kind.is_decimal()
+    if column.kind in ("date", "month"):
+        return kind.is_date() or (kind.is_timestamp() and kind.timezone is None)
+    if column.kind == "text":
+        return kind.is_string() or kind.is_integer()
+    return False
+
+
+def _blank(value: IbisColumn) -> ibis.Value:
+    """What the in-memory path reads as an empty cell: null, NaN, blank text."""
+    kind = value.type()
+    if kind.is_floating():
+        return value.isnull() | value.isnan()
+    if kind.is_string():
+        return value.isnull() | (value.strip() == "")
+    return value.isnull()
+
+
+def _bad(column: Column, value: IbisColumn) -> ibis.Value:
+    """The union of the validator's problems for a filled cell of ``column``."""
+    kind = value.type()
+    if column.kind in _NUMBER_KINDS:
+        number = value.cast("float64")
+        if column.kind == "score":
+            low, high = column.scale
+            return (number != number.floor()) | (number < low) | (number > high)
+        huge = ~(number.abs() < NUMBER_LIMIT)
+        bad = huge
+        if column.kind in ("amount", "count"):
+            bad = bad | (number < 0)
+        if column.kind == "count":
+            rounded = number.round()
+            tolerance = ibis.greatest(ibis.literal(1.0), number.abs()) * 1e-9
+            bad = bad | ((number - rounded).abs() > tolerance)
+        return bad
+    if column.kind in ("date", "month"):
+        stamp = value.cast("timestamp") if kind.is_date() else value
+        return (stamp < _FIRST_DATE.to_pydatetime()) | (stamp >= _END_DATES.to_pydatetime())
+    return ibis.literal(False)
+
+
+def _clean(column: Column, value: IbisColumn | None) -> ibis.Value:
+    """The cell as the clean table holds it (blanks as null)."""
+    if value is None:
+        kind = {"date": "timestamp", "month": "timestamp", "text": "string"}.get(
+            column.kind, "float64"
+        )
+        return ibis.null().cast(kind)
+    blank = _blank(value)
+    if column.kind in _NUMBER_KINDS:
+        number = value.cast("float64")
+        if column.kind == "count":
+            number = number.round().cast("float64")
+        return ibis.ifelse(blank, ibis.null().cast("float64"), number)
+    if column.kind in ("date", "month"):
+        stamp = value.cast("timestamp")
+        if column.kind == "month":
+            stamp = stamp.truncate("M")
+        return ibis.ifelse(blank, ibis.null().cast("timestamp"), stamp)
+    text = value.cast("string").strip()
+    return ibis.ifelse(blank, ibis.null().cast("string"), text)
+
+
+def check_parquet(
+    engine: Engine,
+    path,
+    raw,
+    schema: TableSchema,
+    validate: Callable,
+) -> tuple[Table | None, list[TableError]] | None:
+    """The clean table of a Parquet input and its problems, checked by
+    ``engine``; None where the in-memory path must read it.
+
+    ``raw`` is the file's RawTable without its body (header and place), and
+    ``validate`` the in-memory validator, run on the rows found bad.
+    """
+    source = engine.read_parquet(path, file_row_number=True)
+    header = [c for c in source.columns if c != "file_row_number"]
+    if header != list(raw.header):
+        return None
+    mapped: dict[str, tuple[int, str]] = {}
+    for position, name in enumerate(header):
+        column = schema.column(name)
+        if column is None or column.name in mapped:
+            if column is not None:
+                return None  # a duplicate column: the in-memory path names both
+            continue
+        if not _checkable(column, source[name].type()):
+            return None
+        mapped[column.name] = (position, name)
+    if any(name not in mapped for name in schema.required) or (
+        schema.one_of and not any(name in mapped for name in schema.one_of)
+    ):
+        return None  # missing columns: the in-memory path's message, from the header alone
+
+    filled = ~ibis.and_(*(_blank(source[name]) for name in header)) if header else None
+    rows = source.filter(filled) if filled is not None else source
+    measures = {"kept": rows.count()}
+    for column in schema.columns:
+        if column.name not in mapped:
+            continue
+        value = rows[mapped[column.name][1]]
+        bad = ~_blank(value) & _bad(column, value)
+        if column.required:
+            bad = bad | _blank(value)
+        measures[column.name] = ibis.ifelse(bad, rows.file_row_number, None).min()
+    found = engine.execute(rows.aggregate(**measures)).iloc[0]
+    errors: list[TableError] = []
+    if int(found["kept"]) == 0:
+        errors.append(
+            TableError(
+                f"{raw.place.label}: the table has a header but no data rows", table=schema.name
+            )
+        )
+        return None, errors
+    for column in schema.columns:
+        first = found.get(column.name)
+        if column.name not in mapped or first is None or pd.isna(first):
+            continue
+        errors.extend(_recheck(engine, source, raw, schema, int(first), column.name, validate))
+    if errors:
+        return None, errors
+    clean = {
+        column.name: _clean(
+            column, source[mapped[column.name][1]] if column.name in mapped else None
+        )
+        for column in schema.columns
+    }
+    table = source.filter(filled) if filled is not None else source
+    return table.select(**clean, _row=table.file_row_number), []
+
+
+def _recheck(engine, source, raw, schema, row: int, name: str, validate) -> list[TableError]:
+    """The validator's error for column ``name`` at file row ``row`` (0-based)."""
+    import dataclasses
+
+    cells = engine.execute(source.filter(source.file_row_number == row).drop("file_row_number"))
+    body = cells.astype(object).where(cells.notna(), None)
+    body.columns = range(body.shape[1])
+    place = dataclasses.replace(raw.place, first_row=raw.place.first_row + row)
+    one = dataclasses.replace(raw, body=body.reset_index(drop=True), place=place)
+    _, problems = validate(one, schema)
+    return [error for error in problems if error.column == name]

@@ -1,0 +1,239 @@
+"""Parquet inputs checked and reduced by the engine where they lie.
+
+``read_tables(..., engine=...)`` gives Responses and Subscriptions from
+Parquet files as engine tables; their clean columns equal the in-memory
+path's, every bad value gets the in-memory path's message word for word,
+and ``cxexcel report`` writes the same workbook either way.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+from ibis.expr.types import Table
+
+from cxexcel import engine as engines
+from cxexcel.engine.inputs import ENGINE_TABLES
+from cxexcel.errors import TableError
+from cxexcel.sample_data import generate
+from cxexcel.tables import check_tables, read_tables
+
+
+@pytest.fixture(scope="module")
+def sample():
+    return generate()
+
+
+@pytest.fixture
+def engine_only(monkeypatch):
+    """Fail if the engine path lets Responses or Subscriptions be loaded into
+    memory (the in-memory path's own calls, without an engine, still load)."""
+    import cxexcel.tables as tables
+
+    loading = tables.load
+
+    def load(raw):
+        if raw.name in ENGINE_TABLES and _engine_call.get("on"):
+            raise AssertionError(f"{raw.name} was loaded into memory")
+        return loading(raw)
+
+    monkeypatch.setattr(tables, "load", load)
+    return _engine_call
+
+
+_engine_call: dict = {}
+
+
+def read_in_engine(folder, engine):
+    _engine_call["on"] = True
+    try:
+        return read_tables(folder, engine=engine)
+    finally:
+        _engine_call["on"] = False
+
+
+def write(folder: Path, tables: dict[str, pd.DataFrame]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, frame in tables.items():
+        frame.to_parquet(folder / f"{name}.parquet", index=False)
+    return folder
+
+
+def same_values(a: pd.Series, b: pd.Series) -> bool:
+    both_blank = a.isna().to_numpy() & b.isna().to_numpy()
+    equal = (a.to_numpy(dtype=object) == b.to_numpy(dtype=object)) | both_blank
+    return bool(np.all(equal))
+
+
+def test_engine_tables_hold_the_clean_columns_of_the_in_memory_path(tmp_path, sample, engine_only):
+    folder = write(tmp_path / "in", sample)
+    engine = engines.connect()
+    checked = read_in_engine(folder, engine)
+    in_memory = read_tables(folder)
+    assert isinstance(checked["Responses"], Table)
+    assert isinstance(checked["Subscriptions"], Table)
+    assert isinstance(checked["Orders"], pd.DataFrame)  # small tables stay in memory
+    for name in ("Responses", "Subscriptions"):
+        frame = engine.execute(checked[name].order_by("_row"))
+        assert frame["_row"].tolist() == list(range(len(frame)))
+        expected = in_memory[name]
+        assert list(frame.columns[:-1]) == list(expected.columns)
+        for column in expected.columns:
+            assert same_values(frame[column], expected[column]), (name, column)
+
+
+def bad(sample, table: str, column: str, row: int, value, dtype=None) -> dict:
+    frame = sample[table].copy()
+    if dtype is not None:
+        frame[column] = frame[column].astype(dtype)
+    frame.loc[row, column] = value
+    return {table: frame}
+
+
+CASES = {
+    "score above scale": ("Responses", "nps", 5, 11.0, None),
+    "score not whole": ("Responses", "nps", 7, 8.5, None),
+    "negative score": ("Responses", "csat", 9, -1.0, None),
+    "csat zero": ("Responses", "csat", 3, 0.0, None),
+    "negative mrr": ("Subscriptions", "mrr", 12, -5.0, None),
+    "huge mrr": ("Subscriptions", "mrr", 14, 1e16, None),
+    "infinite mrr": ("Subscriptions", "mrr", 15, np.inf, None),
+    "blank customer": ("Subscriptions", "customer_id", 20, None, None),
+    "blank month": ("Subscriptions", "month", 21, pd.NaT, None),
+    "date before 1900": ("Responses", "date", 4, pd.Timestamp("1899-12-31"), None),
+    "date after 2199": ("Responses", "date", 6, pd.Timestamp("2200-01-01"), None),
+    "whitespace customer": ("Subscriptions", "customer_id", 8, "   ", None),
+}
+
+
+@pytest.mark.parametrize("case", CASES, ids=list(CASES))
+def test_a_bad_value_gets_the_in_memory_message(tmp_path, sample, case, engine_only):
+    table, column, row, value, dtype = CASES[case]
+    folder = write(tmp_path / "in", bad(sample, table, column, row, value, dtype))
+    with pytest.raises(TableError) as in_memory:
+        read_tables(folder)
+    with pytest.raises(TableError) as checked:
+        read_in_engine(folder, engines.connect())
+    assert str(checked.value) == str(in_memory.value)
+    assert (checked.value.table, checked.value.column, checked.value.row) == (
+        in_memory.value.table,
+        in_memory.value.column,
+        in_memory.value.row,
+    )
+    assert f"row {row + 1}," in str(checked.value)
+
+
+def test_blank_rows_are_skipped_and_rows_keep_their_file_numbers(tmp_path, sample, engine_only):
+    frame = sample["Subscriptions"].head(50).copy()
+    blank = pd.DataFrame({c: [None] * 3 for c in frame.columns}).astype(frame.dtypes.to_dict())
+    frame = pd.concat([frame.iloc[:10], blank, frame.iloc[10:]], ignore_index=True)
+    frame.loc[30, "mrr"] = -1.0
+    folder = write(tmp_path / "in", {"Subscriptions": frame})
+    in_memory = check_tables(folder)
+    with pytest.raises(TableError) as checked:
+        read_in_engine(folder, engines.connect())
+    assert [str(e) for e in in_memory] == [str(checked.value)]
+    assert "row 31," in str(checked.value)
+
+
+def test_whole_number_ids_and_nan_blanks_read_as_in_memory(tmp_path, sample, engine_only):
+    frame = sample["Subscriptions"].head(200).copy()
+    frame["customer_id"] = np.arange(len(frame)) % 37 + 1001
+    frame.loc[5, "mrr"] = np.nan  # a blank amount: allowed in no row, named as in memory
+    folder = write(tmp_path / "in", {"Subscriptions": frame})
+    with pytest.raises(TableError) as in_memory:
+        read_tables(folder)
+    with pytest.raises(TableError) as checked:
+        read_in_engine(folder, engines.connect())
+    assert str(checked.value) == str(in_memory.value)
+    frame.loc[5, "mrr"] = 10.0
+    write(tmp_path / "in", {"Subscriptions": frame})
+    engine = engines.connect()
+    table = engine.execute(read_in_engine(folder, engine)["Subscriptions"].order_by("_row"))
+    assert (
+        table["customer_id"].tolist()
+        == read_tables(folder)["Subscriptions"]["customer_id"].tolist()
+    )
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda f: f.assign(
+            nps=f["nps"].map(lambda v: "" if pd.isna(v) else str(int(v))).where(f.index != 3, "ten")
+        ),
+        lambda f: f.assign(date=f["date"].dt.tz_localize("Europe/Berlin")),
+    ],
+    ids=["text in a score column", "dates with a time zone"],
+)
+def test_columns_the_engine_does_not_check_take_the_in_memory_path(tmp_path, sample, change):
+    frame = change(sample["Responses"].copy())
+    folder = write(tmp_path / "in", {"Responses": frame})
+    in_memory = check_tables(folder)
+    engine = engines.connect()
+    try:
+        result = read_tables(folder, engine=engine)
+    except TableError as error:
+        assert [str(e) for e in in_memory][:1] == [str(error)]
+    else:
+        assert in_memory == []
+        assert isinstance(result["Responses"], pd.DataFrame)
+
+
+def test_a_span_of_centuries_in_parquet_is_refused_as_in_memory(tmp_path, sample):
+    frame = sample["Subscriptions"].copy()
+    frame.loc[7, "month"] = pd.Timestamp("1901-03-01")
+    frame.loc[9, "month"] = pd.Timestamp("2190-01-01")
+    folder = write(tmp_path / "in", {"Subscriptions": frame})
+    from cxexcel.report.build import build_report
+
+    with pytest.raises(TableError) as in_memory:
+        build_report(read_tables(folder))
+    engine = engines.connect()
+    with pytest.raises(TableError) as checked:
+        build_report(read_tables(folder, engine=engine), engine=engine)
+    assert str(checked.value) == str(in_memory.value)
+
+
+def cells(path: Path) -> dict:
+    book = openpyxl.load_workbook(path)
+    return {
+        (sheet.title, cell.coordinate): cell.value
+        for sheet in book.worksheets
+        for row in sheet.iter_rows()
+        for cell in row
+        if cell.value is not None
+    }
+
+
+def test_the_report_from_parquet_equals_the_report_from_csv(tmp_path, sample):
+    parquet = write(tmp_path / "parquet", sample)
+    csv = tmp_path / "csv"
+    csv.mkdir()
+    for name, frame in sample.items():
+        frame.to_csv(csv / f"{name}.csv", index=False)
+    outputs = []
+    for folder in (parquet, csv):
+        out = tmp_path / f"{folder.name}.xlsx"
+        done = subprocess.run(
+            [sys.executable, "-m", "cxexcel", "report", str(folder), "-o", str(out)],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 0, done.stderr
+        outputs.append(cells(out))
+    parquet_cells, csv_cells = outputs
+    assert parquet_cells.keys() == csv_cells.keys()
+    for key, value in csv_cells.items():
+        other = parquet_cells[key]
+        if isinstance(value, float):
+            assert other == pytest.approx(value, rel=1e-12, abs=1e-12), key
+        else:
+            assert other == value, key
