@@ -17,6 +17,7 @@ listed) returns None, and the caller reads the file the usual way.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import ibis
 import ibis.expr.datatypes as dt
@@ -28,7 +29,7 @@ from ..errors import TableError
 from ..tables.schema import NUMBER_LIMIT, Column, TableSchema
 from .backend import Engine
 
-__all__ = ["check_parquet", "ENGINE_TABLES"]
+__all__ = ["check_parquet", "check_table", "WarehousePlace", "ENGINE_TABLES"]
 
 #: The tables worth keeping out of memory: the ones with a row per event.
 ENGINE_TABLES = ("Responses", "Subscriptions")
@@ -120,6 +121,88 @@ def check_parquet(
     header = [c for c in source.columns if c != "file_row_number"]
     if header != list(raw.header):
         return None
+    return _check(engine, source, header, raw, schema, validate, "file_row_number")
+
+
+def check_table(
+    engine: Engine, source: Table, label: str, schema: TableSchema, validate: Callable
+) -> tuple[Table | None, list[TableError]]:
+    """The clean table of a warehouse table ``source`` (shown as ``label``) and
+    its problems. A warehouse table has no row numbers: a bad row is named by
+    its values of the schema's required columns. A column of a type the
+    engine cannot check, or a missing column, is a problem of its own."""
+    from ..tables.sources import RawTable
+
+    header = list(source.columns)
+    place = WarehousePlace(schema.name, label)
+    raw = RawTable(schema.name, header, None, place)
+    problems = []
+    seen: set[str] = set()
+    for name in header:
+        column = schema.column(name)
+        if column is None:
+            continue
+        if column.name in seen:
+            problems.append(
+                TableError(f"{label}: two columns are {column.name}", table=schema.name)
+            )
+        seen.add(column.name)
+        if not _checkable(column, source[name].type()):
+            problems.append(
+                TableError(
+                    f"{label}, column {name}: the engine cannot check {source[name].type()} "
+                    f"values ({column.name} must be {column.rule}); cast the column in the "
+                    "warehouse, or export the table to a file",
+                    table=schema.name,
+                    column=column.name,
+                )
+            )
+    for name in schema.required:
+        if name not in seen:
+            found = ", ".join(header) or "none"
+            problems.append(
+                TableError(
+                    f'{label}: missing required column "{name}" (columns found: {found})',
+                    table=schema.name,
+                    column=name,
+                )
+            )
+    if schema.one_of and not seen & set(schema.one_of):
+        wanted = ", ".join(f'"{n}"' for n in schema.one_of)
+        problems.append(
+            TableError(f"{label}: needs at least one of the columns {wanted}", table=schema.name)
+        )
+    if problems:
+        return None, problems
+    numbered = source.mutate(_cx_row=ibis.literal(0))
+    return _check(engine, numbered, header, raw, schema, validate, None)
+
+
+@dataclass(frozen=True)
+class WarehousePlace:
+    """Where a warehouse table's cells are: no row numbers, so a bad row is
+    named by its key values (set by :func:`_recheck`)."""
+
+    table: str
+    file: str
+    keys: str = ""
+    origin: str = "warehouse"
+    first_row: int = 0
+
+    @property
+    def label(self) -> str:
+        return self.file
+
+    def cell(self, position: int, body_index: int, header: str) -> tuple[str, None, None]:
+        return f"{self.file}, the row with {self.keys}, column {header}", None, None
+
+    def header_cell(self, position: int, header: str) -> tuple[str, None, None]:
+        return f"{self.file} column {header}", None, None
+
+
+def _check(engine, source, header, raw, schema, validate, row_column):
+    """Check ``source`` (its ``header`` columns) against ``schema``; rows are
+    ``row_column`` (a 0-based position), or unnumbered when it is None."""
     mapped: dict[str, tuple[int, str]] = {}
     for position, name in enumerate(header):
         column = schema.column(name)
@@ -138,6 +221,7 @@ def check_parquet(
     filled = ~ibis.and_(*(_blank(source[name]) for name in header)) if header else None
     rows = source.filter(filled) if filled is not None else source
     measures = {"kept": rows.count()}
+    bad_rows = {}
     for column in schema.columns:
         if column.name not in mapped:
             continue
@@ -145,7 +229,11 @@ def check_parquet(
         bad = ~_blank(value) & _bad(column, value)
         if column.required:
             bad = bad | _blank(value)
-        measures[column.name] = ibis.ifelse(bad, rows.file_row_number, None).min()
+        bad_rows[column.name] = bad
+        if row_column is not None:
+            measures[column.name] = ibis.ifelse(bad, rows[row_column], None).min()
+        else:
+            measures[column.name] = ibis.ifelse(bad, 1, 0).max()
     found = engine.execute(rows.aggregate(**measures)).iloc[0]
     errors: list[TableError] = []
     if int(found["kept"]) == 0:
@@ -157,9 +245,18 @@ def check_parquet(
         return None, errors
     for column in schema.columns:
         first = found.get(column.name)
-        if column.name not in mapped or first is None or pd.isna(first):
+        if (
+            column.name not in mapped
+            or first is None
+            or pd.isna(first)
+            or (row_column is None and int(first) == 0)
+        ):
             continue
-        errors.extend(_recheck(engine, source, raw, schema, int(first), column.name, validate))
+        if row_column is not None:
+            one = source.filter(source[row_column] == int(first)).drop(row_column)
+        else:
+            one = rows.filter(bad_rows[column.name]).drop("_cx_row").limit(1)
+        errors.extend(_recheck(engine, one, raw, schema, first, column.name, validate, mapped))
     if errors:
         return None, errors
     clean = {
@@ -169,17 +266,33 @@ def check_parquet(
         for column in schema.columns
     }
     table = source.filter(filled) if filled is not None else source
-    return table.select(**clean, _row=table.file_row_number), []
+    if row_column is None:
+        return table.select(**clean), []
+    return table.select(**clean, _row=table[row_column]), []
 
 
-def _recheck(engine, source, raw, schema, row: int, name: str, validate) -> list[TableError]:
-    """The validator's error for column ``name`` at file row ``row`` (0-based)."""
+def _recheck(engine, one, raw, schema, row, name, validate, mapped) -> list[TableError]:
+    """The validator's error for column ``name`` in the one-row table ``one``."""
     import dataclasses
 
-    cells = engine.execute(source.filter(source.file_row_number == row).drop("file_row_number"))
+    cells = engine.execute(one)
     body = cells.astype(object).where(cells.notna(), None)
     body.columns = range(body.shape[1])
-    place = dataclasses.replace(raw.place, first_row=raw.place.first_row + row)
-    one = dataclasses.replace(raw, body=body.reset_index(drop=True), place=place)
-    _, problems = validate(one, schema)
+    if isinstance(raw.place, WarehousePlace):
+        keys = ", ".join(
+            f"{key} {_shown(body.iloc[0, mapped[key][0]])}"
+            for key in schema.required
+            if key != name and key in mapped
+        )
+        place = dataclasses.replace(raw.place, keys=keys or "a bad value")
+    else:
+        place = dataclasses.replace(raw.place, first_row=raw.place.first_row + int(row))
+    single = dataclasses.replace(raw, body=body.reset_index(drop=True), place=place)
+    _, problems = validate(single, schema)
     return [error for error in problems if error.column == name]
+
+
+def _shown(value) -> str:
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d") if value == value.normalize() else str(value)
+    return repr(value) if isinstance(value, str) else str(value)

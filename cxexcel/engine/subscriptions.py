@@ -65,22 +65,28 @@ class SubscriptionTotals:
 
 
 def subscription_totals(engine: Engine, subscriptions: Table) -> SubscriptionTotals:
-    """Run the Subscriptions reductions on ``engine``: three small results."""
+    """Run the Subscriptions reductions on ``engine``: one query, whose result
+    has a row per month with anything paid or lost (and the data's span)."""
     months = customer_months(subscriptions)
     span = month_span(months)
-    bounds = engine.execute(span)
-    first, last = bounds["first"].iloc[0], bounds["last"].iloc[0]
+    paying = paying_months(months)
+    per_month = month_totals(paying)
+    churn = churn_totals(paying, span).rename(churn_slot="slot")
+    joined = per_month.join(churn, per_month.slot == churn.churn_slot, how="outer")
+    joined = joined.mutate(slot=ibis.coalesce(joined.slot, joined.churn_slot)).drop("churn_slot")
+    result = engine.execute(joined.cross_join(span))
+    if len(result) == 0:  # nobody ever paid: the span alone
+        bounds = engine.execute(span)
+        first, last = bounds["first"].iloc[0], bounds["last"].iloc[0]
+    else:
+        first, last = result["first"].iloc[0], result["last"].iloc[0]
     if pd.isna(first):
         return SubscriptionTotals(0, 0, pd.DataFrame(columns=["slot", *TOTAL_COLUMNS]))
     first, n_months = int(first), int(last) - int(first) + 1
-    paying = paying_months(months)
-    per_month = engine.execute(month_totals(paying))
-    churn = engine.execute(churn_totals(paying, span))
     frame = pd.DataFrame({"slot": np.arange(n_months)})
-    for part in (per_month, churn):
-        part = part.assign(slot=part["slot"].astype(np.int64) - first)
-        frame = frame.merge(part, on="slot", how="left")
-    frame = frame.fillna(0)
+    part = result.drop(columns=["first", "last"])
+    part = part.assign(slot=part["slot"].astype(np.int64) - first)
+    frame = frame.merge(part, on="slot", how="left").fillna(0)
     for name in ("paying", "joined", "lost"):
         frame[name] = frame[name].astype(np.int64)
     for name in ("new", "expansion", "contraction", "churned", "reactivation", "ending"):

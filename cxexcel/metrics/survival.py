@@ -10,7 +10,7 @@ from ..errors import InputError
 from . import _inputs
 from .cohorts import read_rows
 
-__all__ = ["survival", "median_lifetime"]
+__all__ = ["survival", "median_lifetime", "survival_from_counts", "median_from_curve"]
 
 
 def survival(duration, churned, confidence=0.95) -> pd.DataFrame:
@@ -35,6 +35,35 @@ def survival(duration, churned, confidence=0.95) -> pd.DataFrame:
     time, inverse = np.unique(cols["duration"], return_inverse=True)
     events = np.bincount(inverse, weights=cols["churned"], minlength=len(time))
     total = np.bincount(inverse, minlength=len(time)).astype(float)
+    return _curve(time, events, total, level)
+
+
+def survival_from_counts(duration, churned, n, confidence=0.95) -> pd.DataFrame:
+    """``survival`` of customers counted per (duration, churned) pair: ``n``
+    customers of each pair, as the engine's tenure counts give them. The
+    same table as ``survival`` on one row per customer."""
+    level = _confidence(confidence)
+    duration = np.asarray(duration, dtype=float)
+    churned = np.asarray(churned, dtype=float)
+    n = np.asarray(n, dtype=float)
+    if not (duration.shape == churned.shape == n.shape):
+        raise InputError("n", "must have one count per (duration, churned) pair")
+    if (duration < 0).any() or np.isnan(duration).any():
+        raise InputError("duration", "must be 0 or more in every pair")
+    if not np.isin(churned, (0.0, 1.0)).all() or (n < 0).any() or (n != np.round(n)).any():
+        raise InputError("churned", "must be 0 or 1, with whole counts n >= 0")
+    if n.sum() == 0:
+        raise _inputs.EmptyInputError("duration")
+    time, inverse = np.unique(duration, return_inverse=True)
+    events = np.bincount(inverse, weights=churned * n, minlength=len(time))
+    total = np.bincount(inverse, weights=n, minlength=len(time))
+    keep = total > 0
+    return _curve(time[keep], events[keep], total[keep], level)
+
+
+def _curve(time, events, total, level) -> pd.DataFrame:
+    """The Kaplan-Meier table from customers per distinct tenure (``total``)
+    and those of them who churned (``events``)."""
     at_risk = total[::-1].cumsum()[::-1]
     censored = total - events
 
@@ -76,7 +105,11 @@ def median_lifetime(duration, churned) -> float | None:
     to 50% within the data (the median is then longer than the longest
     tenure observed).
     """
-    table = survival(duration, churned)
+    return median_from_curve(survival(duration, churned))
+
+
+def median_from_curve(table: pd.DataFrame) -> float | None:
+    """``median_lifetime`` from a ``survival`` table already computed."""
     reached = table["survival"].to_numpy() <= 0.5
     if not reached.any():
         return None

@@ -344,7 +344,9 @@ def check_engine_month_span(engine: Engine, table: str, source, column: str) -> 
     if span <= MAX_MONTHS:
         return
 
-    def row_of(slot: int) -> int:
+    def row_of(slot: int) -> int | None:
+        if "_row" not in source.columns:
+            return None  # a warehouse table: rows have no numbers
         at = source.filter(month == slot)
         first_row = engine.execute(at.aggregate(r=at._row.min())).iloc[0]["r"]
         before = engine.execute(source.filter(source._row < int(first_row)).count())
@@ -353,9 +355,13 @@ def check_engine_month_span(engine: Engine, table: str, source, column: str) -> 
     def label(slot: int) -> str:
         return month_label(period_start(np.array([slot]), "M")[0])
 
+    def where(slot: int) -> str:
+        row = row_of(slot)
+        return f"{label(slot)} (row {row})" if row is not None else label(slot)
+
     raise TableError(
-        f"{table}, column {column}: the months run from {label(first)} "
-        f"(row {row_of(first)}) to {label(last)} (row {row_of(last)}), {span:,} months; "
+        f"{table}, column {column}: the months run from {where(first)} "
+        f"to {where(last)}, {span:,} months; "
         f"a report covers at most {MAX_MONTHS:,} months ({MAX_MONTHS // 12} years): check "
         "those rows for a mistyped year, or report on a shorter period",
         table,

@@ -7,7 +7,8 @@ margin of error, CSAT and CES, exactly as from the answers. Only the
 comments shown (the most recent of each group) come back row by row.
 
 Order, where the sheets show it, is the order of the date-sorted table:
-responses of the same date keep the order of the input (column ``_row``).
+responses of the same date keep the order of the input (column ``_row``);
+a warehouse table has no order of its own, and ties go by customer and text.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from ibis.expr.types import Table
 
 from ..engine import Engine
 from ..engine._time import month_index
-from ..engine.responses import score_counts
 from ..metrics.counted import ces_counts, csat_counts, nps_counts, nps_moe_counts
 
 __all__ = ["SurveyFacts", "SCORES", "NO_SEGMENT"]
@@ -47,19 +47,39 @@ class SurveyFacts:
         self.table = table
 
     @cached_property
+    def _scores(self) -> list[str]:
+        return [name for name in SCORES if name in self.table.columns]
+
+    @cached_property
+    def _by_month(self) -> pd.DataFrame:
+        """Responses per month and combination of scores (blank scores as NaN),
+        with each cell's first and last date and its segments and comments."""
+        t = self.table
+        keys = [month_index(t.date).name("slot"), *(t[name] for name in self._scores)]
+        measures = {"n": t.count(), "first": t.date.min(), "last": t.date.max()}
+        for name in ("segment", "comment"):
+            if name in t.columns:
+                measures[name] = t[name].count()
+        return self.engine.execute(t.group_by(keys).aggregate(**measures))
+
+    @cached_property
+    def _by_segment(self) -> pd.DataFrame:
+        """Responses per segment (blank as :data:`NO_SEGMENT`) and combination of scores."""
+        t = self.table.mutate(segment=_segment(self.table))
+        keys = ["segment", *self._scores]
+        return self.engine.execute(t.group_by(keys).aggregate(n=t.count(), first=t.date.min()))
+
+    @cached_property
     def overview(self) -> dict:
         """rows, first and last date, and the answers of each score column."""
-        t = self.table
-        columns = set(t.columns)
-        measures = {"rows": t.count(), "first": t.date.min(), "last": t.date.max()}
-        for name in SCORES:
-            if name in columns:
-                measures[name] = t[name].count()
+        cube = self._by_month
+        out = {"rows": cube["n"].sum(), "first": cube["first"].min(), "last": cube["last"].max()}
+        for name in self._scores:
+            out[name] = cube.loc[cube[name].notna(), "n"].sum()
         for name in ("segment", "comment"):
-            if name in columns:
-                measures[name] = t[name].count()
-        row = self.engine.execute(t.aggregate(**measures)).iloc[0]
-        return {key: row[key] for key in measures}
+            if name in cube.columns:
+                out[name] = cube[name].sum()
+        return out
 
     @property
     def rows(self) -> int:
@@ -83,17 +103,14 @@ class SurveyFacts:
         return self.answers(name) > 0
 
     def counts(self, name: str, by: tuple[str, ...] = ()) -> pd.DataFrame:
-        """Answers of score ``name`` per value (``score``, ``n``), grouped by ``by``."""
-        return self._counts(name, by)
-
-    def _counts(self, name: str, by: tuple[str, ...]) -> pd.DataFrame:
+        """Answers of score ``name`` per value (``score``, ``n``), grouped by ``by``
+        (``slot`` for the month, or ``segment``)."""
         key = (name, by)
         if key not in self._count_cache:
-            table = self.table
-            if "segment" in by:
-                table = table.mutate(segment=_segment(table))
-            frame = self.engine.execute(score_counts(table, name, by=by))
-            self._count_cache[key] = frame
+            cube = self._by_segment if "segment" in by else self._by_month
+            answered = cube[cube[name].notna()]
+            frame = answered.groupby([*by, name], as_index=False, sort=True)["n"].sum()
+            self._count_cache[key] = frame.rename(columns={name: "score"})
         return self._count_cache[key]
 
     @cached_property
@@ -109,23 +126,28 @@ class SurveyFacts:
     @cached_property
     def months(self) -> list[int]:
         """Month numbers (months since January 1970) with at least one response."""
-        t = self.table
-        slots = t.select(slot=month_index(t.date)).distinct().order_by("slot")
-        return [int(s) for s in self.engine.execute(slots)["slot"]]
+        return sorted(int(s) for s in self._by_month["slot"].unique())
 
     @cached_property
     def segments(self) -> list[tuple[str, int]]:
         """(segment, responses) for every segment, most responses first; ties in
         order of first appearance in the date-sorted table. Blank is (none)."""
-        t = self.table.mutate(segment=_segment(self.table))
-        first = t.group_by("segment").aggregate(rows=t.count(), first_date=t.date.min())
-        at_first = t.join(first, [t.segment == first.segment, t.date == first.first_date])
-        ties = at_first.group_by(at_first.segment).aggregate(first_row=at_first._row.min())
-        ranked = first.join(ties, "segment")
-        frame = self.engine.execute(ranked)
-        frame = frame.sort_values(
-            ["rows", "first_date", "first_row"], ascending=[False, True, True], kind="stable"
+        cube = self._by_segment
+        frame = cube.groupby("segment", as_index=False).agg(
+            rows=("n", "sum"), first_date=("first", "min")
         )
+        tied = frame.duplicated(["rows", "first_date"], keep=False)
+        if tied.any() and "_row" in self.table.columns:
+            # Same count and first date: the first to appear in the input comes first.
+            t = self.table.mutate(segment=_segment(self.table))
+            first = t.group_by("segment").aggregate(first_date=t.date.min())
+            at_first = t.join(first, [t.segment == first.segment, t.date == first.first_date])
+            ties = at_first.group_by(at_first.segment).aggregate(first_row=at_first._row.min())
+            frame = frame.merge(self.engine.execute(ties), on="segment")
+            keys = ["rows", "first_date", "first_row"]
+        else:  # no ties, or a warehouse table (no row order): ties by name
+            keys = ["rows", "first_date", "segment"]
+        frame = frame.sort_values(keys, ascending=[False, True, True], kind="stable")
         return [(str(s), int(n)) for s, n in zip(frame["segment"], frame["rows"], strict=True)]
 
     def latest_comments(self, promoters: bool, limit: int) -> pd.DataFrame:
@@ -138,13 +160,17 @@ class SurveyFacts:
         columns = [
             c for c in ("date", "nps", "segment", "customer_id", "comment") if c in t.columns
         ]
-        newest = picked.order_by([ibis.desc("date"), ibis.desc("_row")]).limit(limit)
+        order = [ibis.desc("date")]
+        order += [ibis.desc(c) for c in ("_row",) if c in t.columns] or [
+            ibis.desc(c) for c in ("customer_id", "comment") if c in t.columns
+        ]
+        newest = picked.order_by(order).limit(limit)
         frame = self.engine.execute(newest.select(*columns))
         return frame.reset_index(drop=True)
 
 
 def _segment(table: Table):
-    """The segment as text, blank as :data:`NO_SEGMENT` (whitespace-only too)."""
+    """The segment as text, blank as :data:`NO_SEGMENT`."""
     if "segment" not in table.columns:
         return ibis.literal(NO_SEGMENT)
     label = table.segment.cast("string")

@@ -25,9 +25,9 @@ from ..engine.cohorts import cohort_matrix as engine_cohort_matrix
 from ..engine.tenure import tenure_counts
 from ..metrics.cohorts import cohorts as cohort_matrix
 from ..metrics.summaries import tenures_from_counts
-from ..metrics.survival import median_lifetime, survival
+from ..metrics.survival import median_from_curve, survival, survival_from_counts
 from . import model
-from ._facts import Facts, figure, month_floor, py_datetime, table_call
+from ._facts import Facts, month_floor, py_datetime, table_call
 from ._layout import Canvas, column_range
 from .model import Cell, ColorScale, Column
 
@@ -165,9 +165,12 @@ def _heat_map(canvas: Canvas, matrix: pd.DataFrame, source: str, last_month: int
 
 
 def _survival(canvas: Canvas, facts: Facts) -> None:
-    duration, churned = tenures(facts)
-    curve = survival(duration, churned)
-    median = figure(median_lifetime, duration, churned)
+    if facts.in_engine("Subscriptions"):
+        counts = tenure_counts(facts.engine, facts.tables["Subscriptions"])
+        curve = survival_from_counts(counts["duration"], counts["churned"], counts["n"])
+    else:
+        curve = survival(*tenures(facts))
+    median = median_from_curve(curve)
     canvas.section(
         "Kaplan-Meier retention curve",
         "Share of customers still subscribed after each number of months, "

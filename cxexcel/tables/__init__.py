@@ -22,7 +22,7 @@ from numbers import Real
 import numpy as np
 import pandas as pd
 
-from ..errors import InputError, TableError
+from ..errors import InputError, SourceError, TableError
 from .schema import (
     NUMBER_LIMIT,
     SCHEMAS,
@@ -32,7 +32,7 @@ from .schema import (
     canonical_metric,
     normalise_name,
 )
-from .sources import RawTable, collect, load
+from .sources import RawTable, collect, load, table_name
 from .validate import validate
 
 logger = logging.getLogger(__name__)
@@ -43,6 +43,7 @@ __all__ = [
     "Column",
     "TableSchema",
     "read_tables",
+    "read_warehouse",
     "check_tables",
     "canonical_metric",
     "normalise_name",
@@ -148,6 +149,58 @@ def _read(
         if frame is not None:
             tables[name] = frame
     return tables, errors
+
+
+def read_warehouse(engine, tables: Mapping[str, str], *, scales: Scales = None) -> dict:
+    """Input tables that live in a warehouse, checked there by ``engine``.
+
+    ``tables`` maps input tables to warehouse tables, e.g.
+    ``{"Responses": "analytics.nps_answers"}`` (``schema.table``, or a bare
+    table name). Each comes back as an engine table of its clean columns,
+    as ``read_tables(..., engine=...)`` gives Parquet inputs, after the same
+    checks; a bad row is named by its values, as warehouse rows have no
+    numbers. Raises the first problem as a ``TableError``.
+    """
+    from ..engine.inputs import check_table
+
+    schemas = _with_scales(scales)
+    out: dict = {}
+    errors: list[TableError] = []
+    for key, qualified in tables.items():
+        name = table_name(key)
+        if name is None:
+            errors.append(
+                SourceError(f"{key}: not an input table (one of {', '.join(SCHEMAS)})")
+            )
+            continue
+        try:
+            source = _warehouse_table(engine, str(qualified))
+        except Exception as error:  # each backend raises its own kind
+            errors.append(
+                SourceError(
+                    f"{name}: cannot read the warehouse table {qualified} "
+                    f"({type(error).__name__}: {' '.join(str(error).split())[:200]})",
+                    table=name,
+                )
+            )
+            continue
+        table, problems = check_table(engine, source, str(qualified), schemas[name], validate)
+        errors.extend(problems)
+        if table is not None:
+            out[name] = table
+    if errors:
+        raise errors[0]
+    return out
+
+
+def _warehouse_table(engine, qualified: str):
+    from ..engine.backend import quiet
+
+    database, _, table = qualified.rpartition(".")
+    with quiet():
+        if database:
+            return engine.backend.table(table, database=database)
+        return engine.backend.table(table)
 
 
 def _engine_check(engine, raw: RawTable, schema: TableSchema):
