@@ -3,6 +3,7 @@
 ::
 
     cxexcel report INPUT... --output OUT.xlsx [--force]
+    cxexcel report [INPUT...] --source URL --table NAME=TABLE... --output OUT.xlsx
     cxexcel demo [--output out/cx-demo.xlsx] [--force]
     cxexcel serve [--host 127.0.0.1] [--port 8000]
 
@@ -67,8 +68,28 @@ def _parser() -> argparse.ArgumentParser:
             "files named after them, or a folder of those."
         ),
     )
-    report.add_argument("inputs", nargs="+", metavar="INPUT", type=Path)
+    report.add_argument("inputs", nargs="*", metavar="INPUT", type=Path)
     report.add_argument("-o", "--output", required=True, type=Path, help="the .xlsx to write")
+    report.add_argument(
+        "--source",
+        metavar="URL",
+        help="a warehouse to read tables from, as an Ibis connection URL "
+        "(postgres://user@host:5432/db, duckdb:///path/file.duckdb ...)",
+    )
+    report.add_argument(
+        "--table",
+        action="append",
+        default=[],
+        metavar="NAME=TABLE",
+        help="which warehouse table is which input table, e.g. "
+        "Responses=analytics.nps_answers (repeat for each)",
+    )
+    report.add_argument(
+        "--tables",
+        type=Path,
+        metavar="FILE",
+        help="a TOML file with source = URL and a [tables] section of NAME = TABLE lines",
+    )
     report.add_argument("-f", "--force", action="store_true", help="replace an existing output")
 
     demo = commands.add_parser(
@@ -112,6 +133,67 @@ def _build(tables: dict, engine=None):
     from .report.build import build_report
 
     return build_report(tables, engine=engine)
+
+
+def _warehouse(args: argparse.Namespace) -> tuple[str | None, dict[str, str]]:
+    """The warehouse URL and the input table -> warehouse table names of
+    ``--tables FILE``, ``--source`` and ``--table`` (the flags win)."""
+    url, mapping = None, {}
+    if args.tables is not None:
+        url, mapping = _tables_file(args.tables)
+    if args.source:
+        url = args.source
+    for item in args.table:
+        name, sep, table = item.partition("=")
+        if not sep or not name.strip() or not table.strip():
+            raise _Refused(f"--table {item!r}: write NAME=TABLE, e.g. Responses=analytics.nps")
+        mapping[name.strip()] = table.strip()
+    if mapping and url is None:
+        raise _Refused("--table names warehouse tables: give the warehouse with --source URL")
+    if url is not None and not mapping:
+        raise _Refused("--source needs --table NAME=TABLE for each input table it holds")
+    return url, mapping
+
+
+def _tables_file(path: Path) -> tuple[str | None, dict[str, str]]:
+    import tomllib
+
+    try:
+        if path.stat().st_size > 1_000_000:
+            raise _Refused(f"{path}: a tables file of more than 1 MB is not one")
+        config = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+        raise _Refused(f"{path}: cannot be read as a TOML tables file ({error})") from None
+    url = config.get("source")
+    tables = config.get("tables", {})
+    if (url is not None and not isinstance(url, str)) or not isinstance(tables, dict):
+        raise _Refused(f'{path}: write source = "URL" and a [tables] section of NAME = "TABLE"')
+    if not all(isinstance(v, str) for v in tables.values()):
+        raise _Refused(f'{path}: each [tables] line is NAME = "TABLE" (text)')
+    return url, dict(tables)
+
+
+def _table_key(name: str) -> str | None:
+    from .tables.sources import table_name
+
+    return table_name(name)
+
+
+def _connect_warehouse(url: str):
+    """The engine of the warehouse at ``url``; a refusal naming it (without
+    its password) when it cannot be reached."""
+    from urllib.parse import urlsplit
+
+    from .engine import connect
+
+    parts = urlsplit(url)
+    shown = f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}"
+    shown += parts.path if parts.scheme != "duckdb" else ""
+    try:
+        return connect(url)
+    except Exception as error:  # every backend and driver has its own errors
+        detail = " ".join(str(error).replace(url, shown).split())[:200]
+        raise _Refused(f"cannot connect to {shown}: {type(error).__name__}: {detail}") from None
 
 
 def _no_tables(inputs: list[Path], tables: dict) -> _Refused:
@@ -204,16 +286,27 @@ def _default_permissions(path: Path) -> None:
 
 def _report(args: argparse.Namespace) -> int:
     from .engine import connect
-    from .tables import read_tables
+    from .tables import read_tables, read_warehouse
 
+    url, mapping = _warehouse(args)
+    if not args.inputs and url is None:
+        raise _Refused("give an INPUT (file or folder), or a warehouse with --source and --table")
     for source in args.inputs:
         if not source.exists():
             raise _Refused(f"input {source} does not exist")
     _check_output(args.output, args.inputs, args.force)
     notes: list[str] = []
-    # Large Parquet tables are checked and reduced where they lie (DuckDB).
-    engine = connect()
-    tables = read_tables(*args.inputs, notes=notes, engine=engine)
+    if url is None:
+        # Large Parquet tables are checked and reduced where they lie (DuckDB).
+        engine = connect()
+        tables = read_tables(*args.inputs, notes=notes, engine=engine)
+    else:
+        engine = _connect_warehouse(url)
+        tables = read_tables(*args.inputs, notes=notes) if args.inputs else {}
+        both = sorted(set(tables) & {_table_key(name) for name in mapping})
+        if both:
+            raise _Refused(f"{both[0]} is both in the inputs and in the warehouse; keep one")
+        tables.update(read_warehouse(engine, mapping))
     for note in notes:
         print("cxexcel: note: " + " ".join(note.split()), file=sys.stderr)
     report = _build(tables, engine)

@@ -159,9 +159,11 @@ def read_warehouse(engine, tables: Mapping[str, str], *, scales: Scales = None) 
     table name). Each comes back as an engine table of its clean columns,
     as ``read_tables(..., engine=...)`` gives Parquet inputs, after the same
     checks; a bad row is named by its values, as warehouse rows have no
-    numbers. Raises the first problem as a ``TableError``.
+    numbers. Responses and Subscriptions stay in the warehouse (engine
+    tables); the other tables come back as DataFrames. Raises the first
+    problem as a ``TableError``.
     """
-    from ..engine.inputs import check_table
+    from ..engine.inputs import ENGINE_TABLES, check_table
 
     schemas = _with_scales(scales)
     out: dict = {}
@@ -187,10 +189,17 @@ def read_warehouse(engine, tables: Mapping[str, str], *, scales: Scales = None) 
         table, problems = check_table(engine, source, str(qualified), schemas[name], validate)
         errors.extend(problems)
         if table is not None:
-            out[name] = table
+            # The tables with a row per event stay in the warehouse; the small
+            # ones (Spend, Targets ...) come over whole, as from a file.
+            out[name] = table if name in ENGINE_TABLES else _fetch(engine, table)
     if errors:
         raise errors[0]
     return out
+
+
+def _fetch(engine, table) -> pd.DataFrame:
+    frame = engine.execute(table)
+    return frame.reset_index(drop=True)
 
 
 def _warehouse_table(engine, qualified: str):
