@@ -24,7 +24,9 @@ Run from the project root::
     .venv/bin/python bench/scale.py                      # 1M and 10M responses
     .venv/bin/python bench/scale.py --sizes 1000000 --huge 100000000
 
-``--huge N`` also runs the engine alone on N responses (no subscriptions).
+``--huge N`` also runs the engine and ``cxexcel report`` on N responses
+(no subscriptions); ``report-csv`` is ``cxexcel report`` on the Responses
+table alone as one CSV file (sizes up to 1M).
 Prints one Markdown row per measurement (see bench/README.md).
 """
 
@@ -279,12 +281,19 @@ def main() -> None:
                 )
                 csv_s, csv_gb, _ = run_child(ENGINE, str(folder), "csv", "0")
                 row(label, "engine-csv", csv_s, csv_gb, "Responses as CSV, survey figures")
+                only_csv = folder / "csv"
+                only_csv.mkdir()
+                (folder / "Responses.csv").rename(only_csv / "Responses.csv")
+                rc_s, rc_gb = run_report(only_csv, folder / "csv.xlsx")
+                row(label, "report-csv", rc_s, rc_gb, "cxexcel report on Responses.csv")
         if options.huge:
             folder = Path(tmp) / "huge"
             folder.mkdir()
             write_responses(folder / "Responses.parquet", options.huge, seed=3)
             huge_s, huge_gb, _ = run_child(ENGINE, str(folder), "parquet", "0")
             row(f"{options.huge:,}", "engine", huge_s, huge_gb, "survey figures only")
+            big_s, big_gb = run_report(folder, folder / "OUT.xlsx")
+            row(f"{options.huge:,}", "report", big_s, big_gb, "cxexcel report, Responses only")
 
 
 if __name__ == "__main__":

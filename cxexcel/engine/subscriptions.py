@@ -34,6 +34,8 @@ __all__ = [
     "churn_totals",
     "SubscriptionTotals",
     "subscription_totals",
+    "SubscriptionActivity",
+    "subscription_activity",
 ]
 
 #: The columns of :attr:`SubscriptionTotals.months`, after ``slot``.
@@ -145,4 +147,60 @@ def churn_totals(paying: Table, span: Table) -> Table:
     ended = ended.filter(ended.slot + 1 <= ended["last"])
     return ended.group_by(slot=ended.slot + 1).aggregate(
         churned=ended.mrr.sum(), lost=ended.count()
+    )
+
+
+@dataclass(frozen=True)
+class SubscriptionActivity:
+    """The cohort and tenure counts of a Subscriptions table (monthly cohorts).
+
+    ``cohorts``: ``cohort`` (month number of the first paying month), ``age``
+    (months since it) and ``active`` (customers paying then), as
+    :func:`cxexcel.engine.cohorts.cohort_activity` gives them for the paying
+    rows; ``tenures``: ``duration``, ``churned`` and ``n``, as
+    :func:`cxexcel.engine.tenure.tenure_groups` gives them.
+    """
+
+    cohorts: pd.DataFrame
+    tenures: pd.DataFrame
+
+
+def subscription_activity(engine: Engine, subscriptions: Table) -> SubscriptionActivity:
+    """Cohort and tenure counts in one query over the customer-months."""
+    months = customer_months(subscriptions)
+    span = month_span(months)
+    paying = months.filter(months.mrr > 0)
+    window = ibis.window(group_by=paying.customer_id)
+    marked = paying.mutate(cohort=paying.slot.min().over(window))
+    cohorts = marked.group_by(["cohort", (marked.slot - marked.cohort).name("age")]).aggregate(
+        n=marked.count()
+    )
+    spans = paying.group_by("customer_id").aggregate(
+        first=paying.slot.min(), final=paying.slot.max()
+    )
+    spans = spans.cross_join(span)
+    tenures = spans.group_by(
+        duration=spans.final - spans.first + 1,
+        churned=ibis.ifelse(spans.final < spans["last"], 1, 0),
+    ).aggregate(n=spans.count())
+
+    def rows(kind: int, a, b, n) -> dict:
+        return {
+            "kind": ibis.literal(kind).cast("int64"),
+            "a": a.cast("int64"),
+            "b": b.cast("int64"),
+            "n": n.cast("int64"),
+        }
+
+    both = cohorts.select(**rows(0, cohorts.cohort, cohorts.age, cohorts.n)).union(
+        tenures.select(**rows(1, tenures.duration, tenures.churned, tenures.n))
+    )
+    result = engine.execute(both).astype({"kind": np.int64, "a": np.int64, "b": np.int64})
+    result["n"] = result["n"].astype(np.int64)
+    part = result[result["kind"] == 0].rename(columns={"a": "cohort", "b": "age", "n": "active"})
+    tenure = result[result["kind"] == 1].rename(columns={"a": "duration", "b": "churned"})
+    tenure = tenure.sort_values(["duration", "churned"], ignore_index=True)
+    return SubscriptionActivity(
+        part[["cohort", "age", "active"]].reset_index(drop=True),
+        tenure[["duration", "churned", "n"]],
     )

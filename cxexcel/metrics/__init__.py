@@ -4,53 +4,74 @@ Nothing here reads or writes files or talks to Excel. Every function raises a
 ``cxexcel.errors.CxError`` for input it cannot use.
 """
 
-from .clv_models import (
-    BGNBDParams,
-    CLVModel,
-    GammaGammaParams,
-    expected_average_spend,
-    expected_purchases,
-    fit_bgnbd,
-    fit_clv_model,
-    fit_gamma_gamma,
-    predict_clv,
-    prob_alive,
-    rfm,
-)
-from .cohorts import cohort_table, cohorts
-from .customers import (
-    churn,
-    click_rate,
-    open_rate,
-    repeat_rate,
-    retention,
-    stickiness,
-    time_on_site,
-)
-from .intervals import ces_ci, churn_ci, csat_ci, nps_by, nps_sample_size, nps_trend
-from .movements import mrr_movements
-from .mrr_retention import annualized_churn, arr, churn_table, revenue_cohorts, revenue_retention
-from .revenue import (
-    cac,
-    cac_payback,
-    clv,
-    clv_cac,
-    clv_cac_rating,
-    clv_churn,
-    clv_per_capex,
-    crc,
-    existing_revenue_share,
-    expansion_mrr,
-    growth_mrr,
-    grr,
-    mrr,
-    nrr,
-    profit_per_customer,
-    quick_ratio,
-    upsell_share,
-)
-from .survey import ces, csat, cxi, nps, nps_moe, nps_table, nps_test
-from .survival import median_lifetime, survival
+from __future__ import annotations
+
+import importlib
+
+# Each public name and the module that defines it: the modules load on first
+# use, so a caller of a few survey functions does not wait for SciPy's optimisers.
+_SOURCES = {
+    "clv_models": (
+        "BGNBDParams",
+        "CLVModel",
+        "GammaGammaParams",
+        "expected_average_spend",
+        "expected_purchases",
+        "fit_bgnbd",
+        "fit_clv_model",
+        "fit_gamma_gamma",
+        "predict_clv",
+        "prob_alive",
+        "rfm",
+    ),
+    "cohorts": ("cohort_table", "cohorts"),
+    "customers": (
+        "churn",
+        "click_rate",
+        "open_rate",
+        "repeat_rate",
+        "retention",
+        "stickiness",
+        "time_on_site",
+    ),
+    "intervals": ("ces_ci", "churn_ci", "csat_ci", "nps_by", "nps_sample_size", "nps_trend"),
+    "movements": ("mrr_movements",),
+    "mrr_retention": (
+        "annualized_churn",
+        "arr",
+        "churn_table",
+        "revenue_cohorts",
+        "revenue_retention",
+    ),
+    "revenue": (
+        "cac",
+        "cac_payback",
+        "clv",
+        "clv_cac",
+        "clv_cac_rating",
+        "clv_churn",
+        "clv_per_capex",
+        "crc",
+        "existing_revenue_share",
+        "expansion_mrr",
+        "growth_mrr",
+        "grr",
+        "mrr",
+        "nrr",
+        "profit_per_customer",
+        "quick_ratio",
+        "upsell_share",
+    ),
+    "survey": ("ces", "csat", "cxi", "nps", "nps_moe", "nps_table", "nps_test"),
+    "survival": ("median_lifetime", "survival"),
+}
+_WHERE = {name: module for module, names in _SOURCES.items() for name in names}
+
+# Functions named like their module are bound now: importing the module
+# ``cohorts`` or ``survival`` (as other modules do) would otherwise leave
+# the package attribute pointing at the module instead of the function.
+from .cohorts import cohorts  # noqa: E402
+from .survival import survival  # noqa: E402
 
 __all__ = [
     # survey
@@ -116,3 +137,16 @@ __all__ = [
     "BGNBDParams",
     "GammaGammaParams",
 ]
+
+
+def __getattr__(name: str):
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

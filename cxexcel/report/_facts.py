@@ -16,7 +16,12 @@ import pandas as pd
 
 from ..engine import Engine, connect
 from ..engine._time import month_index
-from ..engine.subscriptions import SubscriptionTotals, subscription_totals
+from ..engine.subscriptions import (
+    SubscriptionActivity,
+    SubscriptionTotals,
+    subscription_activity,
+    subscription_totals,
+)
 from ..errors import EmptyInputError, InputError, TableError, ZeroDenominatorError
 from ..metrics import churn, retention
 from ..metrics.cohorts import period_start
@@ -163,6 +168,11 @@ class Facts:
         return SurveyFacts(self.engine, table)
 
     @cached_property
+    def subscription_activity(self) -> SubscriptionActivity:
+        """The Subscriptions engine table's cohort and tenure counts."""
+        return subscription_activity(self.engine, self.tables["Subscriptions"])
+
+    @cached_property
     def subscription_totals(self) -> SubscriptionTotals:
         """The Subscriptions engine table reduced to totals per month."""
         return subscription_totals(self.engine, self.tables["Subscriptions"])
@@ -173,11 +183,20 @@ class Facts:
         argument and item number)."""
         for table, column in DATE_COLUMNS.items():
             if self.in_engine(table):
-                check_engine_month_span(self.engine, table, self.tables[table], column)
+                # The span from aggregates the sheets need anyway; rows only on error.
+                if self._engine_span(table) > MAX_MONTHS:
+                    check_engine_month_span(self.engine, table, self.tables[table], column)
             elif self.has(table) and column in self.tables[table].columns:
                 check_month_span(table, self.tables[table][column])
         if self.has("Responses") and not self.in_engine("Responses"):
             self._check_scores()
+
+    def _engine_span(self, table: str) -> int:
+        """Months from the first to the last of an engine table's dates."""
+        if table == "Subscriptions":
+            return self.subscription_totals.n_months
+        months = self.survey.months
+        return months[-1] - months[0] + 1 if months else 0
 
     def _check_scores(self) -> None:
         """Each score column's values as its metric reads them, or a TableError

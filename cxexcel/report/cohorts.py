@@ -21,10 +21,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..engine.cohorts import cohort_matrix as engine_cohort_matrix
-from ..engine.tenure import tenure_counts
 from ..metrics.cohorts import cohorts as cohort_matrix
-from ..metrics.summaries import tenures_from_counts
+from ..metrics.summaries import cohorts_from_counts, tenures_from_counts
 from ..metrics.survival import median_from_curve, survival, survival_from_counts
 from . import model
 from ._facts import Facts, month_floor, py_datetime, table_call
@@ -69,7 +67,7 @@ def tenures(facts: Facts) -> tuple[np.ndarray, np.ndarray]:
     """Months from first to last active month, and whether the customer churned
     (last active month before the last observed month)."""
     if facts.in_engine("Subscriptions"):
-        counts = tenure_counts(facts.engine, facts.tables["Subscriptions"])
+        counts = facts.subscription_activity.tenures
         return tenures_from_counts(counts["duration"], counts["churned"], counts["n"])
     customer, month, _ = activity(facts)
     index = _month_index(month)
@@ -131,11 +129,10 @@ def build(facts: Facts) -> model.Sheet | None:
 def _cohort_matrix(facts: Facts, source: str) -> pd.DataFrame | None:
     """The monthly cohort matrix of the activity (None without any)."""
     if facts.in_engine(source):
-        subs = facts.tables[source]
-        paying = subs.filter(subs.mrr > 0)
-        if facts.engine.execute(paying.count()) == 0:
+        counts = facts.subscription_activity.cohorts
+        if counts.empty:
             return None
-        return engine_cohort_matrix(facts.engine, paying, "M", "customer_id", "month")
+        return cohorts_from_counts(counts["cohort"], counts["age"], counts["active"], "M")
     customer, dates, source = activity(facts)
     if len(customer) == 0:
         return None
@@ -166,7 +163,7 @@ def _heat_map(canvas: Canvas, matrix: pd.DataFrame, source: str, last_month: int
 
 def _survival(canvas: Canvas, facts: Facts) -> None:
     if facts.in_engine("Subscriptions"):
-        counts = tenure_counts(facts.engine, facts.tables["Subscriptions"])
+        counts = facts.subscription_activity.tenures
         curve = survival_from_counts(counts["duration"], counts["churned"], counts["n"])
     else:
         curve = survival(*tenures(facts))

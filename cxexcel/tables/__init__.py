@@ -171,9 +171,7 @@ def read_warehouse(engine, tables: Mapping[str, str], *, scales: Scales = None) 
     for key, qualified in tables.items():
         name = table_name(key)
         if name is None:
-            errors.append(
-                SourceError(f"{key}: not an input table (one of {', '.join(SCHEMAS)})")
-            )
+            errors.append(SourceError(f"{key}: not an input table (one of {', '.join(SCHEMAS)})"))
             continue
         try:
             source = _warehouse_table(engine, str(qualified))

@@ -84,9 +84,7 @@ def without_comments(values: dict) -> dict:
         return int("".join(ch for ch in coordinate if ch.isdigit()))
 
     return {
-        key: value
-        for key, value in values.items()
-        if key[0] != "CX Surveys" or row(key[1]) < first
+        key: value for key, value in values.items() if key[0] != "CX Surveys" or row(key[1]) < first
     }
 
 
