@@ -25,12 +25,7 @@ from ..engine.subscriptions import (
 from ..errors import EmptyInputError, InputError, TableError, ZeroDenominatorError
 from ..metrics import churn, retention
 from ..metrics.cohorts import period_start
-from ..metrics.movements import (
-    MOVEMENT_TOTALS,
-    movements_from_totals,
-    mrr_movements,
-    paying_months,
-)
+from ..metrics.movements import MOVEMENT_TOTALS, movements_from_totals, paying_months
 from ._survey_facts import SurveyFacts, frame_for_engine
 
 #: Input tables the builder knows, in METRICS.md order.
@@ -159,23 +154,35 @@ class Facts:
         """The engine the large tables are reduced on (embedded DuckDB unless given)."""
         return self._engine if self._engine is not None else connect()
 
+    def engine_table(self, name: str):
+        """Table ``name`` on the engine: as given, or a DataFrame as a memtable
+        (with its row order as ``_row``). The sheets reduce Responses and
+        Subscriptions there, whatever they were read from."""
+        if self.in_engine(name):
+            return self.tables[name]
+        if name not in self._engine_tables:
+            frame = frame_for_engine(self.tables[name])
+            self._engine_tables[name] = self.engine.from_frame(name, frame)
+        return self._engine_tables[name]
+
+    @cached_property
+    def _engine_tables(self) -> dict:
+        return {}
+
     @cached_property
     def survey(self) -> SurveyFacts:
         """The Responses table's aggregates (answer counts per score, month, segment)."""
-        if self.in_engine("Responses"):
-            return SurveyFacts(self.engine, self.tables["Responses"])
-        table = self.engine.from_frame("Responses", frame_for_engine(self.tables["Responses"]))
-        return SurveyFacts(self.engine, table)
+        return SurveyFacts(self.engine, self.engine_table("Responses"))
 
     @cached_property
     def subscription_activity(self) -> SubscriptionActivity:
-        """The Subscriptions engine table's cohort and tenure counts."""
-        return subscription_activity(self.engine, self.tables["Subscriptions"])
+        """The Subscriptions table's cohort and tenure counts."""
+        return subscription_activity(self.engine, self.engine_table("Subscriptions"))
 
     @cached_property
     def subscription_totals(self) -> SubscriptionTotals:
-        """The Subscriptions engine table reduced to totals per month."""
-        return subscription_totals(self.engine, self.tables["Subscriptions"])
+        """The Subscriptions table reduced to totals per month."""
+        return subscription_totals(self.engine, self.engine_table("Subscriptions"))
 
     def validate(self) -> None:
         """Check the spans of months and the survey score columns up front, so a
@@ -190,6 +197,15 @@ class Facts:
                 check_month_span(table, self.tables[table][column])
         if self.has("Responses") and not self.in_engine("Responses"):
             self._check_scores()
+        if self.has("Subscriptions") and not self.in_engine("Subscriptions"):
+            subs = self.tables["Subscriptions"]
+            table_call(
+                "Subscriptions",
+                paying_months,
+                customer=subs["customer_id"],
+                month=subs["month"],
+                mrr=subs["mrr"],
+            )
 
     def _engine_span(self, table: str) -> int:
         """Months from the first to the last of an engine table's dates."""
@@ -236,22 +252,14 @@ class Facts:
 
     @cached_property
     def movements(self) -> pd.DataFrame:
-        """``mrr_movements`` of the Subscriptions table, one row per month."""
-        if self.in_engine("Subscriptions"):
-            totals = self.subscription_totals
-            return movements_from_totals(
-                totals.first_month,
-                totals.n_months,
-                totals.months["slot"],
-                {name: totals.months[name] for name in MOVEMENT_TOTALS},
-            )
-        subs = self.tables["Subscriptions"]
-        return table_call(
-            "Subscriptions",
-            mrr_movements,
-            customer=subs["customer_id"],
-            month=subs["month"],
-            mrr=subs["mrr"],
+        """``mrr_movements`` of the Subscriptions table, one row per month
+        (from the engine's totals: the same table)."""
+        totals = self.subscription_totals
+        return movements_from_totals(
+            totals.first_month,
+            totals.n_months,
+            totals.months["slot"],
+            {name: totals.months[name] for name in MOVEMENT_TOTALS},
         )
 
     @cached_property
@@ -260,40 +268,20 @@ class Facts:
 
         Columns: month, start (active the month before), new (active now, not
         the month before — reactivated customers included), lost (active the
-        month before, not now), end, mrr (core ``mrr`` of the month's
-        amounts), arpa (mean MRR of the active customers), churn, retention.
-        The first month has no start, so no churn or retention.
+        month before, not now), end, mrr (the month's amounts added up), arpa
+        (mean MRR of the active customers), churn, retention. The first month
+        has no start, so no churn or retention.
         """
-        if self.in_engine("Subscriptions"):
-            totals = self.subscription_totals
-            months = totals.months
-            return _customer_table(
-                totals.first_month,
-                totals.n_months,
-                months["paying"].to_numpy(np.int64),
-                months["joined"].to_numpy(np.int64),
-                months["lost"].to_numpy(np.int64),
-                months["ending"].to_numpy(float),
-            )
-        subs = self.tables["Subscriptions"]
-        # The paying customer-months only (no customer x month matrix).
-        cust, slot, amount, first, n_months = table_call(
-            "Subscriptions",
-            paying_months,
-            customer=subs["customer_id"],
-            month=subs["month"],
-            mrr=subs["mrr"],
+        totals = self.subscription_totals
+        months = totals.months
+        return _customer_table(
+            totals.first_month,
+            totals.n_months,
+            months["paying"].to_numpy(np.int64),
+            months["joined"].to_numpy(np.int64),
+            months["lost"].to_numpy(np.int64),
+            months["ending"].to_numpy(float),
         )
-        continued = np.zeros(len(slot), dtype=bool)
-        continued[1:] = (cust[1:] == cust[:-1]) & (slot[:-1] == slot[1:] - 1)
-        stays = np.zeros(len(slot), dtype=bool)
-        stays[:-1] = continued[1:]
-        leaves = ~stays & (slot + 1 < n_months)
-        end = np.bincount(slot, minlength=n_months)
-        new = np.bincount(slot[~continued], minlength=n_months)
-        lost = np.bincount(slot[leaves] + 1, minlength=n_months)
-        total = np.bincount(slot, weights=amount, minlength=n_months)
-        return _customer_table(first, n_months, end, new, lost, total)
 
     @cached_property
     def pooled_churn(self) -> float | None:

@@ -23,7 +23,7 @@ import pandas as pd
 
 from ..metrics.cohorts import cohorts as cohort_matrix
 from ..metrics.summaries import cohorts_from_counts, tenures_from_counts
-from ..metrics.survival import median_from_curve, survival, survival_from_counts
+from ..metrics.survival import median_from_curve, survival_from_counts
 from . import model
 from ._facts import Facts, month_floor, py_datetime, table_call
 from ._layout import Canvas, column_range
@@ -55,27 +55,18 @@ def last_observed_month(facts: Facts) -> int:
     """The last month of the activity's table over all its rows (as :func:`_month_index`):
     for Subscriptions rows with MRR 0 count, so a month in which everybody
     stopped paying is observed."""
-    if facts.in_engine("Subscriptions"):
+    if facts.has("Subscriptions"):
         totals = facts.subscription_totals
         return totals.first_month + totals.n_months - 1
-    if facts.has("Subscriptions"):
-        return int(_month_index(facts.tables["Subscriptions"]["month"]).max())
     return int(_month_index(facts.tables["Orders"]["date"]).max())
 
 
 def tenures(facts: Facts) -> tuple[np.ndarray, np.ndarray]:
-    """Months from first to last active month, and whether the customer churned
-    (last active month before the last observed month)."""
-    if facts.in_engine("Subscriptions"):
-        counts = facts.subscription_activity.tenures
-        return tenures_from_counts(counts["duration"], counts["churned"], counts["n"])
-    customer, month, _ = activity(facts)
-    index = _month_index(month)
-    frame = pd.DataFrame({"customer": pd.factorize(customer)[0], "month": index})
-    span = frame.groupby("customer", sort=False)["month"].agg(["min", "max"])
-    duration = (span["max"] - span["min"] + 1).to_numpy(dtype=float)
-    churned = (span["max"] < last_observed_month(facts)).to_numpy(dtype=float)
-    return duration, churned
+    """Months from first to last active month of each Subscriptions customer,
+    and whether they churned (last active month before the last month of the
+    table), from the engine's tenure counts."""
+    counts = facts.subscription_activity.tenures
+    return tenures_from_counts(counts["duration"], counts["churned"], counts["n"])
 
 
 def observed_matrix(matrix: pd.DataFrame, last_month: int) -> pd.DataFrame:
@@ -128,7 +119,7 @@ def build(facts: Facts) -> model.Sheet | None:
 
 def _cohort_matrix(facts: Facts, source: str) -> pd.DataFrame | None:
     """The monthly cohort matrix of the activity (None without any)."""
-    if facts.in_engine(source):
+    if source == "Subscriptions":
         counts = facts.subscription_activity.cohorts
         if counts.empty:
             return None
@@ -162,11 +153,8 @@ def _heat_map(canvas: Canvas, matrix: pd.DataFrame, source: str, last_month: int
 
 
 def _survival(canvas: Canvas, facts: Facts) -> None:
-    if facts.in_engine("Subscriptions"):
-        counts = facts.subscription_activity.tenures
-        curve = survival_from_counts(counts["duration"], counts["churned"], counts["n"])
-    else:
-        curve = survival(*tenures(facts))
+    counts = facts.subscription_activity.tenures
+    curve = survival_from_counts(counts["duration"], counts["churned"], counts["n"])
     median = median_from_curve(curve)
     canvas.section(
         "Kaplan-Meier retention curve",
