@@ -57,7 +57,7 @@ class Engine:
         with quiet():
             if self.name == "duckdb":
                 return self.add(name, ibis.memtable(frame))
-            return self.add(name, self.backend.create_table(_temporary_name(name), frame))
+            return self.add(name, self.backend.create_table(temporary_name(name), frame))
 
     def from_files(self, name: str, paths: str | Path | Iterable[str | Path]) -> Table:
         """CSV or Parquet files (paths or globs) as input ``name``, read by the backend."""
@@ -85,7 +85,7 @@ class Engine:
 _counter = iter(range(1, 1 << 62))
 
 
-def _temporary_name(name: str) -> str:
+def temporary_name(name: str) -> str:
     return f"cx_{''.join(c for c in name.lower() if c.isalnum())}_{os.getpid()}_{next(_counter)}"
 
 

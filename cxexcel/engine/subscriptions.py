@@ -66,10 +66,13 @@ class SubscriptionTotals:
     months: pd.DataFrame
 
 
-def subscription_totals(engine: Engine, subscriptions: Table) -> SubscriptionTotals:
+def subscription_totals(
+    engine: Engine, subscriptions: Table, months: Table | None = None
+) -> SubscriptionTotals:
     """Run the Subscriptions reductions on ``engine``: one query, whose result
-    has a row per month with anything paid or lost (and the data's span)."""
-    months = customer_months(subscriptions)
+    has a row per month with anything paid or lost (and the data's span).
+    ``months``: the table's :func:`customer_months`, if already at hand."""
+    months = customer_months(subscriptions) if months is None else months
     span = month_span(months)
     paying = paying_months(months)
     per_month = month_totals(paying)
@@ -165,9 +168,12 @@ class SubscriptionActivity:
     tenures: pd.DataFrame
 
 
-def subscription_activity(engine: Engine, subscriptions: Table) -> SubscriptionActivity:
-    """Cohort and tenure counts in one query over the customer-months."""
-    months = customer_months(subscriptions)
+def subscription_activity(
+    engine: Engine, subscriptions: Table, months: Table | None = None
+) -> SubscriptionActivity:
+    """Cohort and tenure counts in one query over the customer-months
+    (``months``, if already at hand)."""
+    months = customer_months(subscriptions) if months is None else months
     span = month_span(months)
     paying = months.filter(months.mrr > 0)
     window = ibis.window(group_by=paying.customer_id)

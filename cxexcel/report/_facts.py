@@ -16,9 +16,11 @@ import pandas as pd
 
 from ..engine import Engine, connect
 from ..engine._time import month_index
+from ..engine.backend import quiet, temporary_name
 from ..engine.subscriptions import (
     SubscriptionActivity,
     SubscriptionTotals,
+    customer_months,
     subscription_activity,
     subscription_totals,
 )
@@ -175,14 +177,29 @@ class Facts:
         return SurveyFacts(self.engine, self.engine_table("Responses"))
 
     @cached_property
+    def _customer_months(self):
+        """The Subscriptions customer-months, made once for the queries that
+        read them: a temporary table on the embedded DuckDB (which spills it
+        to disk beyond its memory limit), an expression elsewhere."""
+        months = customer_months(self.engine_table("Subscriptions"))
+        if self.engine.name != "duckdb":
+            return months
+        with quiet():
+            return self.engine.backend.create_table(
+                temporary_name("customer_months"), months, temp=True
+            )
+
+    @cached_property
     def subscription_activity(self) -> SubscriptionActivity:
         """The Subscriptions table's cohort and tenure counts."""
-        return subscription_activity(self.engine, self.engine_table("Subscriptions"))
+        subs = self.engine_table("Subscriptions")
+        return subscription_activity(self.engine, subs, self._customer_months)
 
     @cached_property
     def subscription_totals(self) -> SubscriptionTotals:
         """The Subscriptions table reduced to totals per month."""
-        return subscription_totals(self.engine, self.engine_table("Subscriptions"))
+        subs = self.engine_table("Subscriptions")
+        return subscription_totals(self.engine, subs, self._customer_months)
 
     def validate(self) -> None:
         """Check the spans of months and the survey score columns up front, so a
