@@ -237,3 +237,36 @@ def test_the_report_from_parquet_equals_the_report_from_csv(tmp_path, sample):
             assert other == pytest.approx(value, rel=1e-12, abs=1e-12), key
         else:
             assert other == value, key
+
+
+def test_hostile_parquet_files_get_the_in_memory_answers(tmp_path, sample):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    cases = {}
+    good = tmp_path / "good.parquet"
+    sample["Responses"].to_parquet(good, index=False)
+    data = good.read_bytes()
+    cases["truncated"] = data[: len(data) // 2]
+    cases["garbage"] = b"PAR1" + b"\x00" * 64 + b"PAR1"
+    nested = pa.table({"date": pa.array([pd.Timestamp("2024-01-01")]), "nps": pa.array([[1, 2]])})
+    path = tmp_path / "nested.parquet"
+    pq.write_table(nested, path)
+    cases["nested"] = path.read_bytes()
+    empty = sample["Responses"].iloc[:0]
+    empty.to_parquet(path, index=False)
+    cases["no rows"] = path.read_bytes()
+    clash = sample["Responses"].head(20).assign(file_row_number=range(20))
+    clash.to_parquet(path, index=False)
+    cases["a column named file_row_number"] = path.read_bytes()
+    for label, content in cases.items():
+        folder = tmp_path / label.replace(" ", "-")
+        folder.mkdir()
+        (folder / "Responses.parquet").write_bytes(content)
+        expected = [str(e) for e in check_tables(folder)]
+        try:
+            read_tables(folder, engine=engines.connect())
+        except TableError as error:
+            assert expected[:1] == [str(error)], label
+        else:
+            assert expected == [], label
