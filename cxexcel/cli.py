@@ -355,13 +355,80 @@ def run() -> None:
     """The ``cxexcel`` command and ``python -m cxexcel``: :func:`main`, then exit."""
     global _EXITING
     _EXITING = True
+    _preload()
+    _on_sigterm(_terminate)  # from the first moment, not only once main has parsed
+    with contextlib.suppress(ValueError):
+        signal.signal(signal.SIGINT, _interrupt)
     try:
         code = main()
-    except KeyboardInterrupt:  # in main's last instructions, after its own handling
-        _fail("interrupted")
+    except KeyboardInterrupt:  # before or after main's own handling
+        _INTERRUPTS.append(signal.SIGINT)
+        _fail("interrupted; nothing was written")
         code = EXIT_INTERRUPTED
+    except _Terminated:
+        _fail("terminated; nothing was written")
+        code = EXIT_TERMINATED
+    _exit(code)
+
+
+def _exit(code: int) -> None:
+    """Exit now with ``code``: signals ignored, output flushed, DuckDB's spill
+    folder removed, and no interpreter shutdown, in which a signal DuckDB or
+    Arrow passed on late could still turn the exit into a death by signal."""
+    import shutil
+
+    from .engine.backend import spill_directory
+
     _ignore_signals()
-    sys.exit(code)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(Exception):
+            stream.flush()
+    shutil.rmtree(spill_directory(), ignore_errors=True)
+    os._exit(code)
+
+
+def _preload() -> None:
+    """Import the compiled libraries a report needs with Ctrl+C and SIGTERM
+    held back: an exception raised inside a C extension's import leaves it
+    half registered (DuckDB's then aborts the process when imported again).
+    A signal that came meanwhile ends the run here, in one line."""
+    if sys.argv[1:2] not in (["report"], ["demo"]):
+        return
+    received: list[int] = []
+
+    def hold(signum, frame) -> None:
+        received.append(signum)
+
+    try:
+        previous = {s: signal.signal(s, hold) for s in (signal.SIGINT, signal.SIGTERM)}
+    except ValueError:  # not the main thread
+        return
+    try:
+        import duckdb  # noqa: F401
+        import ibis.backends.duckdb  # noqa: F401
+        import numpy  # noqa: F401
+        import pandas  # noqa: F401
+        import pyarrow  # noqa: F401
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    if received:
+        interrupted = received[0] == signal.SIGINT
+        _fail(("interrupted" if interrupted else "terminated") + "; nothing was written")
+        _exit(EXIT_INTERRUPTED if interrupted else EXIT_TERMINATED)
+
+
+_INTERRUPTS: list[int] = []
+
+
+def _interrupt(signum, frame) -> None:
+    """Ctrl+C: one KeyboardInterrupt; once one has been raised or handled (a
+    second press, or the one DuckDB passes on after stopping its query with
+    an error of its own) the next are ignored, so none can break into the
+    cleanup and end the run with a traceback or a death by signal."""
+    if not _INTERRUPTS:
+        _INTERRUPTS.append(signum)
+        raise KeyboardInterrupt
 
 
 def _ignore_signals() -> None:
@@ -390,6 +457,7 @@ def main(argv: list[str] | None = None) -> int:
         _fail(f"cannot write {getattr(args, 'output', '')}: {error.strerror or error}")
         return EXIT_WRITE_FAILED
     except KeyboardInterrupt:
+        _INTERRUPTS.append(signal.SIGINT)  # handled: a late one is ignored
         _fail("interrupted; nothing was written")
         return EXIT_INTERRUPTED
     except _Terminated:

@@ -14,7 +14,7 @@ import ibis
 import pandas as pd
 from ibis.expr.types import Table
 
-__all__ = ["Engine", "connect", "quiet", "DEFAULT_MEMORY_LIMIT"]
+__all__ = ["Engine", "connect", "quiet", "spill_directory", "DEFAULT_MEMORY_LIMIT"]
 
 DEFAULT_MEMORY_LIMIT = "2GB"
 """DuckDB's memory limit unless ``CXEXCEL_MEMORY_LIMIT`` says otherwise;
@@ -25,14 +25,29 @@ beyond it DuckDB spills to its temporary directory."""
 def quiet() -> Iterator[None]:
     """Ibis 12 and DuckDB 2 warn about their own use of pandas 3 and of each
     other (Pandas4Warning, DeprecationWarning); nothing a user can act on, so
-    a run prints no warning lines."""
+    a run prints no warning lines. And DuckDB turns a Ctrl+C during a query
+    into an error of its own: it is a KeyboardInterrupt again here."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", category=DeprecationWarning)
         warnings.filterwarnings("ignore", category=FutureWarning)
         warning = getattr(pd.errors, "Pandas4Warning", None)
         if warning is not None:
             warnings.filterwarnings("ignore", category=warning)
-        yield
+        try:
+            yield
+        except Exception as error:
+            if _interrupted(error):
+                raise KeyboardInterrupt from None
+            raise
+
+
+def _interrupted(error: Exception) -> bool:
+    """Whether ``error`` is DuckDB's answer to a Ctrl+C during a query."""
+    import duckdb
+
+    if isinstance(error, getattr(duckdb, "InterruptException", ())):
+        return True
+    return isinstance(error, RuntimeError) and "interrupted" in str(error).lower()
 
 
 @dataclass
@@ -89,6 +104,11 @@ def temporary_name(name: str) -> str:
     return f"cx_{''.join(c for c in name.lower() if c.isalnum())}_{os.getpid()}_{next(_counter)}"
 
 
+def spill_directory() -> Path:
+    """Where the embedded DuckDB of this process spills beyond its memory limit."""
+    return Path(tempfile.gettempdir()) / f"cxexcel-duckdb-{os.getpid()}"
+
+
 def connect(url: str | None = None, *, memory_limit: str | None = None) -> Engine:
     """An engine: embedded DuckDB without ``url``, else the Ibis backend ``url``
     names (``postgres://user@host/db``, ``duckdb:///path/file.duckdb`` ...).
@@ -99,8 +119,7 @@ def connect(url: str | None = None, *, memory_limit: str | None = None) -> Engin
     with quiet():
         if url is None:
             limit = memory_limit or os.environ.get("CXEXCEL_MEMORY_LIMIT") or DEFAULT_MEMORY_LIMIT
-            spill = Path(tempfile.gettempdir()) / f"cxexcel-duckdb-{os.getpid()}"
-            backend = ibis.duckdb.connect(memory_limit=limit, temp_directory=str(spill))
+            backend = ibis.duckdb.connect(memory_limit=limit, temp_directory=str(spill_directory()))
         else:
             backend = ibis.connect(url)
     return Engine(backend)
