@@ -13,6 +13,7 @@ of Europe) or a tab. The file size is capped by ``MAX_CSV_BYTES``.
 from __future__ import annotations
 
 import codecs
+import csv
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,6 +79,12 @@ def read_csv(path: Path, table: str) -> pd.DataFrame:
         raise SourceError(_parse_problem(path.name, exc, layout), table=table) from exc
     except (OSError, ValueError, UnicodeError) as exc:
         raise SourceError(f"{path.name}: cannot be read as CSV ({exc})", table=table) from exc
+
+
+def header_cells(path: Path, table: str | None = None) -> list[str]:
+    """The header cells of the CSV file ``path``, after :func:`inspect`'s checks."""
+    layout = inspect(path, table)
+    return next(csv.reader([layout.header], delimiter=layout.delimiter), [])
 
 
 def inspect(path: Path, table: str | None = None) -> Layout:

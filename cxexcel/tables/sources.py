@@ -15,7 +15,7 @@ import pandas as pd
 from openpyxl.utils.cell import get_column_letter, range_boundaries
 
 from ..errors import SourceError, TableError
-from . import _csv, _sniff, _workbook, _xlsx
+from . import _csv, _sniff, _workbook, _xlsx, profiles
 from .schema import SCHEMAS, normalise_name
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
@@ -116,9 +116,9 @@ def _tables(source) -> Iterator[RawTable]:
     if isinstance(source, (str, os.PathLike)):
         yield from _from_path(Path(source), explicit=True)
     elif _is_openpyxl_workbook(source):
-        yield from _from_openpyxl(source, "workbook", None)
+        yield from map(_recognised_item, _from_openpyxl(source, "workbook", None))
     elif _is_xlwings_book(source):
-        yield from _from_xlwings(source)
+        yield from map(_recognised_item, _from_xlwings(source))
     elif isinstance(source, Mapping):
         yield from _from_mapping(source)
     else:
@@ -148,17 +148,52 @@ def _from_path(path: Path, explicit: bool) -> Iterator[RawTable | TableError]:
             f"{path.name}: not a table file (use .xlsx, .xlsm, .csv or .parquet, or a folder)"
         )
     name = table_name(path.stem)
-    if name is None:
+    if name is None and _header_profile(path, suffix, explicit) is None:
         if explicit:
             raise SourceError(
-                f"{path.name}: the file name names no input table "
-                f"(name it after one of {', '.join(SCHEMAS)})"
+                f"{path.name}: the file name names no input table and its columns are not "
+                f"an export cxexcel knows (name it after one of {', '.join(SCHEMAS)})"
             )
         return
-    if suffix == ".csv":
-        yield _from_csv(path, name)
-    else:
-        yield _from_parquet(path, name)
+    label = name or path.stem
+    raw = _from_csv(path, label) if suffix == ".csv" else _from_parquet(path, label)
+    yield _recognised(raw, name)
+
+
+def _header_profile(path: Path, suffix: str, explicit: bool) -> profiles.Profile | None:
+    """The import profile the header of a file not named after a table
+    matches, or None; a file in a folder that cannot be read then is skipped
+    (it names no table), one given by name says why."""
+    try:
+        if suffix == ".csv":
+            header = _csv.header_cells(path)
+        else:
+            import pyarrow.parquet as pq
+
+            header = pq.read_schema(path).names
+    except Exception:
+        if explicit:
+            raise
+        return None
+    return profiles.recognise(header)
+
+
+def _recognised_item(item: RawTable | TableError) -> RawTable | TableError:
+    if isinstance(item, TableError):
+        return item
+    try:
+        return _recognised(item, item.name)
+    except TableError as error:
+        return error
+
+
+def _recognised(raw: RawTable, name: str | None) -> RawTable:
+    """``raw`` as the input table it is: converted by the import profile its
+    header matches (see :mod:`.profiles`), else as found."""
+    profile = profiles.recognise(raw.header, name)
+    if profile is None:
+        return raw
+    return profile.convert(load(raw))
 
 
 def _from_folder(folder: Path) -> Iterator[RawTable | TableError]:
@@ -232,12 +267,17 @@ def load(raw: RawTable) -> RawTable:
 def _from_mapping(tables: Mapping) -> Iterator[RawTable]:
     for key, frame in tables.items():
         name = table_name(key)
-        if name is None:
+        if name is None and not (
+            isinstance(frame, pd.DataFrame) and profiles.recognise(list(frame.columns))
+        ):
             continue
         if not isinstance(frame, pd.DataFrame):
             raise SourceError(f"{key}: expected a DataFrame, got {type(frame).__name__}")
-        place = FilePlace(name, f"{name} (DataFrame)", first_row=1, header_row=None, origin="dict")
-        yield _frame_table(name, frame, place)
+        label = name or str(key)
+        place = FilePlace(
+            label, f"{label} (DataFrame)", first_row=1, header_row=None, origin="dict"
+        )
+        yield _recognised(_frame_table(label, frame, place), name)
 
 
 def _frame_table(name: str, frame: pd.DataFrame, place: FilePlace) -> RawTable:
@@ -257,7 +297,7 @@ def _from_workbook_file(path: Path) -> Iterator[RawTable | TableError]:
             _check_formulas(item, opened, path.name)
             for item in _from_openpyxl(opened.workbook, path.name, opened.table_parts())
         ]
-    yield from found
+    yield from map(_recognised_item, found)
 
 
 def _check_formulas(item, opened: _workbook.OpenWorkbook, display: str):
