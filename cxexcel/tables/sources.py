@@ -291,13 +291,281 @@ def _frame_table(name: str, frame: pd.DataFrame, place: FilePlace) -> RawTable:
 
 
 def _from_workbook_file(path: Path) -> Iterator[RawTable | TableError]:
+    """The input tables of a workbook file, read with python-calamine where
+    ``_calamine`` vouches that it reads them as openpyxl does (the same
+    tables, values and messages), else with openpyxl."""
+    if _workbook.reader() == "calamine":
+        from ._calamine import Unsure
+
+        try:
+            found = _from_calamine(path)
+        except Unsure as why:
+            import logging
+
+            logging.getLogger("cxexcel.tables").debug(
+                "%s: read with openpyxl, not python-calamine: %s", path.name, why
+            )
+            found = None
+        if found is not None:
+            yield from map(_recognised_item, found)
+            return
+    yield from map(_recognised_item, _from_openpyxl_file(path))
+
+
+def _from_openpyxl_file(path: Path) -> list[RawTable | TableError]:
+    """The workbook's tables, read with openpyxl."""
     with _workbook.open_workbook(path) as opened:
         # Materialise while the file is open: read-only mode streams from it.
-        found = [
+        return [
             _check_formulas(item, opened, path.name)
             for item in _from_openpyxl(opened.workbook, path.name, opened.table_parts())
         ]
-    yield from map(_recognised_item, found)
+
+
+def _candidate_sheets(sheets: dict[str, _xlsx.SheetPart]) -> set[str]:
+    """The parts of the sheets that may hold input tables (see ``_find``)."""
+    return {sheet.path for title, sheet in sheets.items() if sheet.tables or table_name(title)}
+
+
+def _from_calamine(path: Path) -> list[RawTable | TableError]:
+    """The workbook's tables, as ``_from_workbook_file`` reads them with
+    openpyxl, read with python-calamine; SourceError for a file the shared
+    checks refuse (not a workbook, unsafe to unpack), ``Unsure`` for
+    anything the calamine reader cannot vouch for."""
+    from ._calamine import Unsure
+
+    with _workbook.open_checked(path, _candidate_sheets) as checked:
+        try:
+            return _calamine_tables(checked, path.name)
+        except Unsure:
+            raise
+        except Exception as exc:  # a surprise: openpyxl reads the file
+            raise Unsure(f"{type(exc).__name__}: {exc}") from exc
+
+
+def _calamine_tables(checked, display: str) -> list[RawTable | TableError]:
+    import numpy as np
+
+    from . import _calamine as cal
+
+    book = checked.workbook
+    sheets = {ws.title: ws for ws in book.worksheets}
+    plan = list(_find(sheets, checked.table_parts()))
+    needed = list(dict.fromkeys(t for _, t, part in plan if not isinstance(part, TableError)))
+    paths = {}
+    for title in needed:
+        part = checked.sheets.get(title)
+        path = getattr(sheets[title], "_worksheet_path", None)
+        if part is None or part.path != path or path not in checked.parts:
+            raise cal.Unsure("a sheet openpyxl finds elsewhere")
+        paths[title] = path
+    strings = len(checked.strings)
+    prepared = [cal.prepare(checked.parts[paths[title]]) for title in needed]
+    if not all(cal.grid_allowed(p.cells, p.box) for p in prepared):
+        raise cal.Unsure("a sparse sheet: calamine would allocate its whole range")
+    calamine = None
+    if prepared:  # calamine parses while the sheets are scanned
+        calamine = cal.CalamineRead(cal.package([p.body for p in prepared], strings), len(prepared))
+    try:
+        scans = {
+            title: cal.scan(p, strings, book._date_formats, book._timedelta_formats)
+            for title, p in zip(needed, prepared, strict=True)
+        }
+        del prepared
+        texts = np.empty(strings, dtype=object)
+        texts[:] = checked.strings
+        missing = {paths[title]: scans[title].missing for title in needed}
+        opened = _workbook.OpenWorkbook(book, checked.sheets, missing)
+        grids: dict[str, tuple] = {}
+        found = []
+        for name, title, part in plan:
+            if isinstance(part, TableError):
+                found.append(part)
+                continue
+            scanned = scans[title]
+            if title not in grids:
+                grids[title] = cal.grid(calamine.sheet(needed.index(title)), scanned)
+                cal.check_dates(scanned, grids[title], book)
+            cells = _CalamineCells(scanned, grids[title], texts, book)
+            if part is not None:
+                item = _calamine_listobject(name, title, part, display, cells)
+            else:
+                item = _calamine_sheet_table(name, title, display, cells)
+            found.append(_check_formulas(item, opened, display))
+        return found
+    finally:
+        if calamine is not None:
+            calamine.wait()
+
+
+class _CalamineCells:
+    """The cells of a scanned sheet, their values computed as openpyxl's."""
+
+    def __init__(self, scanned, grid, texts, book):
+        self.scanned = scanned
+        self.grid = grid
+        self.texts = texts
+        self.book = book
+
+    def block(self, first_row: int, last_row: int, first_col: int, width: int):
+        """The values of rows first_row..last_row, columns first_col and the
+        ``width - 1`` after it, as a 2-D object array (None where empty), and
+        the dates among them as datetime64 (NaT elsewhere)."""
+        import numpy as np
+
+        from . import _calamine as cal
+
+        scanned = self.scanned
+        shape = (max(last_row - first_row + 1, 0), width)
+        out = np.full(shape, None, dtype=object)
+        dates = np.full(shape, np.datetime64("NaT"), "datetime64[us]")
+        if out.size == 0:
+            return out, dates
+        low = np.searchsorted(scanned.cell_row, first_row, "left")
+        high = np.searchsorted(scanned.cell_row, last_row, "right")
+        which = np.arange(low, high)
+        cols = scanned.cell_col[which]
+        which = which[(cols >= first_col) & (cols < first_col + width)]
+        values, stamps = cal.values(scanned, which, self.grid, self.texts, self.book)
+        where = scanned.cell_row[which] - first_row, scanned.cell_col[which] - first_col
+        out[where] = values
+        dates[where] = stamps
+        return out, dates
+
+    def row_has_value(self, row: int) -> bool:
+        """Whether a cell of sheet row ``row`` is not blank (``_blank_cell``)."""
+        width = int(self.scanned.cell_col.max()) if len(self.scanned.cell_col) else 0
+        return any(not _blank_cell(v) for v in self.block(row, row, 1, width)[0][0])
+
+
+def _calamine_listobject(name, title, part, origin, cells: _CalamineCells):
+    """``_listobject_table`` over the scanned cells: the rows openpyxl's
+    ``iter_rows`` yields for the Excel Table's range, totals row left out."""
+    from ._calamine import Unsure
+
+    try:
+        min_col, min_row, max_col, max_row = range_boundaries(part.ref)
+    except Exception as exc:  # openpyxl raises it, and says why
+        raise Unsure("a table range") from exc
+    if not part.header_rows:
+        return _no_header(name, title)
+    if None in (min_col, min_row, max_col, max_row):
+        raise Unsure("an open table range")
+    last = max_row - part.totals_rows
+    if min_row < 1 or min_col < 1 or max_col < min_col or last < 1:
+        raise Unsure("a table range openpyxl reads otherwise")
+    rows = cells.scanned.rows
+    # ReadOnlyWorksheet._cells_by_row: rows from min_row on, up to the last
+    # row it reads in the range, or to the range's end if the sheet goes on.
+    beyond = bool(len(rows)) and int(rows[-1]) > last
+    inside = rows[(rows >= min_row) & (rows <= last)]
+    end = last if beyond else (int(inside[-1]) if len(inside) else min_row - 1)
+    if not beyond:
+        cells.scanned.check_tail()  # the read reaches the sheet's end
+    block, dates = cells.block(min_row, end, min_col, max_col - min_col + 1)
+    return _raw_block(name, block, dates, SheetPlace(name, title, min_row, min_col, origin))
+
+
+def _calamine_sheet_table(name, title, origin, cells: _CalamineCells):
+    """``_sheet_table`` over the scanned cells: from the first row with a
+    value to the last row, as wide as its widest row."""
+    import numpy as np
+
+    scanned = cells.scanned
+    scanned.check_tail()  # the sheet is read to its end
+    rows, widths = scanned.rows, scanned.widths
+    header_row = None
+    for row in rows.tolist():
+        if cells.row_has_value(row):
+            header_row = row
+            break
+    if header_row is None:
+        last = int(rows[-1]) if len(rows) else 1
+        empty = np.empty((1, 0), object)
+        return _raw_block(name, empty, None, SheetPlace(name, title, last, 1, origin))
+    last = int(rows[-1])
+    width = int(widths[rows >= header_row].max())
+    block, dates = cells.block(header_row, last, 1, width)
+    return _raw_block(name, block, dates, SheetPlace(name, title, header_row, 1, origin))
+
+
+def _raw_block(name: str, block, dates, place: SheetPlace) -> RawTable:
+    """``_raw`` of the rows of ``block`` (a 2-D object array, each row as
+    wide); ``dates`` holds its dates as datetime64 (see ``_objects``)."""
+    header = block[0].tolist() if len(block) else []
+    body = _objects(block[1:], dates[1:]) if len(block) > 1 else pd.DataFrame().astype(object)
+    body.columns = range(body.shape[1])
+    return RawTable(name, header, body, place)
+
+
+def _objects(rows, dates) -> pd.DataFrame:
+    """``pd.DataFrame.from_records(rows.tolist()).astype(object)`` of a 2-D
+    object array, as ``_raw`` builds a body: a column of one kind of value
+    (and empty cells) is converted here as pandas converts it, without the
+    round trip; a table with any other column goes through pandas. ``dates``
+    holds the datetimes of ``rows`` as datetime64 where they were made so."""
+    import numpy as np
+    from pandas.api.types import infer_dtype
+
+    columns = {}
+    for j in range(rows.shape[1]):
+        column = rows[:, j]
+        empty = pd.isna(column)
+        kind = infer_dtype(column, skipna=True)
+        if kind in ("empty", "boolean"):
+            columns[j] = column  # pandas keeps these as they are
+        elif kind == "string":
+            columns[j] = np.where(empty, np.nan, column)
+        elif kind in ("integer", "floating", "mixed-integer-float"):
+            if kind != "floating" and not _int64s(column[~empty]):
+                return _slow_objects(rows)  # uint64 or object in pandas
+            if kind == "integer" and not empty.any():
+                columns[j] = column
+            else:
+                columns[j] = np.where(empty, np.nan, column).astype(float).astype(object)
+        elif kind == "datetime" and not np.any(np.isnat(dates[:, j]) & ~empty):
+            columns[j] = _box_dates(dates[:, j])
+        else:
+            return _slow_objects(rows)
+    return pd.DataFrame(columns, index=pd.RangeIndex(rows.shape[0]), dtype=object)
+
+
+def _int64s(values) -> bool:
+    """Whether the ints among ``values`` all fit int64 (pandas' int column)."""
+    import numpy as np
+
+    try:
+        numbers = values.astype(float)
+    except (TypeError, ValueError, OverflowError):
+        return False
+    if len(numbers) == 0 or np.abs(numbers).max() < 2.0**62:
+        return True  # (floats among them are not ints, and fit)
+    ints = [v for v in values.tolist() if type(v) is int]
+    return not ints or (min(ints) >= -(2**63) and max(ints) < 2**63)
+
+
+def _slow_objects(rows) -> pd.DataFrame:
+    import numpy as np
+
+    frame = pd.DataFrame.from_records(rows.tolist())
+    columns = {}
+    for j in range(frame.shape[1]):
+        column = frame.iloc[:, j]
+        dtype = column.dtype
+        if isinstance(dtype, np.dtype) and dtype.kind == "M":
+            columns[j] = _box_dates(column.to_numpy())
+        else:
+            columns[j] = column.astype(object).to_numpy()
+    return pd.DataFrame(columns, index=frame.index, dtype=object)
+
+
+def _box_dates(stamps):
+    """``Series(stamps).astype(object)``, boxing each distinct date once."""
+    import numpy as np
+
+    distinct, inverse = np.unique(stamps, return_inverse=True)
+    boxed = pd.Series(distinct).astype(object).to_numpy()
+    return boxed[inverse.reshape(-1)]
 
 
 def _check_formulas(item, opened: _workbook.OpenWorkbook, display: str):

@@ -1,0 +1,1029 @@
+"""Reading a worksheet's cells with python-calamine, exactly as the openpyxl
+reader reads them, or not at all.
+
+python-calamine parses a sheet ten times faster than openpyxl, but it is a
+different parser: it trims text, unescapes ``_x000D_``, places a cell by its
+reference where openpyxl uses the row element, takes XML that expat
+refuses, reads an error cell as "", ... So calamine is only handed a sheet
+once ``scan`` has shown that the sheet's XML has the plain form spreadsheet
+programs write, for which both readers give the same cells, and only its
+numbers and texts are taken: types, dates, shared strings, empty cells and
+the table's shape come from the scan and from openpyxl's own rules.
+Whatever ``scan`` cannot vouch for raises ``Unsure``, and the caller reads
+the workbook with openpyxl, so that the answer (tables, messages, warnings)
+does not change.
+
+``scan`` checks the sheet data with numpy, tag by tag, without Python code
+per cell. It requires (else ``Unsure``):
+
+- UTF-8 without DTD, comments or CDATA in the part; no processing
+  instructions, ``&#`` references, control characters, carriage returns or
+  ``_x00HH_`` escapes in the sheet data, and only the five XML entities;
+- outside ``<sheetData>``, XML that defusedxml and openpyxl's own sheet
+  parser read without error (checked with them), in the main namespace;
+- inside it only ``row``, ``c``, ``f``, ``v``, ``is`` and ``t``, unprefixed,
+  nested as the schema has them, no space between them; every row and cell
+  with its ``r``, cell attributes ``r s t cm vm`` in that order, row and
+  formula attributes from the schema in one of the orders writers use;
+  rows ascending, each cell in the row its reference names, columns
+  ascending within a row;
+- numbers written plainly (``-12.5E3``), booleans ``0``/``1``, shared-string
+  indexes that exist, no ``t="d"`` cells, error values starting with ``#``,
+  no row longer than 8 MiB (nor its start tag than 32 KiB);
+- no sheet whose cells span a range calamine would allocate in full for
+  far fewer cells (two cells at A1 and XFD1048576).
+
+Besides the cells it gives what openpyxl's ``SheetFilter`` pass gives
+(formula cells without a saved value, the date-formatted 60 read as a
+number, empty formatted rows left out) and each row's width.
+"""
+
+from __future__ import annotations
+
+import codecs
+import io
+import re
+import threading
+import warnings
+import zipfile
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ._sheetfilter import MAX_CARRY, MAX_MISSING, MissingValues
+
+
+class Unsure(Exception):
+    """The calamine reader cannot vouch for this workbook: read it with openpyxl."""
+
+
+MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+_MAIN_B = MAIN.encode()
+
+# What a cell holds after its formula.
+C_END, V, V_SC, IS, IS_SC = range(5)
+
+# Cell types (the t attribute).
+T_N, T_S, T_B, T_E, T_STR, T_INL = range(6)
+
+# Where a cell's value comes from (openpyxl's value; cells without one are left out).
+K_INT, K_BIGINT, K_FLOAT, K_DATE, K_SHARED, K_BOOL = range(1, 7)
+K_ERROR, K_STR, K_INLINE, K_EMPTY_TEXT, K_RAW_TEXT = range(7, 12)
+_FROM_CALAMINE = (K_INT, K_FLOAT, K_DATE, K_STR, K_INLINE)
+
+#: calamine allocates its whole range: a sheet whose range is this many times
+#: larger than its cells (and than _GRID_FLOOR) is read by openpyxl.
+_GRID_SPARSENESS = 4
+_GRID_FLOOR = 4_000_000
+#: Bytes past the sheet data that numpy may read (zeros).
+_PAD = 64
+
+
+def _attributes(*orders: list[bytes]) -> bytes:
+    """A regex of a tag's attributes, each optional, in one of ``orders``
+    (so that none can come twice)."""
+    return (
+        b"(?:"
+        + b"|".join(
+            b"".join(b"(?: " + name + b'="[^"<>&]*+")?' for name in order) for order in orders
+        )
+        + b")"
+    )
+
+
+_ROW_SCHEMA = [b"spans", b"s", b"customFormat", b"ht", b"hidden", b"customHeight"]
+_ROW_SCHEMA += [b"outlineLevel", b"collapsed", b"thickTop", b"thickBot", b"ph", b"x14ac:dyDescent"]
+_ROW_OPENPYXL = [b"hidden", b"outlineLevel", b"collapsed", b"ht", b"customFormat"]
+_ROW_OPENPYXL += [b"customHeight", b"s", b"thickBot", b"thickTop", b"spans"]
+_F_SCHEMA = [b"t", b"aca", b"ref", b"dt2D", b"dtr", b"del1", b"del2", b"r1", b"r2", b"ca"]
+_F_SCHEMA += [b"si", b"bx"]
+_F_REF_FIRST = [b"t", b"ref", b"aca", b"ca", b"si", b"dt2D", b"dtr", b"del1", b"del2"]
+_F_REF_FIRST += [b"r1", b"r2", b"bx"]
+
+
+def _sheet_data_grammar() -> re.Pattern:
+    """The plain sheet data: rows of cells, each with a formula and a value
+    or an inline string, no space between elements. Matched whole (and
+    possessively: in linear time) before anything is read from it; the
+    cells' attributes, and what a value must look like for its cell's type,
+    are checked after, with numpy."""
+    f_attrs = _attributes(_F_SCHEMA, _F_REF_FIRST)
+    formula = rb"(?:<f" + f_attrs + rb" ?>[^<]*+</f>|<f(?= )" + f_attrs + rb" ?/>)?"
+    value = (
+        rb"(?:<v>[^<]*+</v>|<v ?/>"
+        rb'|<is>(?:<t(?: xml:space="preserve")?>[^<]*+</t>|<t ?/>)?</is>|<is ?/>)?'
+    )
+    # A cell's tag: its attributes are checked by _cell_attributes.
+    cell = rb"<c [^<>]*+(?:(?<=/)>|>" + formula + value + rb"</c>)"
+    row = (
+        rb'<row r="[1-9][0-9]{0,6}"'
+        + _attributes(_ROW_SCHEMA, _ROW_OPENPYXL)
+        + rb"(?: ?/>| ?>(?:"
+        + cell
+        + rb")*+</row>)"
+    )
+    return re.compile(rb"(?:" + row + rb")*+")
+
+
+_SHEET_DATA = _sheet_data_grammar()
+_DECLARATION = re.compile(rb"\A(?:\xef\xbb\xbf)?<\?xml\b([^>]*)\?>")
+_ENCODING = re.compile(rb"""encoding\s*=\s*["']([^"']*)["']""")
+_ROOT = re.compile(rb"<worksheet\b[^>]*>")
+
+_ENTITIES = (b"&amp;", b"&lt;", b"&gt;", b"&quot;", b"&apos;")
+
+
+@dataclass
+class SheetScan:
+    """A sheet part as openpyxl reads it.
+
+    ``rows`` are the numbers of the rows openpyxl reads (empty formatted rows
+    are left out, as ``SheetFilter`` leaves them out), ascending, and
+    ``widths`` the column of each one's last cell. The cells with a value are
+    in the ``cell_*`` arrays, in (row, column) order; ``kind`` says where
+    the value comes from. ``box`` is the bounding box of the cells calamine
+    keeps (1-based rows and columns, inclusive), None if it keeps none.
+    """
+
+    data: bytes
+    body_start: int
+    body_end: int
+    rows: np.ndarray
+    widths: np.ndarray
+    cell_row: np.ndarray
+    cell_col: np.ndarray
+    kind: np.ndarray
+    style: np.ndarray
+    text_start: np.ndarray
+    text_end: np.ndarray
+    shared: np.ndarray
+    box: tuple[int, int, int, int] | None
+    missing: MissingValues = field(default_factory=MissingValues)
+    _tail_checked: bool = False
+
+    def text(self, index: int) -> bytes:
+        base = self.body_start
+        return self.data[base + int(self.text_start[index]) : base + int(self.text_end[index])]
+
+    def check_tail(self) -> None:
+        """openpyxl parses what follows the sheet data when a read reaches
+        the sheet's end: so do we (its errors and warnings)."""
+        if not self._tail_checked:
+            start = self.data.rfind(b"<sheetData", 0, self.body_start)
+            end = self.body_end + 12 if self.body_end > self.body_start else self.body_start
+            _parse_outside(self.data[:start] + b"<sheetData/>" + self.data[end:])
+            self._tail_checked = True
+
+
+def sheet_data(data: bytes) -> tuple[int, int]:
+    """Where the content of the part's single ``<sheetData>`` starts and ends
+    (a second one in the sheet data itself fails its grammar)."""
+    at = data.find(b"<sheetData")
+    if at < 0:
+        raise Unsure("no sheetData")
+    if data.startswith(b"<sheetData/>", at):
+        start = end = at + 12
+        after = end
+    elif data.startswith(b"<sheetData>", at):
+        start = at + 11
+        end = data.rfind(b"</sheetData>")
+        if end < start:
+            raise Unsure("no end of sheetData")
+        after = end + 12
+    else:
+        raise Unsure("sheetData with attributes")
+    if data.find(b"sheetData", after) >= 0:
+        raise Unsure("sheetData twice")
+    return start, end
+
+
+def grid_allowed(cells: int, box: tuple[int, int, int, int] | None) -> bool:
+    """Whether calamine may allocate its range (``box``) for ``cells`` cells."""
+    if box is None:
+        return True
+    top, left, bottom, right = box
+    size = (bottom - top + 1) * (right - left + 1)
+    return size <= max(_GRID_FLOOR, _GRID_SPARSENESS * cells)
+
+
+#: The sheet data is scanned in chunks of whole rows of about this size: numpy
+#: on arrays of a few MiB is much faster than on the whole (caches, and
+#: memory a process touches for the first time is slow on some systems).
+_CHUNK = 4 << 20
+
+
+@dataclass
+class _Chunk:
+    """Rows ``data[start:end]``: where their tags are (``lt``, relative to
+    start), the two bytes after each "<", and each cell tag's index in lt,
+    reference and the end of that reference."""
+
+    start: int
+    end: int
+    lt: np.ndarray
+    b1: np.ndarray
+    b2: np.ndarray
+    cell_at: np.ndarray
+    row: np.ndarray
+    col: np.ndarray
+    ref_end: np.ndarray
+
+
+@dataclass
+class Prepared:
+    """A sheet part's tags and cell references, found before calamine is
+    started: the bounding box of its cells bounds what calamine allocates."""
+
+    data: bytes
+    start: int
+    end: int
+    chunks: list[_Chunk]
+    cells: int
+    box: tuple[int, int, int, int] | None
+
+    @property
+    def body(self) -> memoryview:
+        return memoryview(self.data)[self.start : self.end]
+
+
+_ALLOWED_FIRST = np.zeros(256, bool)
+_ALLOWED_FIRST[[ord(c) for c in "rcfvit/"]] = True
+
+
+def prepare(data: bytes) -> Prepared:
+    """Where the part's tags and cells are. calamine reads a cell from every
+    element named c, prefixed or not, at its reference: all must be ``<c
+    r="..."`` tags here, so that their box is the most calamine allocates."""
+    start, end = sheet_data(data)
+    chunks = []
+    at = start
+    while at < end:
+        stop = min(at + _CHUNK, end)
+        if stop < end:
+            cut = data.find(b"<row", stop, end)
+            stop = end if cut < 0 else cut
+        chunks.append(_prepare(data, at, stop))
+        at = stop
+    cells = sum(len(chunk.cell_at) for chunk in chunks)
+    box = None
+    if cells:
+        full = [chunk for chunk in chunks if len(chunk.cell_at)]
+        box = (
+            min(int(chunk.row.min()) for chunk in full),
+            min(int(chunk.col.min()) for chunk in full),
+            max(int(chunk.row.max()) for chunk in full),
+            max(int(chunk.col.max()) for chunk in full),
+        )
+    return Prepared(data, start, end, chunks, cells, box)
+
+
+def _bytes(data: bytes, start: int, end: int) -> np.ndarray:
+    """``data[start:end]`` as a numpy array with _PAD zero bytes after it."""
+    n = end - start
+    arr = np.zeros(n + _PAD, np.uint8)
+    arr[:n] = np.frombuffer(data, np.uint8, n, start)
+    return arr
+
+
+def _prepare(data: bytes, start: int, end: int) -> _Chunk:
+    arr = _bytes(data, start, end)
+    lt = np.flatnonzero(arr[: end - start] == 0x3C).astype(np.int32)
+    b1, b2 = arr[lt + 1], arr[lt + 2]
+    if not np.all(_ALLOWED_FIRST[b1]):
+        raise Unsure("an element that is not part of the plain sheet data")
+    cell_at = np.flatnonzero(b1 == _C).astype(np.int32)
+    at = lt[cell_at]
+    if not np.all((b2[cell_at] == 0x20) & _match(arr, at + 3, b'r="')):
+        raise Unsure("a cell whose reference is not its first attribute")
+    col = np.zeros(len(at), np.int32)
+    nlet = np.zeros(len(at), np.int32)
+    run = np.ones(len(at), bool)
+    for k in range(3):
+        letter = arr[at + 6 + k] - np.uint8(0x40)
+        run &= (letter >= 1) & (letter <= 26)
+        nlet += run
+        col = np.where(run, col * 26 + letter, col)
+    ndig, row = _digits(arr, at + 6 + nlet, 8)
+    ref_end = at + 6 + nlet + ndig
+    if np.any((nlet == 0) | (ndig == 0) | (ndig > 7) | (arr[ref_end] != 0x22)):
+        raise Unsure("a cell reference")
+    return _Chunk(start, end, lt, b1, b2, cell_at, row.astype(np.int32), col, ref_end)
+
+
+def scan(prepared: Prepared, strings: int, date_styles, timedelta_styles) -> SheetScan:
+    """The sheet part as openpyxl reads it (see the module docstring), or
+    ``Unsure``; ``strings`` is the number of shared strings."""
+    data, start, end = prepared.data, prepared.start, prepared.end
+    outer = data.rfind(b"<sheetData", 0, start)
+    head, tail = data[:outer], data[end:]
+    for marker in (b"<!--", b"<![CDATA[", b"<!DOCTYPE", b"<!ENTITY"):
+        if marker in head or marker in tail:  # SheetFilter passes such parts unfiltered
+            raise Unsure(f"the part holds {marker!r}")
+    _check_head(head)
+    for marker, why in ((b"_x00", "an _x00HH_ escape"), (b"]]>", "]]> in text")):
+        if data.find(marker[:1], start, end) >= 0 and data.find(marker, start, end) >= 0:
+            raise Unsure(why)
+    if data.find(b"x14ac:", start, end) >= 0 and b"xmlns:x14ac=" not in _ROOT.search(head)[0]:
+        raise Unsure("an undeclared prefix")
+    parts = [_scan(data, chunk, start, strings, set(date_styles)) for chunk in prepared.chunks]
+    return _joined(data, start, end, parts)
+
+
+def _check_head(head: bytes) -> None:
+    declaration = _DECLARATION.match(head)
+    if declaration is not None:
+        encoding = _ENCODING.search(declaration.group(1))
+        if encoding is not None and encoding.group(1).lower() not in (b"utf-8", b"utf8"):
+            raise Unsure("not UTF-8")
+    elif not head.lstrip(b"\xef\xbb\xbf").lstrip().startswith(b"<"):
+        raise Unsure("not UTF-8")
+    root = _ROOT.search(head)
+    if root is None or b'xmlns="' + _MAIN_B + b'"' not in root.group(0):
+        raise Unsure("root element")
+    _parse_outside(head + b"<sheetData/></worksheet>", tree=True)
+
+
+def _parse_outside(xml: bytes, tree: bool = False) -> None:
+    """Parse ``xml`` (a sheet part without its rows) as openpyxl would."""
+    from defusedxml.ElementTree import fromstring
+    from openpyxl.worksheet._reader import WorkSheetParser
+
+    try:
+        if tree:
+            root = fromstring(xml)
+            if root.tag != f"{{{MAIN}}}worksheet":
+                raise Unsure("not a worksheet")
+            found = list(root.iter(f"{{{MAIN}}}sheetData"))
+            if len(found) != 1 or root.find(f"{{{MAIN}}}sheetData") is not found[0]:
+                raise Unsure("sheetData is not a child of the worksheet")
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # the parse below warns as openpyxl does
+                WorkSheetParser(io.BytesIO(xml), []).parse_dimensions()
+        for _ in WorkSheetParser(io.BytesIO(xml), [], data_only=True).parse():
+            raise Unsure("rows outside sheetData")
+    except Unsure:
+        raise
+    except Exception as exc:  # whatever openpyxl or defusedxml refuses
+        raise Unsure(f"outside sheetData: {exc!r}") from exc
+
+
+def _check_text(data: bytes, start: int, end: int, arr: np.ndarray) -> None:
+    """The text of the rows holds nothing expat refuses (calamine takes it),
+    nor what calamine reads otherwise (carriage returns)."""
+    n = end - start
+    raw = arr[:n]
+    if n and raw.min() < 0x20 and np.any((raw < 0x20) & (raw != 0x09) & (raw != 0x0A)):
+        raise Unsure("a control character or carriage return")
+    if n and raw.max() >= 0x80:
+        try:
+            codecs.decode(memoryview(data)[start:end], "utf-8")
+        except UnicodeDecodeError as exc:
+            raise Unsure("not UTF-8") from exc
+        if (
+            data.find(b"\xef\xbf\xbe", start, end) >= 0
+            or data.find(b"\xef\xbf\xbf", start, end) >= 0
+        ):
+            raise Unsure("U+FFFE or U+FFFF")
+    if data.find(b"&", start, end) >= 0:
+        at = np.flatnonzero(raw == 0x26)
+        ok = np.zeros(len(at), bool)
+        for entity in _ENTITIES:
+            ok |= _match(arr, at, entity)
+        if not ok.all():
+            raise Unsure("an entity other than the five of XML")
+
+
+def _match(arr: np.ndarray, at: np.ndarray, pattern: bytes) -> np.ndarray:
+    """Whether ``pattern`` is at each position ``at`` (arr is padded with zeros)."""
+    ok = arr[at] == pattern[0]
+    for k in range(1, len(pattern)):
+        ok &= arr[at + k] == pattern[k]
+    return ok
+
+
+def _digits(arr: np.ndarray, at: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """(number of digits, their value) at each position ``at``, at most ``width``."""
+    count = np.zeros(len(at), np.int32)
+    value = np.zeros(len(at), np.int64)
+    run = np.ones(len(at), bool)
+    for k in range(width):
+        digit = arr[at + k] - np.uint8(0x30)
+        run &= digit < 10
+        if not run.any():
+            break
+        count += run
+        value = np.where(run, value * 10 + digit, value)
+    return count, value
+
+
+_O, _C, _F, _V, _I, _T, _R, _S = (ord(c) for c in "/cfvitrs")
+
+
+@dataclass
+class _Part:
+    """What ``_scan`` finds in a chunk (positions relative to the sheet data)."""
+
+    numbers: np.ndarray
+    rows: np.ndarray
+    widths: np.ndarray
+    row_lengths: np.ndarray
+    cells: dict
+    kept: tuple | None
+    missing: list
+
+
+def _scan(data: bytes, chunk: _Chunk, base: int, strings: int, date_styles: set[int]) -> _Part:
+    """The chunk's rows and cells; ``base`` is where the sheet data starts."""
+    start, end = chunk.start, chunk.end
+    n = end - start
+    if _SHEET_DATA.fullmatch(memoryview(data)[start:end]) is None:
+        raise Unsure("sheet data not in the plain form")
+    arr = _bytes(data, start, end)
+    _check_text(data, start, end, arr)
+    lt, b1, b2 = chunk.lt, chunk.b1, chunk.b2
+    # The grammar holds: each "<" starts one of the tags it allows, and no
+    # text lies between tags but the text of <v>, <t> and <f>.
+    last_tag = len(lt) - 1
+
+    # -- rows -----------------------------------------------------------------------
+    row_at = np.flatnonzero(b1 == _R)
+    _, number = _digits(arr, lt[row_at] + 8, 7)
+    if np.any(np.diff(number) <= 0):
+        raise Unsure("rows out of order")
+    if np.any(number > 1048576):
+        raise Unsure("a row beyond the sheet")
+    row_lengths = np.diff(np.append(lt[row_at], n))
+    # SheetFilter looks at most 64 KiB ahead for a row's start tag.
+    if np.any(np.append(lt, n)[row_at + 1] - lt[row_at] > 32768):
+        raise Unsure("a very long row tag")
+
+    # -- cells ------------------------------------------------------------------------
+    cell_at, row_, col = chunk.cell_at, chunk.row, chunk.col
+    own_row = np.searchsorted(row_at, cell_at) - 1
+    if np.any(row_ != number[own_row]):
+        raise Unsure("a cell outside its row")
+    if np.any((own_row[1:] == own_row[:-1]) & (np.diff(col) <= 0)):
+        raise Unsure("cells out of order")
+    if np.any(col > 16384):
+        raise Unsure("a column beyond the sheet")
+    style, ctype, is_open = _cell_attributes(arr, lt[cell_at], chunk.ref_end + 1)
+    nxt = np.minimum(cell_at + 1, last_tag)
+
+    # -- what each cell holds ---------------------------------------------------------
+    has_formula = is_open & (b1[nxt] == _F)
+    then = np.minimum(nxt + 1, last_tag)
+    closes_f = (b1[then] == _O) & (b2[then] == _F)
+    after = np.minimum(nxt + np.where(has_formula, np.where(closes_f, 2, 1), 0), last_tag)
+    k1, k2 = b1[after], b2[after]
+    content = np.full(len(cell_at), C_END, np.int8)
+    content[is_open & (k1 == _V) & (k2 == 0x3E)] = V
+    content[is_open & (k1 == _V) & (k2 != 0x3E)] = V_SC
+    content[is_open & (k1 == _I) & (arr[lt[after] + 3] == 0x3E)] = IS
+    content[is_open & (k1 == _I) & (arr[lt[after] + 3] != 0x3E)] = IS_SC
+    text_start = np.zeros(len(cell_at), np.int64)
+    text_end = np.zeros(len(cell_at), np.int64)
+    with_v = np.flatnonzero(content == V)
+    text_start[with_v] = lt[after[with_v]] + 3
+    text_end[with_v] = lt[after[with_v] + 1]
+    with_is = np.flatnonzero(content == IS)
+    t_tag = after[with_is] + 1
+    t_open = (b1[t_tag] == _T) & ((b2[t_tag] == 0x3E) | (arr[lt[t_tag] + 3] == ord("x")))
+    with_t = with_is[t_open]
+    t_tag = t_tag[t_open]
+    preserved = np.zeros(len(cell_at), bool)
+    preserved[with_t] = b2[t_tag] == 0x20
+    text_start[with_t] = lt[t_tag] + np.where(preserved[with_t], 24, 3)
+    text_end[with_t] = lt[t_tag + 1]
+    has_text = np.zeros(len(cell_at), bool)
+    has_text[with_t] = True
+
+    kind, shared, style = _kinds(
+        arr, ctype, style, content, has_text, preserved, text_start, text_end, strings, date_styles
+    )
+    missing = _missing(row_, col, ctype, has_formula, content, text_start, text_end)
+
+    # -- what SheetFilter leaves out: empty rows; trailing empty cells ----------------------
+    keep = np.zeros(len(row_at), bool)
+    keep[own_row[is_open]] = True
+    widths = np.zeros(len(row_at), np.int64)
+    np.maximum.at(widths, own_row[is_open], col[is_open])
+
+    # -- the cells calamine keeps: a value it does not see as empty -------------------------
+    length = text_end - text_start
+    kept = (content == V) & ((length > 0) | (ctype == T_STR)) & (ctype != T_INL)
+    kept |= (content == IS) & (ctype == T_INL)
+    box = None
+    if np.any(kept):
+        r, c = row_[kept], col[kept]
+        box = (int(r.min()), int(c.min()), int(r.max()), int(c.max()))
+
+    value = kind != 0
+    offset = start - base  # texts from the chunk's start: made from the sheet data's
+    cells = {
+        "cell_row": row_[value],
+        "cell_col": col[value],
+        "kind": kind[value],
+        "style": style[value].astype(np.int32),
+        "text_start": (text_start[value] + offset).astype(np.int32),
+        "text_end": (text_end[value] + offset).astype(np.int32),
+        "shared": shared[value].astype(np.int32),
+    }
+    return _Part(number, number[keep], widths[keep], row_lengths, cells, box, missing)
+
+
+def _joined(data: bytes, start: int, end: int, parts: list[_Part]) -> SheetScan:
+    """The scan of the whole sheet data from its chunks' scans."""
+    if not parts:
+        return _nothing(data, start, end)
+    numbers = [part.numbers for part in parts if len(part.numbers)]
+    for before, after in zip(numbers, numbers[1:], strict=False):
+        if after[0] <= before[-1]:
+            raise Unsure("rows out of order")
+    if any(np.any(part.row_lengths > MAX_CARRY // 2) for part in parts):
+        raise Unsure("a very long row")  # SheetFilter passes those through
+    cells = {key: np.concatenate([part.cells[key] for part in parts]) for key in parts[0].cells}
+    missing = MissingValues()
+    for part in parts:
+        missing.cells |= part.missing
+    if len(missing.cells) >= MAX_MISSING:
+        raise Unsure("very many formulas without a value")
+    boxes = [part.kept for part in parts if part.kept is not None]
+    box = None
+    if boxes:
+        box = (
+            min(b[0] for b in boxes),
+            min(b[1] for b in boxes),
+            max(b[2] for b in boxes),
+            max(b[3] for b in boxes),
+        )
+    return SheetScan(
+        data=data,
+        body_start=start,
+        body_end=end,
+        rows=np.concatenate([part.rows for part in parts]),
+        widths=np.concatenate([part.widths for part in parts]),
+        box=box,
+        missing=missing,
+        **cells,
+    )
+
+
+def _cell_attributes(arr, at, pos):
+    """(style, type, not self-closing) of each cell tag at ``at``, whose
+    reference ends before ``pos``: the attributes after it must be ``s``,
+    ``t``, ``cm`` and ``vm`` in that order, then ">" or "/>" (with a space
+    before it or not)."""
+    count = len(at)
+    style = np.zeros(count, np.int64)
+    ctype = np.full(count, T_N, np.int64)
+    more = np.flatnonzero(arr[pos] == 0x20)  # the cells with more attributes
+    sub = pos[more]
+    has_s = (arr[sub + 1] == _S) & (arr[sub + 2] == 0x3D) & (arr[sub + 3] == 0x22)
+    if np.any(has_s):
+        which = more[has_s]
+        s_at = sub[has_s] + 4
+        ns, style[which] = _digits(arr, s_at, 7)
+        bad = (ns == 0) | (ns > 6) | (arr[s_at + ns] != 0x22) | ((ns > 1) & (arr[s_at] == 0x30))
+        if np.any(bad):
+            raise Unsure("a cell style")
+        pos[which] = s_at + ns + 1
+        sub = pos[more]
+    has_t = (arr[sub] == 0x20) & (arr[sub + 1] == _T) & (arr[sub + 2] == 0x3D)
+    has_t &= arr[sub + 3] == 0x22
+    if np.any(has_t):
+        which = more[has_t]
+        found = np.zeros(len(which), bool)
+        for name, value in _TYPES:
+            hit = np.flatnonzero(~found)
+            hit = hit[_match(arr, pos[which[hit]] + 4, name)]
+            ctype[which[hit]] = value
+            pos[which[hit]] += 4 + len(name)
+            found[hit] = True
+        if not found.all():
+            raise Unsure("a cell type")
+        sub = pos[more]
+    for name in (b' cm="', b' vm="'):
+        extra = np.flatnonzero((arr[sub] == 0x20) & (arr[sub + 1] == name[1]))
+        if len(extra):
+            which = more[extra]
+            if not np.all(_match(arr, pos[which], name)):
+                raise Unsure("a cell attribute")
+            e_at = pos[which] + len(name)
+            ne, _ = _digits(arr, e_at, 8)
+            if np.any((ne == 0) | (arr[e_at + ne] != 0x22)):
+                raise Unsure("a cell attribute")
+            pos[which] = e_at + ne + 1
+            sub = pos[more]
+    pos[more] += arr[sub] == 0x20
+    closed = (arr[pos] == _O) & (arr[pos + 1] == 0x3E)
+    if not np.all((arr[pos] == 0x3E) | closed):
+        raise Unsure("a cell attribute")
+    return style, ctype, ~closed
+
+
+_TYPES = [
+    (b's"', T_S),
+    (b'n"', T_N),
+    (b'b"', T_B),
+    (b'e"', T_E),
+    (b'str"', T_STR),
+    (b'inlineStr"', T_INL),
+]
+
+
+def _nothing(data, start, end) -> SheetScan:
+    none = np.zeros(0, np.int64)
+    return SheetScan(
+        data,
+        start,
+        end,
+        none,
+        none,
+        none,
+        none,
+        none.astype(np.uint8),
+        none,
+        none,
+        none,
+        none,
+        None,
+    )
+
+
+# A plain number, which both readers parse alike: -?(0|[1-9]d*)(.d+)?([eE][-+]?d+)?
+_CLASS = np.full(256, 7, np.uint8)
+_CLASS[ord("0")] = 0
+_CLASS[ord("1") : ord("9") + 1] = 1
+_CLASS[ord(".")] = 2
+_CLASS[ord("e")] = _CLASS[ord("E")] = 3
+_CLASS[ord("+")] = 4
+_CLASS[ord("-")] = 5
+_END = 6
+_ACCEPT, _REJECT = 9, 10
+
+
+def _number_machine() -> np.ndarray:
+    t = np.full((11, 8), _REJECT, np.uint8)
+    t[0, 5], t[0, 0], t[0, 1] = 1, 2, 3  # start: sign, 0, 1-9
+    t[1, 0], t[1, 1] = 2, 3  # after -
+    t[2, 2], t[2, 3], t[2, _END] = 4, 6, _ACCEPT  # 0
+    t[3, 0], t[3, 1], t[3, 2], t[3, 3], t[3, _END] = 3, 3, 4, 6, _ACCEPT  # digits
+    t[4, 0], t[4, 1] = 5, 5  # after .
+    t[5, 0], t[5, 1], t[5, 3], t[5, _END] = 5, 5, 6, _ACCEPT  # fraction
+    t[6, 4], t[6, 5], t[6, 0], t[6, 1] = 7, 7, 8, 8  # after e
+    t[7, 0], t[7, 1] = 8, 8  # after e sign
+    t[8, 0], t[8, 1], t[8, _END] = 8, 8, _ACCEPT  # exponent
+    t[_ACCEPT, _END] = _ACCEPT
+    return t
+
+
+_NUMBER = _number_machine()
+
+
+def _numbers(arr, start, end) -> tuple[np.ndarray, np.ndarray]:
+    """For each text [start, end): whether it is a plain number, and whether
+    it has a "." or an exponent (openpyxl then reads a float, else an int)."""
+    length = end - start
+    width = int(length.max())
+    if width > _PAD - 8:
+        raise Unsure("a long number")
+    state = np.zeros(len(start), np.uint8)
+    is_float = np.zeros(len(start), bool)
+    for k in range(width + 1):
+        cls = np.where(k < length, _CLASS[arr[start + k]], np.uint8(_END))
+        is_float |= (cls == 2) | (cls == 3)
+        state = _NUMBER[state, cls]
+    return state == _ACCEPT, is_float
+
+
+def _kinds(
+    arr, ctype, style, content, has_text, preserved, text_start, text_end, strings, date_styles
+):
+    """(where each cell's value comes from, its shared-string index, the style
+    openpyxl sees: none on a 60 SheetFilter un-formats), checking that each
+    value has the form both readers read alike."""
+    count = len(ctype)
+    kind = np.zeros(count, np.uint8)
+    shared = np.zeros(count, np.int64)
+    length = text_end - text_start
+    filled = (content == V) & (length > 0)
+    if np.any(((content == IS) | (content == IS_SC)) & (ctype != T_INL)):
+        raise Unsure("an inline string in a cell of another type")
+    numbers = np.flatnonzero(filled & (ctype == T_N))
+    if len(numbers):
+        s, e = text_start[numbers], text_end[numbers]
+        plain, is_float = _numbers(arr, s, e)
+        if not plain.all():
+            raise Unsure("a number not written plainly")
+        big = ~is_float & ((e - s) - (arr[s] == 0x2D) > 15)
+        kind[numbers] = np.where(is_float, K_FLOAT, np.where(big, K_BIGINT, K_INT))
+        if date_styles:
+            leap = _sixty(arr, s, e - s)
+            if np.any(leap):
+                style = style.copy()
+                style[numbers[leap]] = 0
+            dated = np.isin(style[numbers], np.array(sorted(date_styles), np.int64))
+            if np.any(dated & big):
+                raise Unsure("a huge date")
+            kind[numbers[dated]] = K_DATE
+    indexes = np.flatnonzero(filled & (ctype == T_S))
+    if len(indexes):
+        s, e = text_start[indexes], text_end[indexes]
+        ndig, value = _digits(arr, s, 11)
+        if np.any((ndig != e - s) | (ndig > 10) | ((ndig > 1) & (arr[s] == 0x30))):
+            raise Unsure("a shared-string index")
+        if np.any(value >= strings):
+            raise Unsure("a shared-string index beyond the table")
+        kind[indexes] = K_SHARED
+        shared[indexes] = value
+    booleans = np.flatnonzero(filled & (ctype == T_B))
+    if len(booleans):
+        first = arr[text_start[booleans]]
+        if np.any((length[booleans] != 1) | ((first != 0x30) & (first != 0x31))):
+            raise Unsure("a boolean that is not 0 or 1")
+        kind[booleans] = K_BOOL
+    errors = np.flatnonzero(filled & (ctype == T_E))
+    if len(errors):
+        if np.any(arr[text_start[errors]] != 0x23):  # "#"
+            raise Unsure("an error value")
+        kind[errors] = K_ERROR
+    kind[filled & (ctype == T_STR)] = K_STR
+    inline = ctype == T_INL
+    kind[inline & ((content == IS) | (content == IS_SC))] = K_EMPTY_TEXT
+    texts = np.flatnonzero(inline & has_text & (length > 0))
+    if len(texts):
+        s, e = arr[text_start[texts]], arr[text_end[texts] - 1]
+        edge = (s == 0x20) | (s == 0x09) | (s == 0x0A) | (e == 0x20) | (e == 0x09) | (e == 0x0A)
+        kind[texts] = np.where(edge & ~preserved[texts], K_RAW_TEXT, K_INLINE)  # calamine trims
+    return kind, shared, style
+
+
+def _sixty(arr, start, length) -> np.ndarray:
+    """The numbers SheetFilter takes the format off: 60 and 60.ddd (Excel's
+    1900-02-29). Numbers are plain already, so besides those only "60.1E2"
+    and the like start "60.", and they are not such numbers."""
+    sixty = (arr[start] == 0x36) & (arr[start + 1] == 0x30)
+    result = sixty & (length == 2)
+    for i in np.flatnonzero(sixty & (length > 2) & (arr[start + 2] == 0x2E)):
+        text = arr[start[i] : start[i] + length[i]].tobytes()
+        result[i] = re.fullmatch(rb"60\.[0-9]*", text) is not None
+    return result
+
+
+def _missing(row, col, ctype, has_formula, content, text_start, text_end) -> set:
+    """Formula cells without a saved value, as SheetFilter notes them."""
+    if not np.any(has_formula):
+        return set()
+    no_value = (content != V) | (text_end <= text_start)
+    typed = (ctype == T_STR) | (ctype == T_INL) | (ctype == T_S)
+    where = np.flatnonzero(has_formula & no_value & ~typed)
+    if len(where) >= MAX_MISSING:
+        raise Unsure("very many formulas without a value")
+    return set(zip(row[where].tolist(), col[where].tolist(), strict=True))
+
+
+# -- calamine ---------------------------------------------------------------------------
+
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PACKAGE = "http://schemas.openxmlformats.org/package/2006"
+_CONTENT_TYPES = (
+    '<?xml version="1.0" encoding="UTF-8"?>'
+    f'<Types xmlns="{_PACKAGE}/content-types">'
+    '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
+    'relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+    '<Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-'
+    'officedocument.spreadsheetml.sheet.main+xml"/></Types>'
+)
+_ROOT_RELS = (
+    f'<Relationships xmlns="{_PACKAGE}/relationships"><Relationship Id="rId1" '
+    f'Type="{_REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>'
+)
+
+
+def package(bodies: list[memoryview], strings: int) -> bytes:
+    """A stored (uncompressed) .xlsx for calamine holding ``bodies`` (sheet
+    data, to be checked by ``scan``) as sheets s0, s1 ...
+
+    Each sheet is its sheet data alone in a bare worksheet that starts with
+    an empty ``<mergeCells>``: python-calamine reads a sheet a second time,
+    to its end, for its merged cells, and this ends that read at once. There
+    are no styles (every number reads as a number; dates are made from the
+    serial numbers the way openpyxl makes them) and ``strings`` empty shared
+    strings (their text is taken from openpyxl's table)."""
+    sheets = "".join(
+        f'<sheet name="s{i}" sheetId="{i + 1}" r:id="rId{i + 1}"/>' for i in range(len(bodies))
+    )
+    rels = "".join(
+        f'<Relationship Id="rId{i + 1}" Type="{_REL}/worksheet" Target="worksheets/s{i}.xml"/>'
+        for i in range(len(bodies))
+    )
+    rels += f'<Relationship Id="rIdS" Type="{_REL}/sharedStrings" Target="sharedStrings.xml"/>'
+    head = f'<worksheet xmlns="{MAIN}"><mergeCells></mergeCells><sheetData>'.encode()
+    tail = b"</sheetData></worksheet>"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as archive:
+        archive.writestr("[Content_Types].xml", _CONTENT_TYPES)
+        archive.writestr("_rels/.rels", _ROOT_RELS)
+        archive.writestr(
+            "xl/workbook.xml",
+            f'<workbook xmlns="{MAIN}" xmlns:r="{_REL}"><sheets>{sheets}</sheets></workbook>',
+        )
+        archive.writestr(
+            "xl/_rels/workbook.xml.rels",
+            f'<Relationships xmlns="{_PACKAGE}/relationships">{rels}</Relationships>',
+        )
+        archive.writestr(
+            "xl/sharedStrings.xml", f'<sst xmlns="{MAIN}">' + "<si></si>" * strings + "</sst>"
+        )
+        for i, body in enumerate(bodies):
+            info = zipfile.ZipInfo(f"xl/worksheets/s{i}.xml", (2024, 1, 1, 0, 0, 0))
+            info.file_size = len(head) + len(body) + len(tail)
+            with archive.open(info, "w") as part:
+                part.write(head)
+                part.write(body)
+                part.write(tail)
+    return buffer.getvalue()
+
+
+class CalamineRead:
+    """python-calamine reading a ``package`` in a thread (it lets go of the
+    GIL while it parses) while the caller scans the same sheets."""
+
+    def __init__(self, data: bytes, count: int):
+        self._data = data
+        self._count = count
+        self._sheets: list = []
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name="cxexcel-calamine", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            from python_calamine import CalamineWorkbook
+
+            book = CalamineWorkbook.from_filelike(io.BytesIO(self._data))
+            self._data = b""
+            self._sheets = [book.get_sheet_by_name(f"s{i}") for i in range(self._count)]
+            book.close()
+        except BaseException as exc:  # anything calamine raises: openpyxl reads the file
+            self._error = exc
+
+    def wait(self) -> None:
+        self._thread.join()
+
+    def sheet(self, index: int):
+        self.wait()
+        if self._error is not None:
+            raise Unsure(f"calamine: {self._error!r}") from self._error
+        return self._sheets[index]
+
+
+def grid(sheet, scanned: SheetScan) -> tuple[np.ndarray, int, int]:
+    """calamine's values of a sheet (a 2-D object array) and the row and
+    column of its top-left cell; its range must be the scan's box."""
+    start, end = sheet.start, sheet.end
+    if scanned.box is None:
+        if start is not None:
+            raise Unsure("calamine found cells the scan did not")
+        return np.empty((0, 0), object), 1, 1
+    top, left, bottom, right = scanned.box
+    if start is None or (start[0] + 1, start[1] + 1, end[0] + 1, end[1] + 1) != scanned.box:
+        raise Unsure("calamine's range is not the scan's")
+    rows = sheet.to_python()
+    values = np.empty((bottom - top + 1, right - left + 1), object)
+    if len(rows) != values.shape[0]:
+        raise Unsure("calamine's rows")
+    try:
+        values[:] = rows
+    except ValueError as exc:  # rows of another width
+        raise Unsure("calamine's rows") from exc
+    return values, top, left
+
+
+def check_dates(scanned: SheetScan, cal: tuple, book) -> None:
+    """openpyxl warns (and reads "#VALUE!") for a date-formatted number
+    beyond Python's dates in any row it reads: leave such sheets to it."""
+    import datetime as dt
+
+    dated = np.flatnonzero(scanned.kind == K_DATE)
+    if not len(dated):
+        return
+    grid_, top, left = cal
+    from pandas.api.types import infer_dtype
+
+    serials = grid_[scanned.cell_row[dated] - top, scanned.cell_col[dated] - left]
+    if infer_dtype(serials, skipna=False) != "floating":
+        raise Unsure("calamine read a number as something else")
+    from openpyxl.utils.datetime import from_excel
+
+    serials = serials.astype(float)
+    low = (dt.datetime.min - book.epoch).days + 2
+    high = (dt.datetime(9999, 12, 30) - book.epoch).days
+    timedelta = np.isin(scanned.style[dated], np.array(sorted(book._timedelta_formats), np.int64))
+    ok = np.where(timedelta, np.abs(serials) < 999_999_000, (serials > low) & (serials < high))
+    for i in np.flatnonzero(~ok):  # near or beyond the ends: as openpyxl computes it
+        try:
+            from_excel(float(serials[i]), book.epoch, timedelta=bool(timedelta[i]))
+        except (OverflowError, ValueError) as exc:
+            raise Unsure("a date beyond Python's, which openpyxl warns of") from exc
+
+
+# -- openpyxl's values ------------------------------------------------------------------
+
+
+def values(scanned: SheetScan, which: np.ndarray, cal: tuple, strings: np.ndarray, book):
+    """openpyxl's value of each of the scan's cells ``which`` (indexes), and
+    the same dates as datetime64 (NaT for the other cells)."""
+    from pandas.api.types import infer_dtype
+
+    out = np.empty(len(which), object)
+    stamps = np.full(len(which), np.datetime64("NaT"), "datetime64[us]")
+    if len(which) == 0:
+        return out, stamps
+    kind = scanned.kind[which]
+    from_cal = np.empty(len(which), object)
+    need = np.isin(kind, _FROM_CALAMINE)
+    if np.any(need):
+        grid_, top, left = cal
+        r = scanned.cell_row[which[need]] - top
+        c = scanned.cell_col[which[need]] - left
+        if np.any((r < 0) | (c < 0) | (r >= grid_.shape[0]) | (c >= grid_.shape[1])):
+            raise Unsure("a cell outside calamine's range")
+        from_cal[need] = grid_[r, c]
+    for k in np.unique(kind).tolist():
+        at = kind == k
+        if k in (K_INT, K_FLOAT, K_DATE):
+            got = from_cal[at]
+            if infer_dtype(got, skipna=False) != "floating":
+                raise Unsure("calamine read a number as something else")
+            if k == K_INT:
+                out[at] = got.astype(float).astype(np.int64).astype(object)
+            elif k == K_FLOAT:
+                out[at] = got
+            else:
+                out[at], stamps[at] = _dates(got.astype(float), scanned.style[which[at]], book)
+        elif k in (K_STR, K_INLINE):
+            got = from_cal[at]
+            if infer_dtype(got, skipna=False) != "string":
+                raise Unsure("calamine read a text as something else")
+            if k == K_STR:  # openpyxl: an empty saved text is no value
+                got = np.where(got == "", None, got)
+            out[at] = got
+        elif k == K_SHARED:
+            out[at] = strings[scanned.shared[which[at]]]
+        elif k == K_BOOL:
+            at_byte = scanned.body_start + scanned.text_start[which[at]]
+            ones = np.frombuffer(scanned.data, np.uint8)[at_byte] == 0x31
+            out[at] = np.array([False, True], dtype=object)[ones.astype(np.int64)]
+        elif k in (K_ERROR, K_RAW_TEXT):
+            out[at] = [_xml_text(scanned.text(i)) for i in which[at]]
+        elif k == K_BIGINT:
+            out[at] = [int(scanned.text(i)) for i in which[at]]
+        elif k == K_EMPTY_TEXT:
+            out[at] = ""
+        else:
+            raise Unsure("a cell kind")
+    return out, stamps
+
+
+def _xml_text(raw: bytes) -> str:
+    text = raw.decode("utf-8")
+    if "&" in text:
+        for entity, char in (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'")):
+            text = text.replace(entity, char)
+        text = text.replace("&amp;", "&")
+    return text
+
+
+_MS_PER_DAY = 86_400_000
+#: Serial numbers converted with numpy; the others by openpyxl's from_excel.
+_FAST_LOW, _FAST_HIGH = 1.0, 2_900_000.0
+
+
+def _dates(serials: np.ndarray, styles: np.ndarray, book) -> tuple[np.ndarray, np.ndarray]:
+    """openpyxl's ``from_excel`` of each date-formatted number, and those of
+    them computed with numpy (dates from 1900-01-01 to 9839, step for step as
+    from_excel does) as datetime64 (NaT for the others)."""
+    from openpyxl.utils.datetime import WINDOWS_EPOCH, from_excel
+
+    epoch = book.epoch
+    timedelta = np.isin(styles, np.array(sorted(book._timedelta_formats), np.int64))
+    out = np.empty(len(serials), object)
+    result = np.full(len(serials), np.datetime64("NaT"), "datetime64[us]")
+    fast = (serials >= _FAST_LOW) & (serials < _FAST_HIGH) & ~timedelta
+    if np.any(fast):
+        v = serials[fast]
+        day, fraction = np.divmod(v, 1.0)
+        ms = np.rint((fraction * 86400.0) * 1000.0)  # round(fraction * SECS_PER_DAY * 1000)
+        if epoch == WINDOWS_EPOCH:
+            day = day + (v < 60)
+        total = day.astype(np.int64) * _MS_PER_DAY + ms.astype(np.int64)
+        stamps = (np.datetime64(epoch, "ms") + total.astype("timedelta64[ms]")).astype("M8[us]")
+        out[fast] = stamps.astype(object)
+        result[fast] = stamps
+    for i in np.flatnonzero(~fast):
+        try:
+            out[i] = from_excel(float(serials[i]), epoch, timedelta=bool(timedelta[i]))
+        except (OverflowError, ValueError) as exc:  # openpyxl warns and reads "#VALUE!"
+            raise Unsure("a date beyond Python's") from exc
+    return out, result
