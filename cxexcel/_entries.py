@@ -12,6 +12,7 @@ import random
 import pandas as pd
 
 from . import metrics as m
+from . import table_functions as tf
 from .catalog import Example, register
 
 SOURCE = "METRICS.md (source)"
@@ -464,7 +465,7 @@ FREIREICH_RELAPSE = [1] * 9 + [0] * 12
 
 register(
     "MRR_MOVEMENTS",
-    m.mrr_movements,
+    tf.mrr_movements,
     "Monthly MRR movements: starting MRR, new, expansion, contraction, churned, reactivation, ending MRR.",
     [
         ("customer", "Customer id of each row (one row per customer and month).", "text"),
@@ -495,7 +496,7 @@ register(
 )
 register(
     "COHORTS",
-    m.cohorts,
+    tf.cohorts,
     "Cohort retention matrix: first-period cohorts by periods since start, as shares active.",
     [
         ("customer", "Customer id of each activity or order row.", "text"),
@@ -528,7 +529,7 @@ register(
 )
 register(
     "SURVIVAL",
-    m.survival,
+    tf.survival,
     "Kaplan-Meier retention curve with its Greenwood (log-log) confidence band.",
     [
         ("duration", "Tenure of each customer (e.g. months)."),
@@ -556,7 +557,7 @@ register(
 )
 register(
     "RFM",
-    m.rfm,
+    tf.rfm,
     "Per customer: repeat purchases (frequency), recency, age T and mean repeat spend.",
     [
         ("customer", "Customer id of each transaction.", "text"),
@@ -604,7 +605,7 @@ register(
 )
 register(
     "PREDICT_CLV",
-    m.predict_clv,
+    tf.predict_clv,
     "Predicted CLV per customer from transactions: BG/NBD purchases x Gamma-Gamma spend.",
     [
         ("customer", "Customer id of each transaction.", "text"),

@@ -52,6 +52,7 @@ __all__ = [
     "expected_average_spend",
     "predict_clv",
     "fit_clv_model",
+    "clv_from_summary",
     "CLVModel",
 ]
 
@@ -121,8 +122,8 @@ def rfm(customer, date, amount, end_date=None, unit="M") -> pd.DataFrame:
     ``recency`` (time from the first to the last transaction), ``T`` (time
     from the first transaction to ``end_date``) and ``monetary_value``
     (mean value of the repeat transactions, 0 when frequency is 0). Times
-    are in ``unit``: "D" days, "W" weeks (days / 7, the default) or "M"
-    months (days / (365.25 / 12)).
+    are in ``unit``: "D" days, "W" weeks (days / 7) or "M" months
+    (days / (365.25 / 12), the default).
     """
     unit_days = _unit(unit)
     cols = read_rows(customer=("key", customer), date=("date", date), amount=("amount", amount))
@@ -766,6 +767,15 @@ def fit_clv_model(
     span = _inputs.scalar("horizon", horizon, positive=True)
     rate = _inputs.scalar("discount", discount, nonnegative=True)
     summary = rfm(customer, date, amount, end_date=end_date, unit=unit)
+    return clv_from_summary(summary, span, rate)
+
+
+def clv_from_summary(summary: pd.DataFrame, horizon, discount=0.0) -> CLVModel:
+    """:func:`fit_clv_model` from an RFM summary (the columns ``rfm``
+    returns, one row per customer, times in the unit of ``horizon`` and
+    ``discount``), as the engine's Orders reduction gives it."""
+    span = _inputs.scalar("horizon", horizon, positive=True)
+    rate = _inputs.scalar("discount", discount, nonnegative=True)
     x = summary["frequency"].to_numpy(dtype=float)
     t_x = summary["recency"].to_numpy()
     big_t = summary["T"].to_numpy()

@@ -30,7 +30,7 @@ def survival(duration, churned, confidence=0.95) -> pd.DataFrame:
     it always stays inside [0, 1]. Before the first churn the band is 1 to 1;
     once the estimate reaches 0 the band is undefined (NaN).
     """
-    level = _confidence(confidence)
+    level = confidence_level(confidence)
     cols = read_rows(duration=("amount", duration), churned=("flag", churned))
     time, inverse = np.unique(cols["duration"], return_inverse=True)
     events = np.bincount(inverse, weights=cols["churned"], minlength=len(time))
@@ -42,7 +42,7 @@ def survival_from_counts(duration, churned, n, confidence=0.95) -> pd.DataFrame:
     """``survival`` of customers counted per (duration, churned) pair: ``n``
     customers of each pair, as the engine's tenure counts give them. The
     same table as ``survival`` on one row per customer."""
-    level = _confidence(confidence)
+    level = confidence_level(confidence)
     duration = np.asarray(duration, dtype=float)
     churned = np.asarray(churned, dtype=float)
     n = np.asarray(n, dtype=float)
@@ -116,7 +116,7 @@ def median_from_curve(table: pd.DataFrame) -> float | None:
     return float(table["time"].to_numpy()[np.argmax(reached)])
 
 
-def _confidence(confidence) -> float:
+def confidence_level(confidence) -> float:
     if isinstance(confidence, bool):
         raise InputError("confidence", "is not a number", confidence)
     level = _inputs.scalar("confidence", confidence)

@@ -1,7 +1,8 @@
 """The ``CX CLV`` sheet: predicted customer lifetime value from the ``Orders`` table.
 
 BG/NBD (repeat purchases) and Gamma-Gamma (spend per purchase) are fitted
-on the orders with time in months, and CLV is predicted over the next
+on the orders with time in months (the RFM summary made by the engine, as
+``CX.PREDICT_CLV`` makes it), and CLV is predicted over the next
 :data:`HORIZON_MONTHS` months without discounting. Sections: the model
 parameters, the distribution of P(alive) with a column chart, and the
 :data:`TOP_CUSTOMERS` customers with the highest predicted CLV. When a fit
@@ -13,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..errors import FitError
-from ..metrics.clv_models import fit_clv_model
+from ..table_functions import fit_clv_model
 from . import model
 from ._facts import Facts, month_label, table_call
 from ._layout import Canvas

@@ -21,9 +21,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..metrics.cohorts import cohorts as cohort_matrix
 from ..metrics.summaries import cohorts_from_counts, tenures_from_counts
 from ..metrics.survival import median_from_curve, survival_from_counts
+from ..table_functions import cohorts as cohort_matrix
 from . import model
 from ._facts import Facts, month_floor, py_datetime, table_call
 from ._layout import Canvas, column_range
