@@ -122,4 +122,15 @@ def connect(url: str | None = None, *, memory_limit: str | None = None) -> Engin
             backend = ibis.duckdb.connect(memory_limit=limit, temp_directory=str(spill_directory()))
         else:
             backend = ibis.connect(url)
+        if backend.name == "duckdb":
+            _settle(backend)
     return Engine(backend)
+
+
+def _settle(backend) -> None:
+    """DuckDB settings every cxexcel query needs."""
+    # No progress bar: DuckDB draws one on the terminal for queries over 2 s.
+    backend.raw_sql("SET enable_progress_bar = false")
+    # DuckDB 2.0 folds isnan() to false from Parquet column statistics, which
+    # leave NaN out: a NaN blank in a Parquet file would count as an answer.
+    backend.raw_sql("SET disabled_optimizers = 'statistics_propagation'")

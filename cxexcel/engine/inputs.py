@@ -66,7 +66,9 @@ def _bad(column: Column, value: IbisColumn) -> ibis.Value:
         number = value.cast("float64")
         if column.kind == "score":
             low, high = column.scale
-            return (number != number.floor()) | (number < low) | (number > high)
+            # Not number != FLOOR(number): Ibis casts FLOOR to BIGINT, which
+            # fails on a NaN blank (SQL evaluates the whole condition).
+            return (number % 1 != 0) | (number < low) | (number > high)
         huge = ~(number.abs() < NUMBER_LIMIT)
         bad = huge
         if column.kind in ("amount", "count"):
@@ -82,26 +84,60 @@ def _bad(column: Column, value: IbisColumn) -> ibis.Value:
     return ibis.literal(False)
 
 
-def _clean(column: Column, value: IbisColumn | None) -> ibis.Value:
-    """The cell as the clean table holds it (blanks as null)."""
+def _clean(column: Column, value: IbisColumn | None, found=None) -> ibis.Value:
+    """The cell as the clean table holds it (blanks as null).
+
+    ``found``, the check query's row, says whether the column holds NaN
+    (:func:`_has_nan`) or text with spaces around it (:func:`_has_padding`);
+    without them the clean value is the cell itself, which saves every later
+    query a TRIM or CASE per row (most of a large table's cost)."""
     if value is None:
         kind = {"date": "timestamp", "month": "timestamp", "text": "string"}.get(
             column.kind, "float64"
         )
         return ibis.null().cast(kind)
-    blank = _blank(value)
+    kind = value.type()
     if column.kind in _NUMBER_KINDS:
         number = value.cast("float64")
         if column.kind == "count":
             number = number.round().cast("float64")
-        return ibis.ifelse(blank, ibis.null().cast("float64"), number)
+        if kind.is_floating() and _flag(found, _has_nan, column):
+            return ibis.ifelse(value.isnan(), ibis.null().cast("float64"), number)
+        return number
     if column.kind in ("date", "month"):
         stamp = value.cast("timestamp")
-        if column.kind == "month":
-            stamp = stamp.truncate("M")
-        return ibis.ifelse(blank, ibis.null().cast("timestamp"), stamp)
-    text = value.cast("string").strip()
-    return ibis.ifelse(blank, ibis.null().cast("string"), text)
+        return stamp.truncate("M") if column.kind == "month" else stamp
+    if not kind.is_string():
+        return value.cast("string")
+    text = value.strip() if _flag(found, _has_padding, column) else value
+    return text.nullif("")
+
+
+def _has_nan(column: Column) -> str:
+    return f"_cx_nan_{column.name}"
+
+
+def _has_padding(column: Column) -> str:
+    return f"_cx_pad_{column.name}"
+
+
+def _flag(found, name, column: Column) -> bool:
+    """Whether the check found what ``name`` measures (True when unknown)."""
+    if found is None or name(column) not in found:
+        return True
+    flag = found[name(column)]
+    return bool(flag) if not pd.isna(flag) else False
+
+
+def _facts(column: Column, value: IbisColumn, filled) -> dict[str, ibis.Value]:
+    """The measures :func:`_clean` reads, for the check query."""
+    kind = value.type()
+    if column.kind in _NUMBER_KINDS and kind.is_floating():
+        return {_has_nan(column): ibis.ifelse(filled & value.isnan(), 1, 0).max()}
+    if column.kind == "text" and kind.is_string():
+        padded = value.notnull() & (value != value.strip())
+        return {_has_padding(column): ibis.ifelse(filled & padded, 1, 0).max()}
+    return {}
 
 
 def check_parquet(
@@ -219,22 +255,26 @@ def _check(engine, source, header, raw, schema, validate, row_column):
         return None  # missing columns: the in-memory path's message, from the header alone
 
     filled = ~ibis.and_(*(_blank(source[name]) for name in header)) if header else None
-    rows = source.filter(filled) if filled is not None else source
-    measures = {"kept": rows.count()}
+    # One pass over the source: each measure counts only the filled rows.
+    kept = filled if filled is not None else ibis.literal(True)
+    measures = {"kept": ibis.ifelse(kept, 1, 0).sum(), "total": source.count()}
     bad_rows = {}
     for column in schema.columns:
         if column.name not in mapped:
             continue
-        value = rows[mapped[column.name][1]]
+        value = source[mapped[column.name][1]]
         bad = ~_blank(value) & _bad(column, value)
         if column.required:
             bad = bad | _blank(value)
         bad_rows[column.name] = bad
         if row_column is not None:
-            measures[column.name] = ibis.ifelse(bad, rows[row_column], None).min()
+            measures[column.name] = ibis.ifelse(kept & bad, source[row_column], None).min()
         else:
-            measures[column.name] = ibis.ifelse(bad, 1, 0).max()
-    found = engine.execute(rows.aggregate(**measures)).iloc[0]
+            measures[column.name] = ibis.ifelse(kept & bad, 1, 0).max()
+        measures.update(_facts(column, value, kept))
+    found = engine.execute(source.aggregate(**measures)).iloc[0]
+    if pd.isna(found["kept"]):
+        found["kept"] = 0
     errors: list[TableError] = []
     if int(found["kept"]) == 0:
         errors.append(
@@ -255,17 +295,18 @@ def _check(engine, source, header, raw, schema, validate, row_column):
         if row_column is not None:
             one = source.filter(source[row_column] == int(first)).drop(row_column)
         else:
-            one = rows.filter(bad_rows[column.name]).drop("_cx_row").limit(1)
+            one = source.filter(kept & bad_rows[column.name]).drop("_cx_row").limit(1)
         errors.extend(_recheck(engine, one, raw, schema, first, column.name, validate, mapped))
     if errors:
         return None, errors
     clean = {
         column.name: _clean(
-            column, source[mapped[column.name][1]] if column.name in mapped else None
+            column, source[mapped[column.name][1]] if column.name in mapped else None, found
         )
         for column in schema.columns
     }
-    table = source.filter(filled) if filled is not None else source
+    every_row = int(found["kept"]) == int(found["total"])
+    table = source.filter(filled) if filled is not None and not every_row else source
     if row_column is None:
         return table.select(**clean), []
     return table.select(**clean, _row=table[row_column]), []

@@ -88,6 +88,56 @@ def test_engine_tables_hold_the_clean_columns_of_the_in_memory_path(tmp_path, sa
             assert same_values(frame[column], expected[column]), (name, column)
 
 
+def _padded(frame):
+    out = frame.copy()
+    out["segment"] = out["segment"].astype(object)
+    out.loc[1, "segment"], out.loc[2, "segment"], out.loc[3, "segment"] = " SMB", "SMB\t", "  "
+    out.loc[4, "comment"] = ""
+    return out
+
+
+def _nan_scores(frame):
+    out = frame.copy()
+    out.loc[[0, 5], "nps"] = np.nan
+    return out
+
+
+def _blank_row(frame):
+    blank = pd.DataFrame({c: [None] for c in frame.columns}).astype(frame.dtypes.to_dict())
+    return pd.concat([frame.iloc[:7], blank, frame.iloc[7:]], ignore_index=True)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [_padded, _nan_scores, _blank_row, lambda f: f],
+    ids=["padded", "nan", "blank", "as is"],
+)
+def test_clean_columns_follow_the_data_as_in_memory(tmp_path, sample, change, engine_only):
+    """The clean expression skips TRIM and NaN tests a column does not need;
+    with or without them, the values are the in-memory path's."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    frame = change(sample["Responses"].head(300).reset_index(drop=True))
+    folder = tmp_path / "in"
+    folder.mkdir()
+    arrow = pa.Table.from_pandas(frame, preserve_index=False)
+    for name in ("nps", "csat", "ces"):  # blanks as NaN, not null, as some writers do
+        column = pa.array(frame[name].to_numpy(dtype=float), from_pandas=False)
+        arrow = arrow.set_column(arrow.schema.get_field_index(name), name, column)
+    pq.write_table(arrow, folder / "Responses.parquet")
+    engine = engines.connect()
+    table = read_in_engine(folder, engine)["Responses"]
+    checked = engine.execute(table.order_by("_row"))
+    expected = read_tables(folder)["Responses"]
+    assert len(checked) == len(expected) > 0
+    for column in expected.columns:
+        assert same_values(checked[column], expected[column]), column
+        # A blank is null in the engine (a NaN would count as an answer there).
+        filled = int(engine.execute(table[column].notnull().sum()))
+        assert filled == int(expected[column].notna().sum()), column
+
+
 def bad(sample, table: str, column: str, row: int, value, dtype=None) -> dict:
     frame = sample[table].copy()
     if dtype is not None:
