@@ -23,6 +23,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, SourceError, TableError
+from . import profiles
+from .reading import DATE_SETTINGS
 from .schema import (
     NUMBER_LIMIT,
     SCHEMAS,
@@ -53,7 +55,12 @@ Scales = Mapping[str, tuple[int, int]] | None
 
 
 def read_tables(
-    *sources, scales: Scales = None, notes: list[str] | None = None, engine=None
+    *sources,
+    scales: Scales = None,
+    notes: list[str] | None = None,
+    engine=None,
+    mapping=None,
+    dates: str | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Read and validate the input tables found in ``sources``.
 
@@ -83,34 +90,84 @@ def read_tables(
     the clean columns and ``_row``, the row's place in the file), not
     DataFrames, so a table larger than memory is never loaded.
 
+    Exports of the tools cxexcel knows (Delighted, SurveyMonkey, Qualtrics,
+    Typeform, HubSpot, Mailchimp, Shopify, GA4: docs/imports.md) are found by
+    their headers and converted, with a line in ``notes`` for each.
+    ``mapping`` (a TOML file path, a dict of the same shape, or a
+    :class:`cxexcel.imports.Mapping`) says which file or sheet is which
+    table and how to read it, for anything else. ``dates`` reads dates such
+    as 03/04/2024 ``"day-first"`` or ``"month-first"`` (refused as
+    ambiguous otherwise), or numbers as Unix timestamps (``"unix"``,
+    ``"unix-ms"``); any other text is a ``strftime`` format.
+
     Raises the first problem as a ``TableError`` (``SourceError`` for a
     file that cannot be read); ``check_tables`` lists them all.
     """
-    tables, errors = _read(sources, scales, notes, engine)
+    tables, errors = _read(sources, scales, notes, engine, mapping, dates)
     if errors:
         raise errors[0]
     return tables
 
 
-def check_tables(*sources, scales: Scales = None) -> list[TableError]:
+def check_tables(
+    *sources,
+    scales: Scales = None,
+    mapping=None,
+    dates: str | None = None,
+    notes: list[str] | None = None,
+    every: int = 1,
+) -> list[TableError]:
     """Every problem with the input tables in ``sources`` (empty if none).
 
     Takes the same arguments as ``read_tables``. Each problem is a
     ``TableError`` whose message names the table, column and row (as a cell
     address such as ``Responses!C214`` for workbooks, ``Responses.csv row
     214, column nps`` for files), with ``table``, ``column``, ``row`` and
-    ``cell`` attributes. For each column only the first bad row is listed.
+    ``cell`` attributes. For each column the first ``every`` bad rows are
+    listed (the first only, by default).
     """
-    return _read(sources, scales)[1]
+    return _read(sources, scales, notes, None, mapping, dates, every)[1]
+
+
+def _date_reading(dates: str | None) -> dict:
+    """The :class:`Reading` fields the ``dates`` argument sets."""
+    if dates is None:
+        return {}
+    if isinstance(dates, str) and dates in DATE_SETTINGS:
+        return DATE_SETTINGS[dates]
+    if not isinstance(dates, str) or "%" not in dates:
+        raise InputError(
+            "dates",
+            f"{dates!r} is not one of {', '.join(DATE_SETTINGS)} "
+            "nor a strftime format such as %d.%m.%Y",
+        )
+    return {"date_format": dates}
 
 
 def _read(
-    sources, scales: Scales, notes: list[str] | None = None, engine=None
+    sources,
+    scales: Scales,
+    notes: list[str] | None = None,
+    engine=None,
+    mapping=None,
+    dates: str | None = None,
+    every: int = 1,
 ) -> tuple[dict[str, pd.DataFrame], list[TableError]]:
     schemas = _with_scales(scales)
+    chosen = _date_reading(dates)
+    if mapping is not None:
+        from ..imports import load_mapping
+
+        mapping = load_mapping(mapping)
+    with profiles.using(mapping):
+        items = list(collect(sources))
+    return _read_found(items, schemas, notes, engine, chosen, every)
+
+
+def _read_found(items, schemas, notes, engine, chosen, every):
     found: dict[str, RawTable] = {}
     errors: list[TableError] = []
-    for item in collect(sources):
+    for item in items:
         if isinstance(item, TableError):
             errors.append(item)
             continue
@@ -123,6 +180,8 @@ def _read(
                 )
             )
             continue
+        if chosen:
+            item.reading = dataclasses.replace(item.reading, **chosen)
         found[item.name] = item
         if notes is not None:
             notes.extend(item.notes)
@@ -144,7 +203,7 @@ def _read(
         except TableError as error:
             errors.append(error)
             continue
-        frame, problems = validate(raw, schema)
+        frame, problems = validate(raw, schema, every=every)
         errors.extend(problems)
         if frame is not None:
             tables[name] = frame

@@ -6,6 +6,7 @@ its body as an object DataFrame, and where it lives, to name cells in errors.
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from openpyxl.utils.cell import get_column_letter, range_boundaries
 
 from ..errors import SourceError, TableError
 from . import _csv, _sniff, _workbook, _xlsx, profiles
+from .reading import Reading
 from .schema import SCHEMAS, normalise_name
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
@@ -94,6 +96,8 @@ class RawTable:
     #: A Parquet file not read yet (``body`` None): the engine may check it
     #: where it lies, else :func:`load` reads it.
     parquet: Path | None = None
+    #: How to read cells that do not say what they are (dates, decimal commas).
+    reading: Reading = field(default_factory=Reading)
 
 
 def table_name(name: object) -> str | None:
@@ -156,7 +160,8 @@ def _from_path(path: Path, explicit: bool) -> Iterator[RawTable | TableError]:
             )
         return
     label = name or path.stem
-    raw = _from_csv(path, label) if suffix == ".csv" else _from_parquet(path, label)
+    encoding = profiles.encoding_for(path.name)
+    raw = _from_csv(path, label, encoding) if suffix == ".csv" else _from_parquet(path, label)
     yield _recognised(raw, name)
 
 
@@ -164,9 +169,11 @@ def _header_profile(path: Path, suffix: str, explicit: bool) -> profiles.Profile
     """The import profile the header of a file not named after a table
     matches, or None; a file in a folder that cannot be read then is skipped
     (it names no table), one given by name says why."""
+    rows = None
     try:
         if suffix == ".csv":
-            header = _csv.header_cells(path)
+            rows = _csv.first_rows(path, SAMPLE_ROWS, profiles.encoding_for(path.name))
+            header = rows[0] if rows else []
         else:
             import pyarrow.parquet as pq
 
@@ -175,7 +182,11 @@ def _header_profile(path: Path, suffix: str, explicit: bool) -> profiles.Profile
         if explicit:
             raise
         return None
-    return profiles.recognise(header)
+    return profiles.recognise(header, rows=rows, source=path.name)
+
+
+#: Rows (the header first) a profile's ``shape`` sees to recognise an export.
+SAMPLE_ROWS = 6
 
 
 def _recognised_item(item: RawTable | TableError) -> RawTable | TableError:
@@ -190,7 +201,11 @@ def _recognised_item(item: RawTable | TableError) -> RawTable | TableError:
 def _recognised(raw: RawTable, name: str | None) -> RawTable:
     """``raw`` as the input table it is: converted by the import profile its
     header matches (see :mod:`.profiles`), else as found."""
-    profile = profiles.recognise(raw.header, name)
+    source = raw.place.file if isinstance(raw.place, FilePlace) else raw.place.sheet
+    rows = None
+    if raw.body is not None:
+        rows = [list(raw.header), *raw.body.head(SAMPLE_ROWS - 1).values.tolist()]
+    profile = profiles.recognise(raw.header, name, rows=rows, source=source)
     if profile is None:
         return raw
     return profile.convert(load(raw))
@@ -229,13 +244,17 @@ def _other_spreadsheet(path: Path) -> SourceError:
     return SourceError(_sniff.message(path.name, kind, reading))
 
 
-def _from_csv(path: Path, name: str) -> RawTable:
-    frame = _csv.read_csv(path, name)
+def _from_csv(path: Path, name: str, encoding: str | None = None) -> RawTable:
+    frame, layout = _csv.read_layout(path, name, encoding)
     header = frame.iloc[0].tolist()
     body = frame.iloc[1:].reset_index(drop=True).astype(object)
     body.columns = range(body.shape[1])
-    place = FilePlace(name, path.name, first_row=2, header_row=1, origin=str(path))
-    return RawTable(name, header, body, place)
+    place = FilePlace(
+        name, path.name, first_row=layout.skip + 2, header_row=layout.skip + 1, origin=str(path)
+    )
+    # Excel writes ;-separated CSV where the comma is the decimal mark.
+    reading = Reading(decimal="," if layout.delimiter != "," else ".")
+    return RawTable(name, header, body, place, reading=reading)
 
 
 def _from_parquet(path: Path, name: str) -> RawTable:
@@ -261,7 +280,9 @@ def load(raw: RawTable) -> RawTable:
         raise SourceError(
             f"{path.name}: cannot be read as Parquet ({exc})", table=raw.name
         ) from exc
-    return _frame_table(raw.name, frame, raw.place)
+    loaded = _frame_table(raw.name, frame, raw.place)
+    loaded.notes, loaded.reading = raw.notes, raw.reading
+    return loaded
 
 
 def _from_mapping(tables: Mapping) -> Iterator[RawTable]:
@@ -306,6 +327,8 @@ def _check_formulas(item, opened: _workbook.OpenWorkbook, display: str):
     an error or change a figure: a required column, or a number, score or
     date column. Optional text (a comment, a segment) reads as empty."""
     if not isinstance(item, RawTable) or not isinstance(item.place, SheetPlace):
+        return item
+    if item.name not in SCHEMAS:  # an export found by its header: its converter reads it
         return item
     place = item.place
     missing = opened.missing_values(place.sheet)
@@ -383,14 +406,51 @@ def _from_openpyxl(workbook, origin: str, parts: dict | None) -> Iterator[RawTab
             ]
             for title, ws in sheets.items()
         }
+    used = set()
     for name, title, part in _find(sheets, parts):
         ws = sheets[title]
+        used.add(title)
         if isinstance(part, TableError):
             yield part
         elif part is not None:
             yield _listobject_table(name, title, part, origin, ws)
         else:
             yield _sheet_table(name, title, origin, _openpyxl_sheet_rows(ws))
+    yield from _exports_on_sheets(sheets, parts, used, origin)
+
+
+def _exports_on_sheets(sheets: dict, parts: dict, used: set, origin: str) -> Iterator[RawTable]:
+    """Exports pasted into a workbook under a sheet or Excel Table name that
+    names no input table, recognised by their header (and first rows); a
+    sheet's rows are read on only once its first rows are recognised."""
+    for title, ws in sheets.items():
+        if title in used or table_name(title) is not None:
+            continue
+        own = [p for p in parts.get(title, []) if table_name(p.name) is None]
+        if any(table_name(p.name) for p in parts.get(title, [])):
+            continue  # a container of named tables
+        if own:
+            for part in own:
+                if part.header_rows:
+                    raw = _listobject_table(part.name, title, part, origin, ws)
+                    if profiles.recognise(
+                        raw.header,
+                        rows=[raw.header, *raw.body.head(SAMPLE_ROWS - 1).values.tolist()],
+                        source=part.name,
+                    ) or profiles.recognise(raw.header, source=title):
+                        yield raw
+            continue
+        rows = _openpyxl_sheet_rows(ws)
+        consumed, sample = [], []
+        for row in rows:
+            consumed.append(row)
+            if sample or any(not _blank_cell(v) for v in row):
+                sample.append(list(row))
+            if len(sample) >= SAMPLE_ROWS:
+                break
+        if not sample or profiles.recognise(sample[0], rows=sample, source=title) is None:
+            continue
+        yield _sheet_table(title, title, origin, itertools.chain(consumed, rows))
 
 
 def _openpyxl_sheet_rows(ws) -> Iterator[tuple]:
