@@ -2,10 +2,15 @@
 
 ::
 
-    cxexcel report INPUT... --output OUT.xlsx [--force]
+    cxexcel report INPUT... --output OUT.xlsx [--force] [--map FILE] [--scale csat=1-10]
+    cxexcel check INPUT... [--map FILE] [--scale csat=1-10] [--dates day-first]
     cxexcel report [INPUT...] --source URL --table NAME=TABLE... --output OUT.xlsx
     cxexcel demo [--output out/cx-demo.xlsx] [--force]
     cxexcel serve [--host 127.0.0.1] [--port 8000]
+
+``check`` says what it recognised in INPUT (each export or mapping and the
+table it became, with its rows) and lists every problem (a few bad rows per
+column), exiting 2 if there is any: the same reading ``report`` does.
 
 ``report`` reads the input tables (an .xlsx holding them, CSV/Parquet files
 named after the tables, or a folder of those), builds the metric sheets and
@@ -91,6 +96,25 @@ def _parser() -> argparse.ArgumentParser:
         help="a TOML file with source = URL and a [tables] section of NAME = TABLE lines",
     )
     report.add_argument("-f", "--force", action="store_true", help="replace an existing output")
+    _reading_options(report)
+
+    check = commands.add_parser(
+        "check",
+        help="say what the inputs hold and list every problem",
+        description=(
+            "Read INPUT as report does: say which tables were found (and which exports or "
+            "mapping rules made them), then list every problem; exit 2 if there is one."
+        ),
+    )
+    check.add_argument("inputs", nargs="+", metavar="INPUT", type=Path)
+    check.add_argument(
+        "--per-column",
+        type=int,
+        default=5,
+        metavar="N",
+        help="bad rows listed per column (default 5)",
+    )
+    _reading_options(check)
 
     demo = commands.add_parser(
         "demo",
@@ -104,6 +128,59 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     return parser
+
+
+def _reading_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--map",
+        type=Path,
+        metavar="FILE",
+        help="a TOML mapping: which file or sheet is which table, header -> column, "
+        "answer values, dates, units, row filters (docs/imports.md)",
+    )
+    command.add_argument(
+        "--scale",
+        action="append",
+        default=[],
+        metavar="SCORE=LOW-HIGH",
+        help="a score's scale, e.g. csat=1-10 or ces=1-5 (repeat for each)",
+    )
+    command.add_argument(
+        "--dates",
+        metavar="ORDER",
+        help="how to read dates such as 03/04/2024: day-first or month-first; unix or "
+        "unix-ms for timestamps; or a strftime format such as %%d.%%m.%%Y",
+    )
+
+
+def _scales(items: list[str]) -> dict | None:
+    scales = {}
+    for item in items:
+        name, sep, bounds = item.partition("=")
+        low, dash, high = bounds.partition("-")
+        try:
+            scales[name.strip()] = (int(low), int(high))
+        except ValueError:
+            raise _Refused(f"--scale {item!r}: write SCORE=LOW-HIGH, e.g. csat=1-10") from None
+        if not sep or not dash:
+            raise _Refused(f"--scale {item!r}: write SCORE=LOW-HIGH, e.g. csat=1-10")
+    return scales or None
+
+
+#: Problems ``report`` and ``check`` print at most (then how many more).
+MAX_PROBLEMS = 50
+
+
+def _problems(errors: list) -> _Refused:
+    """All problems, one line each (capped), as one refusal to print."""
+    lines = [str(error) for error in errors[:MAX_PROBLEMS]]
+    if len(errors) > MAX_PROBLEMS:
+        lines.append(f"... and {len(errors) - MAX_PROBLEMS:,} more problems")
+    return _Refused("\n".join(lines))
+
+
+def _read_options(args: argparse.Namespace) -> dict:
+    return {"scales": _scales(args.scale), "mapping": args.map, "dates": args.dates}
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -296,13 +373,17 @@ def _report(args: argparse.Namespace) -> int:
             raise _Refused(f"input {source} does not exist")
     _check_output(args.output, args.inputs, args.force)
     notes: list[str] = []
+    options = _read_options(args)
     if url is None:
         # Large Parquet tables are checked and reduced where they lie (DuckDB).
         engine = connect()
-        tables = read_tables(*args.inputs, notes=notes, engine=engine)
+        errors: list = []
+        tables = read_tables(*args.inputs, notes=notes, engine=engine, problems=errors, **options)
+        if errors:
+            raise _problems(errors)
     else:
         engine = _connect_warehouse(url)
-        tables = read_tables(*args.inputs, notes=notes) if args.inputs else {}
+        tables = read_tables(*args.inputs, notes=notes, **options) if args.inputs else {}
         both = sorted(set(tables) & {_table_key(name) for name in mapping})
         if both:
             raise _Refused(f"{both[0]} is both in the inputs and in the warehouse; keep one")
@@ -314,6 +395,32 @@ def _report(args: argparse.Namespace) -> int:
         raise _no_tables(args.inputs, tables)
     _write(report, args.output, args.force)
     print(f"wrote {args.output} ({', '.join(report.sheet_names)})")
+    return EXIT_OK
+
+
+def _check(args: argparse.Namespace) -> int:
+    from .tables import read_checked
+
+    for source in args.inputs:
+        if not source.exists():
+            raise _Refused(f"input {source} does not exist")
+    if args.per_column < 1:
+        raise _Refused("--per-column must be 1 or more")
+    notes: list[str] = []
+    tables, errors = read_checked(
+        *args.inputs, notes=notes, every=args.per_column, **_read_options(args)
+    )
+    for note in notes:
+        print("found: " + " ".join(note.split()))
+    for name, table in tables.items():
+        print(f"{name}: {len(table):,} rows, no problems")
+    if not tables and not errors:
+        raise _no_tables(args.inputs, tables)
+    if errors:
+        for line in str(_problems(errors)).splitlines():
+            print("problem: " + line)
+        print(f"{len(errors):,} problem{'' if len(errors) == 1 else 's'}")
+        return EXIT_BAD_INPUT
     return EXIT_OK
 
 
@@ -392,7 +499,7 @@ def _preload() -> None:
     held back: an exception raised inside a C extension's import leaves it
     half registered (DuckDB's then aborts the process when imported again).
     A signal that came meanwhile ends the run here, in one line."""
-    if sys.argv[1:2] not in (["report"], ["demo"]):
+    if sys.argv[1:2] not in (["report"], ["check"], ["demo"]):
         return
     received: list[int] = []
 
@@ -440,7 +547,7 @@ def _ignore_signals() -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code (``run`` exits with it)."""
     args = _parser().parse_args(argv)
-    handler = {"report": _report, "demo": _demo, "serve": _serve}[args.command]
+    handler = {"report": _report, "check": _check, "demo": _demo, "serve": _serve}[args.command]
     previous = _on_sigterm(_terminate) if args.command != "serve" else None
     try:
         return handler(args)
@@ -477,8 +584,9 @@ def _on_sigterm(handler):
 
 
 def _fail(message: str) -> None:
-    # One line: multi-line messages would break scripts that grep stderr.
-    print("cxexcel: error: " + " ".join(message.split()), file=sys.stderr)
+    # One line a problem: multi-line messages would break scripts that grep stderr.
+    for line in message.split("\n"):
+        print("cxexcel: error: " + " ".join(line.split()), file=sys.stderr)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -45,6 +45,7 @@ __all__ = [
     "Column",
     "TableSchema",
     "read_tables",
+    "read_checked",
     "read_warehouse",
     "check_tables",
     "canonical_metric",
@@ -61,6 +62,7 @@ def read_tables(
     engine=None,
     mapping=None,
     dates: str | None = None,
+    problems: list[TableError] | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Read and validate the input tables found in ``sources``.
 
@@ -101,10 +103,14 @@ def read_tables(
     ``"unix-ms"``); any other text is a ``strftime`` format.
 
     Raises the first problem as a ``TableError`` (``SourceError`` for a
-    file that cannot be read); ``check_tables`` lists them all.
+    file that cannot be read); ``check_tables`` lists them all. With
+    ``problems``, a list, every problem (the first bad row of each column)
+    is added to it instead, and the tables without problems come back.
     """
     tables, errors = _read(sources, scales, notes, engine, mapping, dates)
-    if errors:
+    if problems is not None:
+        problems.extend(errors)
+    elif errors:
         raise errors[0]
     return tables
 
@@ -127,6 +133,21 @@ def check_tables(
     listed (the first only, by default).
     """
     return _read(sources, scales, notes, None, mapping, dates, every)[1]
+
+
+def read_checked(
+    *sources,
+    scales: Scales = None,
+    notes: list[str] | None = None,
+    engine=None,
+    mapping=None,
+    dates: str | None = None,
+    every: int = 1,
+) -> tuple[dict, list[TableError]]:
+    """``read_tables``'s tables (those without problems) and every problem
+    (up to ``every`` bad rows per column), without raising: for a command
+    that reports them all."""
+    return _read(sources, scales, notes, engine, mapping, dates, every)
 
 
 def _date_reading(dates: str | None) -> dict:

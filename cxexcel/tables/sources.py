@@ -120,7 +120,9 @@ def _tables(source) -> Iterator[RawTable]:
     if isinstance(source, (str, os.PathLike)):
         yield from _from_path(Path(source), explicit=True)
     elif _is_openpyxl_workbook(source):
-        yield from map(_recognised_item, _from_openpyxl(source, "workbook", None))
+        with profiles.using(_mapping_sheet(source, "workbook")):
+            found = [_recognised_item(i) for i in _from_openpyxl(source, "workbook", None)]
+        yield from found
     elif _is_xlwings_book(source):
         yield from map(_recognised_item, _from_xlwings(source))
     elif isinstance(source, Mapping):
@@ -198,10 +200,11 @@ def _recognised_item(item: RawTable | TableError) -> RawTable | TableError:
         return error
 
 
-def _recognised(raw: RawTable, name: str | None) -> RawTable:
+def _recognised(raw: RawTable, name: str | None, source: str | None = None) -> RawTable:
     """``raw`` as the input table it is: converted by the import profile its
     header matches (see :mod:`.profiles`), else as found."""
-    source = raw.place.file if isinstance(raw.place, FilePlace) else raw.place.sheet
+    if source is None:
+        source = raw.place.file if isinstance(raw.place, FilePlace) else raw.place.sheet
     rows = None
     if raw.body is not None:
         rows = [list(raw.header), *raw.body.head(SAMPLE_ROWS - 1).values.tolist()]
@@ -289,7 +292,8 @@ def _from_mapping(tables: Mapping) -> Iterator[RawTable]:
     for key, frame in tables.items():
         name = table_name(key)
         if name is None and not (
-            isinstance(frame, pd.DataFrame) and profiles.recognise(list(frame.columns))
+            isinstance(frame, pd.DataFrame)
+            and profiles.recognise(list(frame.columns), source=str(key))
         ):
             continue
         if not isinstance(frame, pd.DataFrame):
@@ -298,7 +302,7 @@ def _from_mapping(tables: Mapping) -> Iterator[RawTable]:
         place = FilePlace(
             label, f"{label} (DataFrame)", first_row=1, header_row=None, origin="dict"
         )
-        yield _recognised(_frame_table(label, frame, place), name)
+        yield _recognised(_frame_table(label, frame, place), name, source=str(key))
 
 
 def _frame_table(name: str, frame: pd.DataFrame, place: FilePlace) -> RawTable:
@@ -314,11 +318,30 @@ def _frame_table(name: str, frame: pd.DataFrame, place: FilePlace) -> RawTable:
 def _from_workbook_file(path: Path) -> Iterator[RawTable | TableError]:
     with _workbook.open_workbook(path) as opened:
         # Materialise while the file is open: read-only mode streams from it.
-        found = [
-            _check_formulas(item, opened, path.name)
-            for item in _from_openpyxl(opened.workbook, path.name, opened.table_parts())
-        ]
-    yield from map(_recognised_item, found)
+        with profiles.using(_mapping_sheet(opened.workbook, path.name)):
+            found = [
+                _check_formulas(item, opened, path.name)
+                for item in _from_openpyxl(opened.workbook, path.name, opened.table_parts())
+            ]
+            found = list(map(_recognised_item, found))
+    yield from found
+
+
+def _mapping_sheet(workbook, origin: str):
+    """The mapping of a workbook's ``Mapping`` sheet (see
+    :mod:`cxexcel.imports.mapping`), for the sheets of that workbook; None
+    if it has none."""
+    sheet = next((ws for ws in workbook.worksheets if ws.title.casefold() == "mapping"), None)
+    if sheet is None:
+        return None
+    from ..imports.mapping import from_rows
+
+    rows = [r for r in sheet.iter_rows(values_only=True) if any(not _blank_cell(v) for v in r)]
+    if not rows:
+        return None
+    header = [str(v).strip() if v is not None else "" for v in rows[0]]
+    records = [dict(zip(header, row, strict=False)) for row in rows[1:]]
+    return from_rows(records, f"{origin} (sheet {sheet.title})")
 
 
 def _check_formulas(item, opened: _workbook.OpenWorkbook, display: str):

@@ -1,0 +1,71 @@
+"""`cxexcel check`: what was recognised, then every problem; and `report`
+naming every problem too."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from cxexcel.cli import main
+
+sys.path.insert(0, str(Path(__file__).parent))
+import exports  # noqa: E402
+
+
+def _run(capsys, *args):
+    code = main(list(args))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_check_says_what_it_found(tmp_path, capsys):
+    (tmp_path / "sm.csv").write_text(exports.surveymonkey(exports.answers(30, 2)))
+    (tmp_path / "Orders.csv").write_text("customer_id,date,amount\nC1,2024-01-02,5\n")
+    code, out, err = _run(capsys, "check", str(tmp_path))
+    assert code == 0, err
+    assert "found: sm.csv: SurveyMonkey export -> Responses, 30 responses" in out
+    assert "Responses: 30 rows, no problems" in out
+    assert "Orders: 1 rows, no problems" in out or "Orders: 1 row" in out
+
+
+def test_check_lists_every_problem_capped_per_column(tmp_path, capsys):
+    rows = [f"C{i},2024-01-{i + 1:02d},{'x' if i % 2 else 5}" for i in range(20)]
+    (tmp_path / "Orders.csv").write_text("customer_id,date,amount\n" + "\n".join(rows) + "\n")
+    (tmp_path / "Spend.csv").write_text(
+        "month,sales_marketing_cost,new_customers\n2024-01,lots,3\n"
+    )
+    code, out, err = _run(capsys, "check", str(tmp_path), "--per-column", "3")
+    assert code == 2
+    problems = [line for line in out.splitlines() if line.startswith("problem: ")]
+    assert problems == [
+        'problem: Orders.csv row 3, column amount: "x" is not a number (amount must be a number 0 or more)',
+        'problem: Orders.csv row 5, column amount: "x" is not a number (amount must be a number 0 or more)',
+        'problem: Orders.csv row 7, column amount: "x" is not a number (amount must be a number 0 or more)'
+        " (and 7 more bad rows in amount)",
+        'problem: Spend.csv row 2, column sales_marketing_cost: "lots" is not a number '
+        "(sales_marketing_cost must be a number 0 or more)",
+    ]
+    assert out.splitlines()[-1] == "4 problems"
+
+
+def test_report_names_every_problem_one_line_each(tmp_path, capsys):
+    (tmp_path / "Orders.csv").write_text("customer_id,date,amount\nC1,soon,x\n")
+    code, out, err = _run(capsys, "report", str(tmp_path), "-o", str(tmp_path / "o.xlsx"))
+    assert code == 2
+    assert err.splitlines() == [
+        'cxexcel: error: Orders.csv row 2, column date: "soon" is not a date (date must be a date such as 2024-01-31)',
+        'cxexcel: error: Orders.csv row 2, column amount: "x" is not a number (amount must be a number 0 or more)',
+    ]
+    assert not (tmp_path / "o.xlsx").exists()
+
+
+def test_scale_and_dates_options(tmp_path, capsys):
+    (tmp_path / "Responses.csv").write_text("date,csat\n03/04/2024,9\n")
+    code, out, _ = _run(capsys, "check", str(tmp_path))
+    assert code == 2 and '"03/04/2024" is not a date' in out
+    code, out, err = _run(
+        capsys, "check", str(tmp_path), "--scale", "csat=1-10", "--dates", "day-first"
+    )
+    assert code == 0, out + err
+    code, _, err = _run(capsys, "check", str(tmp_path), "--scale", "csat=ten")
+    assert code == 2 and "write SCORE=LOW-HIGH" in err
