@@ -159,11 +159,19 @@ def _scales(items: list[str]) -> dict | None:
         name, sep, bounds = item.partition("=")
         low, dash, high = bounds.partition("-")
         try:
-            scales[name.strip()] = (int(low), int(high))
+            scales[name.strip().casefold()] = (int(low), int(high))
         except ValueError:
             raise _Refused(f"--scale {item!r}: write SCORE=LOW-HIGH, e.g. csat=1-10") from None
         if not sep or not dash:
             raise _Refused(f"--scale {item!r}: write SCORE=LOW-HIGH, e.g. csat=1-10")
+        if (
+            name.strip().casefold() not in ("csat", "ces")
+            or scales[name.strip().casefold()][0] != 1
+        ):
+            raise _Refused(
+                f"--scale {item!r}: only csat and ces take another scale, from 1 "
+                "(e.g. csat=1-10, ces=1-5); nps is always 0-10"
+            )
     return scales or None
 
 
@@ -206,10 +214,10 @@ def _check_output(output: Path, inputs: list[Path], force: bool) -> None:
         raise _Refused(f"output {output} exists; use --force to replace it")
 
 
-def _build(tables: dict, engine=None):
+def _build(tables: dict, engine=None, scales=None):
     from .report.build import build_report
 
-    return build_report(tables, engine=engine)
+    return build_report(tables, engine=engine, scales=scales)
 
 
 def _warehouse(args: argparse.Namespace) -> tuple[str | None, dict[str, str]]:
@@ -273,7 +281,49 @@ def _connect_warehouse(url: str):
         raise _Refused(f"cannot connect to {shown}: {type(error).__name__}: {detail}") from None
 
 
-def _no_tables(inputs: list[Path], tables: dict) -> _Refused:
+#: What each input table adds to the workbook, for the note on a thin one.
+_ADDS = {
+    "Responses": "CX Surveys and the NPS/CSAT/CES figures (date and nps, csat or ces)",
+    "Subscriptions": "CX Revenue, churn and cohorts (customer_id, month, mrr)",
+    "Orders": "CX CLV, repeat rate and cohorts (customer_id, date, amount)",
+    "Spend": "CAC and payback (month, sales_marketing_cost, new_customers)",
+    "Engagement": "stickiness and email rates (date and dau/mau, or emails_delivered/opens/clicks)",
+}
+
+
+def _thin(tables: dict, report=None) -> str | None:
+    """A note when the inputs make a workbook of one sheet or one headline
+    figure: which tables (or score columns) would add sheets."""
+    present = [name for name in _ADDS if name in tables]
+    if len(present) != 1 or (report is not None and not _one_figure(report)):
+        return None
+    lines = [f"only {present[0]} was found; also give:"]
+    lines += [f"{name} for {what}" for name, what in _ADDS.items() if name not in tables]
+    responses = tables.get("Responses")
+    if present == ["Responses"] and hasattr(responses, "columns"):
+        empty = [c for c in ("nps", "csat", "ces") if responses[c].isna().all()]
+        if empty:
+            lines.append(f"(Responses columns {', '.join(empty)} would add their figures)")
+    return lines[0] + " " + "; ".join(lines[1:])
+
+
+def _one_figure(report) -> bool:
+    from .report.model import KpiTile
+
+    if len(report.sheets) <= 1:
+        return True
+    first = report.sheets[0]
+    tiles = [block for block in first.blocks if isinstance(block, KpiTile)]
+    return first.name == "CX Summary" and len(tiles) <= 1
+
+
+def _skipped_files(skipped: list) -> str:
+    shown = [f"{path.name} ({why})" for path, why in skipped[:10]]
+    more = f" and {len(skipped) - 10} more" if len(skipped) > 10 else ""
+    return "skipped " + ", ".join(shown) + more
+
+
+def _no_tables(inputs: list[Path], tables: dict, skipped: list | None = None) -> _Refused:
     from .tables import SCHEMAS
 
     where = ", ".join(str(source) for source in inputs)
@@ -285,6 +335,8 @@ def _no_tables(inputs: list[Path], tables: dict) -> _Refused:
     if tables:
         found = " and ".join(tables)
         message += f"; {found} alone {'gives' if len(tables) == 1 else 'give'} no metric sheets"
+    if skipped:
+        message += "; " + _skipped_files(skipped)
     return _Refused(message)
 
 
@@ -373,12 +425,15 @@ def _report(args: argparse.Namespace) -> int:
             raise _Refused(f"input {source} does not exist")
     _check_output(args.output, args.inputs, args.force)
     notes: list[str] = []
+    skipped: list = []
     options = _read_options(args)
     if url is None:
         # Large Parquet tables are checked and reduced where they lie (DuckDB).
         engine = connect()
         errors: list = []
-        tables = read_tables(*args.inputs, notes=notes, engine=engine, problems=errors, **options)
+        tables = read_tables(
+            *args.inputs, notes=notes, engine=engine, problems=errors, skipped=skipped, **options
+        )
         if errors:
             raise _problems(errors)
     else:
@@ -388,11 +443,16 @@ def _report(args: argparse.Namespace) -> int:
         if both:
             raise _Refused(f"{both[0]} is both in the inputs and in the warehouse; keep one")
         tables.update(read_warehouse(engine, mapping))
+    report = _build(tables, engine, options["scales"])
+    if not report.sheets:
+        raise _no_tables(args.inputs, tables, skipped)
+    if skipped:
+        notes.append(_skipped_files(skipped))
+    thin = _thin(tables, report)
+    if thin:
+        notes.append(thin)
     for note in notes:
         print("cxexcel: note: " + " ".join(note.split()), file=sys.stderr)
-    report = _build(tables, engine)
-    if not report.sheets:
-        raise _no_tables(args.inputs, tables)
     _write(report, args.output, args.force)
     print(f"wrote {args.output} ({', '.join(report.sheet_names)})")
     return EXIT_OK
@@ -407,15 +467,23 @@ def _check(args: argparse.Namespace) -> int:
     if args.per_column < 1:
         raise _Refused("--per-column must be 1 or more")
     notes: list[str] = []
+    skipped: list = []
     tables, errors = read_checked(
-        *args.inputs, notes=notes, every=args.per_column, **_read_options(args)
+        *args.inputs, notes=notes, every=args.per_column, skipped=skipped, **_read_options(args)
     )
     for note in notes:
         print("found: " + " ".join(note.split()))
+    if skipped:
+        print("found: " + _skipped_files(skipped))
     for name, table in tables.items():
-        print(f"{name}: {len(table):,} rows, no problems")
+        rows = len(table)
+        print(f"{name}: {rows:,} row{'' if rows == 1 else 's'}, no problems")
     if not tables and not errors:
-        raise _no_tables(args.inputs, tables)
+        raise _no_tables(args.inputs, tables, skipped)
+    scales = _scales(args.scale)
+    thin = _thin(tables, _build(tables, scales=scales) if len(tables) == 1 else None)
+    if thin:
+        print("note: " + thin)
     if errors:
         for line in str(_problems(errors)).splitlines():
             print("problem: " + line)

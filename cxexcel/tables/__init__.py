@@ -34,7 +34,8 @@ from .schema import (
     canonical_metric,
     normalise_name,
 )
-from .sources import RawTable, collect, load, table_name
+from .sources import RawTable, collect, load, recording_skips, table_name
+from .surprises import surprises
 from .validate import validate
 
 logger = logging.getLogger(__name__)
@@ -63,6 +64,7 @@ def read_tables(
     mapping=None,
     dates: str | None = None,
     problems: list[TableError] | None = None,
+    skipped: list | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Read and validate the input tables found in ``sources``.
 
@@ -106,8 +108,10 @@ def read_tables(
     file that cannot be read); ``check_tables`` lists them all. With
     ``problems``, a list, every problem (the first bad row of each column)
     is added to it instead, and the tables without problems come back.
+    ``skipped``, a list, gets (path, why) for each file in a folder that
+    was not read.
     """
-    tables, errors = _read(sources, scales, notes, engine, mapping, dates)
+    tables, errors = _read(sources, scales, notes, engine, mapping, dates, skipped=skipped)
     if problems is not None:
         problems.extend(errors)
     elif errors:
@@ -143,11 +147,12 @@ def read_checked(
     mapping=None,
     dates: str | None = None,
     every: int = 1,
+    skipped: list | None = None,
 ) -> tuple[dict, list[TableError]]:
     """``read_tables``'s tables (those without problems) and every problem
     (up to ``every`` bad rows per column), without raising: for a command
     that reports them all."""
-    return _read(sources, scales, notes, engine, mapping, dates, every)
+    return _read(sources, scales, notes, engine, mapping, dates, every, skipped)
 
 
 def _date_reading(dates: str | None) -> dict:
@@ -173,6 +178,7 @@ def _read(
     mapping=None,
     dates: str | None = None,
     every: int = 1,
+    skipped: list | None = None,
 ) -> tuple[dict[str, pd.DataFrame], list[TableError]]:
     schemas = _with_scales(scales)
     chosen = _date_reading(dates)
@@ -180,9 +186,14 @@ def _read(
         from ..imports import load_mapping
 
         mapping = load_mapping(mapping)
-    with profiles.using(mapping):
+    with profiles.using(mapping), recording_skips() as skips:
         items = list(collect(sources))
-    return _read_found(items, schemas, notes, engine, chosen, every)
+    if skipped is not None:
+        skipped.extend(skips)
+    tables, errors = _read_found(items, schemas, notes, engine, chosen, every)
+    if notes is not None:
+        notes.extend(surprises(tables))
+    return tables, errors
 
 
 def _read_found(items, schemas, notes, engine, chosen, every):

@@ -6,6 +6,8 @@ its body as an object DataFrame, and where it lives, to name cells in errors.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import itertools
 import os
 from collections.abc import Iterator, Mapping
@@ -160,6 +162,7 @@ def _from_path(path: Path, explicit: bool) -> Iterator[RawTable | TableError]:
                 f"{path.name}: the file name names no input table and its columns are not "
                 f"an export cxexcel knows (name it after one of {', '.join(SCHEMAS)})"
             )
+        _skip(path, "its name names no table and its columns are no export cxexcel knows")
         return
     label = name or path.stem
     encoding = profiles.encoding_for(path.name)
@@ -225,6 +228,29 @@ def _from_folder(folder: Path) -> Iterator[RawTable | TableError]:
                     yield from _from_path(child, explicit=False)
                 except TableError as error:
                     yield error
+        elif child.is_file() and not child.name.startswith((".", "~$")):
+            _skip(child, "not a table file (.xlsx, .xlsm, .csv or .parquet)")
+
+
+_SKIPPED: contextvars.ContextVar[list | None] = contextvars.ContextVar("skipped", default=None)
+
+
+@contextlib.contextmanager
+def recording_skips():
+    """Within the block, the files of folders that are not read are listed
+    in the yielded list as (path, why)."""
+    found: list = []
+    token = _SKIPPED.set(found)
+    try:
+        yield found
+    finally:
+        _SKIPPED.reset(token)
+
+
+def _skip(path: Path, why: str) -> None:
+    skipped = _SKIPPED.get()
+    if skipped is not None:
+        skipped.append((path, why))
 
 
 def _other_spreadsheet(path: Path) -> SourceError:
