@@ -175,8 +175,10 @@ def _scales(items: list[str]) -> dict | None:
     return scales or None
 
 
-#: Problems ``report`` and ``check`` print at most (then how many more).
+#: Problems ``check`` prints at most (then how many more).
 MAX_PROBLEMS = 50
+#: Problems ``report`` names in its one error line.
+MAX_NAMED = 10
 
 
 def _problems(errors: list) -> _Refused:
@@ -185,6 +187,17 @@ def _problems(errors: list) -> _Refused:
     if len(errors) > MAX_PROBLEMS:
         lines.append(f"... and {len(errors) - MAX_PROBLEMS:,} more problems")
     return _Refused("\n".join(lines))
+
+
+def _problems_line(errors: list) -> _Refused:
+    """All problems (the first :data:`MAX_NAMED`) in one line, for ``report``,
+    whose every failure is one line on stderr."""
+    named = [" ".join(str(error).split()) for error in errors[:MAX_NAMED]]
+    if len(errors) == 1:
+        return _Refused(named[0])
+    more = len(errors) - MAX_NAMED
+    rest = f" (and {more:,} more: cxexcel check lists them)" if more > 0 else ""
+    return _Refused(f"{len(errors):,} problems: " + " | ".join(named) + rest)
 
 
 def _read_options(args: argparse.Namespace) -> dict:
@@ -297,6 +310,8 @@ def _thin(tables: dict, report=None) -> str | None:
     present = [name for name in _ADDS if name in tables]
     if len(present) != 1 or (report is not None and not _one_figure(report)):
         return None
+    if report is None:
+        return None
     lines = [f"only {present[0]} was found; also give:"]
     lines += [f"{name} for {what}" for name, what in _ADDS.items() if name not in tables]
     responses = tables.get("Responses")
@@ -314,7 +329,7 @@ def _one_figure(report) -> bool:
         return True
     first = report.sheets[0]
     tiles = [block for block in first.blocks if isinstance(block, KpiTile)]
-    return first.name == "CX Summary" and len(tiles) <= 1
+    return len(report.sheets) == 2 and first.name == "CX Summary" and len(tiles) <= 1
 
 
 def _skipped_files(skipped: list) -> str:
@@ -435,7 +450,7 @@ def _report(args: argparse.Namespace) -> int:
             *args.inputs, notes=notes, engine=engine, problems=errors, skipped=skipped, **options
         )
         if errors:
-            raise _problems(errors)
+            raise _problems_line(errors)
     else:
         engine = _connect_warehouse(url)
         tables = read_tables(*args.inputs, notes=notes, **options) if args.inputs else {}
@@ -652,9 +667,8 @@ def _on_sigterm(handler):
 
 
 def _fail(message: str) -> None:
-    # One line a problem: multi-line messages would break scripts that grep stderr.
-    for line in message.split("\n"):
-        print("cxexcel: error: " + " ".join(line.split()), file=sys.stderr)
+    # One line: multi-line messages would break scripts that grep stderr.
+    print("cxexcel: error: " + " ".join(message.split()), file=sys.stderr)
 
 
 if __name__ == "__main__":  # pragma: no cover

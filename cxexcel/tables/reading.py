@@ -136,7 +136,27 @@ _HAS_COMMA = re.compile(r"^[+-]?\d[\d.]*,\d+$")
 def decimal_comma(values: np.ndarray, usable: np.ndarray) -> np.ndarray:
     """``values`` with text numbers in decimal-comma form ("12,5",
     "1.234,50") rewritten with a decimal point, if any usable cell has a
-    decimal comma; unchanged otherwise."""
+    decimal comma; unchanged otherwise (vectorised by Arrow for text columns)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    where = np.flatnonzero(usable)
+    try:
+        texts = pc.utf8_trim_whitespace(pa.array(values[where], type=pa.large_string()))
+    except (pa.ArrowException, TypeError, ValueError, UnicodeError):
+        return _decimal_comma_cells(values, usable)
+    if not pc.any(pc.match_substring_regex(texts, _HAS_COMMA.pattern)).as_py():
+        return values
+    numbers = pc.match_substring_regex(texts, _COMMA_NUMBER.pattern).to_numpy(zero_copy_only=False)
+    fixed = pc.replace_substring(pc.replace_substring(texts, ".", ""), ",", ".")
+    out = values.copy()
+    chosen = where[numbers.astype(bool)]
+    out[chosen] = fixed.to_numpy(zero_copy_only=False)[numbers.astype(bool)]
+    return out
+
+
+def _decimal_comma_cells(values: np.ndarray, usable: np.ndarray) -> np.ndarray:
+    """:func:`decimal_comma` cell by cell, for columns that are not all text."""
     texts = [(i, v.strip()) for i, v in enumerate(values) if usable[i] and isinstance(v, str)]
     if not any(_HAS_COMMA.match(t) for _, t in texts):
         return values

@@ -126,7 +126,7 @@ def _tables(source) -> Iterator[RawTable]:
             found = [_recognised_item(i) for i in _from_openpyxl(source, "workbook", None)]
         yield from found
     elif _is_xlwings_book(source):
-        yield from map(_recognised_item, _from_xlwings(source))
+        yield from _from_xlwings_book(source)
     elif isinstance(source, Mapping):
         yield from _from_mapping(source)
     else:
@@ -606,7 +606,33 @@ def _is_xlwings_book(source) -> bool:
     return hasattr(source, "sheets") and hasattr(source, "fullname") and hasattr(source, "app")
 
 
-def _from_xlwings(book) -> Iterator[RawTable | TableError]:
+def _from_xlwings_book(book) -> list[RawTable | TableError]:
+    """The tables of an xlwings Book, with the rules of its ``Mapping`` sheet
+    (the sheets they name are read too, whatever their name)."""
+    mapping = None
+    try:
+        sheet = next((s for s in book.sheets if s.name.casefold() == "mapping"), None)
+        if sheet is not None:
+            from ..imports.mapping import from_rows
+
+            rows = [
+                r for r in _xlwings_values(sheet.used_range) if any(not _blank_cell(v) for v in r)
+            ]
+            if rows:
+                header = [str(v).strip() if v is not None else "" for v in rows[0]]
+                records = [dict(zip(header, row, strict=False)) for row in rows[1:]]
+                mapping = from_rows(
+                    records, f"{getattr(book, 'name', 'book')} (sheet {sheet.name})"
+                )
+    except TableError:
+        raise
+    except Exception as exc:  # whatever the engine raises (COM, remote, Lite)
+        raise SourceError(f"cannot read the Mapping sheet ({exc})") from exc
+    with profiles.using(mapping):
+        return [_recognised_item(item) for item in _from_xlwings(book, mapping)]
+
+
+def _from_xlwings(book, mapping=None) -> Iterator[RawTable | TableError]:
     origin = str(getattr(book, "name", "book"))
     try:
         sheets = {sheet.name: sheet for sheet in book.sheets}
@@ -630,6 +656,15 @@ def _from_xlwings(book) -> Iterator[RawTable | TableError]:
             yield error
         except Exception as exc:
             yield SourceError(f"{origin}: cannot read sheet {title} ({exc})", table=name)
+    if mapping is None:
+        return
+    used = {title for _, title, _ in _find(sheets, parts)}
+    for title, sheet in sheets.items():
+        if title not in used and table_name(title) is None and mapping.profile_for(title, []):
+            try:
+                yield _xlwings_sheet(title, title, sheet, origin)
+            except Exception as exc:
+                yield SourceError(f"{origin}: cannot read sheet {title} ({exc})")
 
 
 def _xlwings_table(name, title, table, origin) -> RawTable | TableError:

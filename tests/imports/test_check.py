@@ -48,13 +48,14 @@ def test_check_lists_every_problem_capped_per_column(tmp_path, capsys):
     assert out.splitlines()[-1] == "4 problems"
 
 
-def test_report_names_every_problem_one_line_each(tmp_path, capsys):
+def test_report_names_every_problem_in_its_one_line(tmp_path, capsys):
     (tmp_path / "Orders.csv").write_text("customer_id,date,amount\nC1,soon,x\n")
     code, out, err = _run(capsys, "report", str(tmp_path), "-o", str(tmp_path / "o.xlsx"))
     assert code == 2
     assert err.splitlines() == [
-        'cxexcel: error: Orders.csv row 2, column date: "soon" is not a date (date must be a date such as 2024-01-31)',
-        'cxexcel: error: Orders.csv row 2, column amount: "x" is not a number (amount must be a number 0 or more)',
+        'cxexcel: error: 2 problems: Orders.csv row 2, column date: "soon" is not a date (date '
+        'must be a date such as 2024-01-31) | Orders.csv row 2, column amount: "x" is not a '
+        "number (amount must be a number 0 or more)"
     ]
     assert not (tmp_path / "o.xlsx").exists()
 

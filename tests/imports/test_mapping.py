@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import openpyxl
 import pytest
 
@@ -105,3 +108,24 @@ def test_cli_map_option(folder, capsys):
     code = main(["report", str(folder / "in"), "--map", str(folder / "map.toml"), "-o", str(out)])
     assert code == 0, capsys.readouterr().err
     assert out.exists()
+
+
+def test_a_mapping_sheet_through_an_xlwings_book():
+    """The ribbon's route: the remote Book of xlwings Server."""
+    sys.path.insert(0, str(Path(__file__).parent.parent / "excel"))
+    from remote_book import book_payload, plain_sheet, remote_book
+
+    grid = [row.split(",") for row in EXPORT.strip().splitlines()]
+    rules = [
+        ["source", "table", "column", "header", "dates", "value", "becomes"],
+        ["Survey export", "Responses", "date", "Submitted", "day-first", None, None],
+        ["Survey export", "Responses", "nps", "Q1 score", None, None, None],
+    ]
+    book = remote_book(
+        book_payload(plain_sheet("Survey export", grid), plain_sheet("Mapping", rules))
+    )
+    notes: list[str] = []
+    responses = read_tables(book, notes=notes)["Responses"]
+    assert responses["nps"].tolist() == [9.0, 3.0, 10.0]
+    assert responses["date"].dt.day.tolist() == [4, 5, 6]
+    assert notes == ["Survey export: mapping Book1.xlsx (sheet Mapping) -> Responses, 3 rows"]

@@ -106,3 +106,25 @@ def test_a_first_column_named_hash_is_a_header_not_a_comment(tmp_path):
     path = tmp_path / "Orders.csv"
     path.write_text("#,customer_id,date,amount\n1,C1,2024-01-04,5\n")
     assert read_tables(path)["Orders"]["amount"].tolist() == [5.0]
+
+
+def test_decimal_comma_in_a_mixed_column(tmp_path):
+    frame = pd.DataFrame(
+        {"customer_id": ["C1", "C2"], "date": ["2024-01-04"] * 2, "amount": ["12,5", 3]}
+    )
+    from cxexcel.tables.reading import Reading
+    from cxexcel.tables.schema import SCHEMAS
+    from cxexcel.tables.sources import FilePlace, RawTable
+    from cxexcel.tables.validate import validate
+
+    body = frame.astype(object)
+    body.columns = range(3)
+    raw = RawTable(
+        "Orders",
+        list(frame.columns),
+        body,
+        FilePlace("Orders", "x", 1, None, "x"),
+        reading=Reading(decimal=","),
+    )
+    clean, problems = validate(raw, SCHEMAS["Orders"])
+    assert problems == [] and clean["amount"].tolist() == [12.5, 3.0]
