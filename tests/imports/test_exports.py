@@ -172,3 +172,60 @@ def test_an_export_pasted_into_a_workbook_sheet_is_recognised(tmp_path):
     book.save(path)
     table = read_tables(path)["Responses"]
     assert table["nps"].tolist() == [float(d[1]) for d in DATA[:10]]
+
+
+def test_hubspot_marketing_emails_with_rates_only(tmp_path, capsys):
+    data = exports.campaigns(12, seed=9)
+    lines = ["Email name,Subject,Send date,Sent,Delivered,Open rate,Click rate"]
+    for i, (when, delivered, opens, clicks) in enumerate(data):
+        lines.append(
+            f"Newsletter {i},News,{when:%Y-%m-%d %H:%M},{delivered + 3},{delivered},"
+            f"{100 * opens / delivered:.2f}%,{100 * clicks / delivered:.2f}%"
+        )
+    kpis, err = _report(tmp_path, capsys, {"hubspot-emails.csv": "\n".join(lines) + "\n"})
+    delivered = sum(d[1] for d in data)
+    opens = sum(round(round(d[2] / d[1], 4) * d[1]) for d in data)
+    assert kpis["Open rate"]["Value"] == approx(opens / delivered)
+    assert "HubSpot marketing email export -> Engagement, 12 campaigns" in err
+    assert "opens and clicks from the rates x deliveries" in err
+
+
+def test_a_bad_answer_label_is_named_in_the_export(tmp_path):
+    from cxexcel.errors import TableError
+    from cxexcel.tables import read_tables
+
+    text = exports.surveymonkey(DATA[:6]).replace("Somewhat satisfied", "Kinda", 1)
+    path = tmp_path / "sm.csv"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(
+        TableError,
+        match=r'sm.csv row \d+, column Overall, how satisfied .*: "Kinda" is not a score',
+    ):
+        read_tables(path)
+
+
+def test_an_export_in_an_excel_table_not_named_after_a_table(tmp_path):
+    import csv
+    import io
+
+    import openpyxl
+    from openpyxl.worksheet.table import Table
+
+    from cxexcel.tables import read_tables
+
+    rows = list(csv.reader(io.StringIO(exports.mailchimp(exports.campaigns(6, seed=1)))))
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Campaigns"
+    sheet.append(["Mailchimp report, pasted below"])
+    sheet.append([])
+    for row in rows:
+        sheet.append(row)
+    last = openpyxl.utils.get_column_letter(len(rows[0]))
+    sheet.add_table(Table(displayName="CampaignStats", ref=f"A3:{last}{len(rows) + 2}"))
+    path = tmp_path / "book.xlsx"
+    book.save(path)
+    notes: list[str] = []
+    table = read_tables(path, notes=notes)["Engagement"]
+    assert table["emails_delivered"].sum() == sum(int(r[6]) for r in rows[1:])
+    assert notes and "Mailchimp export -> Engagement, 6 campaigns" in notes[0]

@@ -129,3 +129,15 @@ def test_a_mapping_sheet_through_an_xlwings_book():
     assert responses["nps"].tolist() == [9.0, 3.0, 10.0]
     assert responses["date"].dt.day.tolist() == [4, 5, 6]
     assert notes == ["Survey export: mapping Book1.xlsx (sheet Mapping) -> Responses, 3 rows"]
+
+
+def test_a_mapping_sets_a_files_encoding(tmp_path):
+    (tmp_path / "ventes.csv").write_bytes(
+        "client;jour;montant\nZoë €;2024-01-04;12,5\n".encode("iso-8859-15")
+    )
+    (tmp_path / "map.toml").write_text(
+        '[[table]]\nsource = "ventes.csv"\ntable = "Orders"\nencoding = "iso-8859-15"\n'
+        'columns = { customer_id = "client", date = "jour", amount = "montant" }\n'
+    )
+    orders = read_tables(tmp_path / "ventes.csv", mapping=tmp_path / "map.toml")["Orders"]
+    assert orders["customer_id"].tolist() == ["Zoë €"] and orders["amount"].tolist() == [12.5]
