@@ -196,12 +196,26 @@ def _read(
     return tables, errors
 
 
+#: Tables of one row per day that several exports may each hold part of
+#: (GA4's users and sessions, an email tool's campaigns): joined by day when
+#: their columns do not overlap.
+_JOINED_BY_DAY = {"Engagement": "date"}
+
+
 def _read_found(items, schemas, notes, engine, chosen, every):
     found: dict[str, RawTable] = {}
+    more: dict[str, list[RawTable]] = {}
     errors: list[TableError] = []
     for item in items:
         if isinstance(item, TableError):
             errors.append(item)
+            continue
+        if item.name in found and item.name in _JOINED_BY_DAY:
+            if chosen:
+                item.reading = dataclasses.replace(item.reading, **chosen)
+            more.setdefault(item.name, []).append(item)
+            if notes is not None:
+                notes.extend(item.notes)
             continue
         if item.name in found:
             errors.append(
@@ -237,9 +251,37 @@ def _read_found(items, schemas, notes, engine, chosen, every):
             continue
         frame, problems = validate(raw, schema, every=every)
         errors.extend(problems)
+        for other in more.get(name, []):
+            frame = _joined(frame, raw, other, schema, errors, every)
         if frame is not None:
             tables[name] = frame
     return tables, errors
+
+
+def _joined(frame, raw: RawTable, other: RawTable, schema, errors: list, every: int):
+    """``frame`` (of ``raw``) joined by day with the table ``other`` when
+    their filled columns do not overlap; else the error that the table is
+    found twice. None if either has problems."""
+    key = _JOINED_BY_DAY[schema.name]
+    second, problems = validate(other, schema, every=every)
+    errors.extend(problems)
+    if frame is None or second is None:
+        return None
+    filled = {c for c in frame.columns if c != key and frame[c].notna().any()}
+    added = {c for c in second.columns if c != key and second[c].notna().any()}
+    if filled & added or frame[key].duplicated().any() or second[key].duplicated().any():
+        shared = ", ".join(sorted(filled & added)) or f"the same {key} in several rows"
+        errors.append(
+            TableError(
+                f"{schema.name} is found twice: {_where(raw)} and {_where(other)} ({shared} in "
+                "both); keep one of them",
+                table=schema.name,
+            )
+        )
+        return None
+    joined = frame[[key, *filled]].merge(second[[key, *added]], on=key, how="outer")
+    joined = joined.sort_values(key, kind="stable").reset_index(drop=True)
+    return joined.reindex(columns=schema.column_names).astype(frame.dtypes.to_dict())
 
 
 def read_warehouse(engine, tables: Mapping[str, str], *, scales: Scales = None) -> dict:

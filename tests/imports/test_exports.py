@@ -229,3 +229,29 @@ def test_an_export_in_an_excel_table_not_named_after_a_table(tmp_path):
     table = read_tables(path, notes=notes)["Engagement"]
     assert table["emails_delivered"].sum() == sum(int(r[6]) for r in rows[1:])
     assert notes and "Mailchimp export -> Engagement, 6 campaigns" in notes[0]
+
+
+def test_ga4_and_mailchimp_exports_are_joined_by_day(tmp_path, capsys):
+    from cxexcel.errors import TableError
+    from cxexcel.tables import read_tables
+
+    days = exports.ga4(60, seed=2)
+    campaigns = exports.campaigns(8, seed=6)
+    (tmp_path / "ga4.csv").write_text(exports.ga4_csv(days), encoding="utf-8")
+    (tmp_path / "mailchimp.csv").write_text(exports.mailchimp(campaigns), encoding="utf-8")
+    table = read_tables(tmp_path)["Engagement"]
+    assert table["date"].is_monotonic_increasing and table["date"].is_unique
+    assert table["dau"].sum() == sum(d[1] for d in days)
+    assert table["emails_delivered"].sum() == sum(c[1] for c in campaigns)
+    (tmp_path / "r").mkdir()
+    files = {"ga4.csv": exports.ga4_csv(days), "mc.csv": exports.mailchimp(campaigns)}
+    kpis, _ = _report(tmp_path / "r", capsys, files)
+    assert kpis["Open rate"]["Value"] == approx(
+        sum(c[2] for c in campaigns) / sum(c[1] for c in campaigns)
+    )
+    (tmp_path / "ga4-again.csv").write_text(exports.ga4_csv(days), encoding="utf-8")
+    with pytest.raises(
+        TableError,
+        match=r"Engagement is found twice: .* \(avg_session_minutes, dau, sessions in both\)",
+    ):
+        read_tables(tmp_path)
