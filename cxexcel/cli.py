@@ -2,10 +2,15 @@
 
 ::
 
-    cxexcel report INPUT... --output OUT.xlsx [--force]
+    cxexcel report INPUT... --output OUT.xlsx [--force] [--map FILE] [--scale csat=1-10]
+    cxexcel check INPUT... [--map FILE] [--scale csat=1-10] [--dates day-first]
     cxexcel report [INPUT...] --source URL --table NAME=TABLE... --output OUT.xlsx
     cxexcel demo [--output out/cx-demo.xlsx] [--force]
     cxexcel serve [--host 127.0.0.1] [--port 8000]
+
+``check`` says what it recognised in INPUT (each export or mapping and the
+table it became, with its rows) and lists every problem (a few bad rows per
+column), exiting 2 if there is any: the same reading ``report`` does.
 
 ``report`` reads the input tables (an .xlsx holding them, CSV/Parquet files
 named after the tables, or a folder of those), builds the metric sheets and
@@ -91,6 +96,25 @@ def _parser() -> argparse.ArgumentParser:
         help="a TOML file with source = URL and a [tables] section of NAME = TABLE lines",
     )
     report.add_argument("-f", "--force", action="store_true", help="replace an existing output")
+    _reading_options(report)
+
+    check = commands.add_parser(
+        "check",
+        help="say what the inputs hold and list every problem",
+        description=(
+            "Read INPUT as report does: say which tables were found (and which exports or "
+            "mapping rules made them), then list every problem; exit 2 if there is one."
+        ),
+    )
+    check.add_argument("inputs", nargs="+", metavar="INPUT", type=Path)
+    check.add_argument(
+        "--per-column",
+        type=int,
+        default=5,
+        metavar="N",
+        help="bad rows listed per column (default 5)",
+    )
+    _reading_options(check)
 
     demo = commands.add_parser(
         "demo",
@@ -104,6 +128,80 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     return parser
+
+
+def _reading_options(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--map",
+        type=Path,
+        metavar="FILE",
+        help="a TOML mapping: which file or sheet is which table, header -> column, "
+        "answer values, dates, units, row filters (docs/imports.md)",
+    )
+    command.add_argument(
+        "--scale",
+        action="append",
+        default=[],
+        metavar="SCORE=LOW-HIGH",
+        help="a score's scale, e.g. csat=1-10 or ces=1-5 (repeat for each)",
+    )
+    command.add_argument(
+        "--dates",
+        metavar="ORDER",
+        help="how to read dates such as 03/04/2024: day-first or month-first; unix or "
+        "unix-ms for timestamps; or a strftime format such as %%d.%%m.%%Y",
+    )
+
+
+def _scales(items: list[str]) -> dict | None:
+    scales = {}
+    for item in items:
+        name, sep, bounds = item.partition("=")
+        low, dash, high = bounds.partition("-")
+        try:
+            scales[name.strip().casefold()] = (int(low), int(high))
+        except ValueError:
+            raise _Refused(f"--scale {item!r}: write SCORE=LOW-HIGH, e.g. csat=1-10") from None
+        if not sep or not dash:
+            raise _Refused(f"--scale {item!r}: write SCORE=LOW-HIGH, e.g. csat=1-10")
+        if (
+            name.strip().casefold() not in ("csat", "ces")
+            or scales[name.strip().casefold()][0] != 1
+        ):
+            raise _Refused(
+                f"--scale {item!r}: only csat and ces take another scale, from 1 "
+                "(e.g. csat=1-10, ces=1-5); nps is always 0-10"
+            )
+    return scales or None
+
+
+#: Problems ``check`` prints at most (then how many more).
+MAX_PROBLEMS = 50
+#: Problems ``report`` names in its one error line.
+MAX_NAMED = 10
+
+
+def _problems(errors: list) -> _Refused:
+    """All problems, one line each (capped), as one refusal to print."""
+    lines = [str(error) for error in errors[:MAX_PROBLEMS]]
+    if len(errors) > MAX_PROBLEMS:
+        lines.append(f"... and {len(errors) - MAX_PROBLEMS:,} more problems")
+    return _Refused("\n".join(lines))
+
+
+def _problems_line(errors: list) -> _Refused:
+    """All problems (the first :data:`MAX_NAMED`) in one line, for ``report``,
+    whose every failure is one line on stderr."""
+    named = [" ".join(str(error).split()) for error in errors[:MAX_NAMED]]
+    if len(errors) == 1:
+        return _Refused(named[0])
+    more = len(errors) - MAX_NAMED
+    rest = f" (and {more:,} more: cxexcel check lists them)" if more > 0 else ""
+    return _Refused(f"{len(errors):,} problems: " + " | ".join(named) + rest)
+
+
+def _read_options(args: argparse.Namespace) -> dict:
+    return {"scales": _scales(args.scale), "mapping": args.map, "dates": args.dates}
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -129,10 +227,10 @@ def _check_output(output: Path, inputs: list[Path], force: bool) -> None:
         raise _Refused(f"output {output} exists; use --force to replace it")
 
 
-def _build(tables: dict, engine=None):
+def _build(tables: dict, engine=None, scales=None):
     from .report.build import build_report
 
-    return build_report(tables, engine=engine)
+    return build_report(tables, engine=engine, scales=scales)
 
 
 def _warehouse(args: argparse.Namespace) -> tuple[str | None, dict[str, str]]:
@@ -196,7 +294,51 @@ def _connect_warehouse(url: str):
         raise _Refused(f"cannot connect to {shown}: {type(error).__name__}: {detail}") from None
 
 
-def _no_tables(inputs: list[Path], tables: dict) -> _Refused:
+#: What each input table adds to the workbook, for the note on a thin one.
+_ADDS = {
+    "Responses": "CX Surveys and the NPS/CSAT/CES figures (date and nps, csat or ces)",
+    "Subscriptions": "CX Revenue, churn and cohorts (customer_id, month, mrr)",
+    "Orders": "CX CLV, repeat rate and cohorts (customer_id, date, amount)",
+    "Spend": "CAC and payback (month, sales_marketing_cost, new_customers)",
+    "Engagement": "stickiness and email rates (date and dau/mau, or emails_delivered/opens/clicks)",
+}
+
+
+def _thin(tables: dict, report=None) -> str | None:
+    """A note when the inputs make a workbook of one sheet or one headline
+    figure: which tables (or score columns) would add sheets."""
+    present = [name for name in _ADDS if name in tables]
+    if len(present) != 1 or (report is not None and not _one_figure(report)):
+        return None
+    if report is None:
+        return None
+    lines = [f"only {present[0]} was found; also give:"]
+    lines += [f"{name} for {what}" for name, what in _ADDS.items() if name not in tables]
+    responses = tables.get("Responses")
+    if present == ["Responses"] and hasattr(responses, "columns"):
+        empty = [c for c in ("nps", "csat", "ces") if responses[c].isna().all()]
+        if empty:
+            lines.append(f"(Responses columns {', '.join(empty)} would add their figures)")
+    return lines[0] + " " + "; ".join(lines[1:])
+
+
+def _one_figure(report) -> bool:
+    from .report.model import KpiTile
+
+    if len(report.sheets) <= 1:
+        return True
+    first = report.sheets[0]
+    tiles = [block for block in first.blocks if isinstance(block, KpiTile)]
+    return len(report.sheets) == 2 and first.name == "CX Summary" and len(tiles) <= 1
+
+
+def _skipped_files(skipped: list) -> str:
+    shown = [f"{path.name} ({why})" for path, why in skipped[:10]]
+    more = f" and {len(skipped) - 10} more" if len(skipped) > 10 else ""
+    return "skipped " + ", ".join(shown) + more
+
+
+def _no_tables(inputs: list[Path], tables: dict, skipped: list | None = None) -> _Refused:
     from .tables import SCHEMAS
 
     where = ", ".join(str(source) for source in inputs)
@@ -208,6 +350,8 @@ def _no_tables(inputs: list[Path], tables: dict) -> _Refused:
     if tables:
         found = " and ".join(tables)
         message += f"; {found} alone {'gives' if len(tables) == 1 else 'give'} no metric sheets"
+    if skipped:
+        message += "; " + _skipped_files(skipped)
     return _Refused(message)
 
 
@@ -296,24 +440,70 @@ def _report(args: argparse.Namespace) -> int:
             raise _Refused(f"input {source} does not exist")
     _check_output(args.output, args.inputs, args.force)
     notes: list[str] = []
+    skipped: list = []
+    options = _read_options(args)
     if url is None:
         # Large Parquet tables are checked and reduced where they lie (DuckDB).
         engine = connect()
-        tables = read_tables(*args.inputs, notes=notes, engine=engine)
+        errors: list = []
+        tables = read_tables(
+            *args.inputs, notes=notes, engine=engine, problems=errors, skipped=skipped, **options
+        )
+        if errors:
+            raise _problems_line(errors)
     else:
         engine = _connect_warehouse(url)
-        tables = read_tables(*args.inputs, notes=notes) if args.inputs else {}
+        tables = read_tables(*args.inputs, notes=notes, **options) if args.inputs else {}
         both = sorted(set(tables) & {_table_key(name) for name in mapping})
         if both:
             raise _Refused(f"{both[0]} is both in the inputs and in the warehouse; keep one")
         tables.update(read_warehouse(engine, mapping))
+    report = _build(tables, engine, options["scales"])
+    if not report.sheets:
+        raise _no_tables(args.inputs, tables, skipped)
+    if skipped:
+        notes.append(_skipped_files(skipped))
+    thin = _thin(tables, report)
+    if thin:
+        notes.append(thin)
     for note in notes:
         print("cxexcel: note: " + " ".join(note.split()), file=sys.stderr)
-    report = _build(tables, engine)
-    if not report.sheets:
-        raise _no_tables(args.inputs, tables)
     _write(report, args.output, args.force)
     print(f"wrote {args.output} ({', '.join(report.sheet_names)})")
+    return EXIT_OK
+
+
+def _check(args: argparse.Namespace) -> int:
+    from .tables import read_checked
+
+    for source in args.inputs:
+        if not source.exists():
+            raise _Refused(f"input {source} does not exist")
+    if args.per_column < 1:
+        raise _Refused("--per-column must be 1 or more")
+    notes: list[str] = []
+    skipped: list = []
+    tables, errors = read_checked(
+        *args.inputs, notes=notes, every=args.per_column, skipped=skipped, **_read_options(args)
+    )
+    for note in notes:
+        print("found: " + " ".join(note.split()))
+    if skipped:
+        print("found: " + _skipped_files(skipped))
+    for name, table in tables.items():
+        rows = len(table)
+        print(f"{name}: {rows:,} row{'' if rows == 1 else 's'}, no problems")
+    if not tables and not errors:
+        raise _no_tables(args.inputs, tables, skipped)
+    scales = _scales(args.scale)
+    thin = _thin(tables, _build(tables, scales=scales) if len(tables) == 1 else None)
+    if thin:
+        print("note: " + thin)
+    if errors:
+        for line in str(_problems(errors)).splitlines():
+            print("problem: " + line)
+        print(f"{len(errors):,} problem{'' if len(errors) == 1 else 's'}")
+        return EXIT_BAD_INPUT
     return EXIT_OK
 
 
@@ -392,7 +582,7 @@ def _preload() -> None:
     held back: an exception raised inside a C extension's import leaves it
     half registered (DuckDB's then aborts the process when imported again).
     A signal that came meanwhile ends the run here, in one line."""
-    if sys.argv[1:2] not in (["report"], ["demo"]):
+    if sys.argv[1:2] not in (["report"], ["check"], ["demo"]):
         return
     received: list[int] = []
 
@@ -440,7 +630,7 @@ def _ignore_signals() -> None:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit code (``run`` exits with it)."""
     args = _parser().parse_args(argv)
-    handler = {"report": _report, "demo": _demo, "serve": _serve}[args.command]
+    handler = {"report": _report, "check": _check, "demo": _demo, "serve": _serve}[args.command]
     previous = _on_sigterm(_terminate) if args.command != "serve" else None
     try:
         return handler(args)

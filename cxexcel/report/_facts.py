@@ -137,7 +137,11 @@ def check_month_span(table: str, dates: pd.Series) -> None:
 class Facts:
     """Read-only access to the input tables and the aggregates sheets share."""
 
-    def __init__(self, tables: dict[str, pd.DataFrame], engine: Engine | None = None):
+    def __init__(self, tables: dict[str, pd.DataFrame], engine: Engine | None = None, scales=None):
+        #: Top rating of csat and ces (1 to top), 5 and 7 unless set.
+        self.tops = {"csat": 5, "ces": 7} | {
+            name: int(scale[1]) for name, scale in (scales or {}).items() if name in ("csat", "ces")
+        }
         # A table may also be an engine table (``read_tables(..., engine=...)``):
         # checked where it lies, never empty, reduced by the engine.
         self.tables = {
@@ -174,7 +178,7 @@ class Facts:
     @cached_property
     def survey(self) -> SurveyFacts:
         """The Responses table's aggregates (answer counts per score, month, segment)."""
-        return SurveyFacts(self.engine, self.engine_table("Responses"))
+        return SurveyFacts(self.engine, self.engine_table("Responses"), self.tops)
 
     @cached_property
     def _customer_months(self):
@@ -239,7 +243,8 @@ class Facts:
         for name, function in (("nps", nps), ("csat", csat), ("ces", ces)):
             column = self.column("Responses", name)
             if column is not None:
-                table_call("Responses", function, scores=column)
+                extra = {"scale_max": self.tops[name]} if name in self.tops else {}
+                table_call("Responses", function, scores=column, **extra)
 
     @cached_property
     def survey_totals(self) -> dict[str, float]:

@@ -42,9 +42,11 @@ _FIGURES = {
 class SurveyFacts:
     """Aggregates of the Responses table (an engine table with a ``_row`` column)."""
 
-    def __init__(self, engine: Engine, table: Table):
+    def __init__(self, engine: Engine, table: Table, tops: dict | None = None):
         self.engine = engine
         self.table = table
+        #: The top rating of csat and ces (their scales start at 1).
+        self.tops = {"csat": 5, "ces": 7} | (tops or {})
 
     @cached_property
     def _scores(self) -> list[str]:
@@ -121,7 +123,9 @@ class SurveyFacts:
         """``nps``, ``moe``, ``csat`` or ``ces`` of answer counts; None without answers."""
         if counts.empty or counts["n"].sum() == 0:
             return None
-        return float(_FIGURES[kind](counts["score"].to_numpy(float), counts["n"].to_numpy(float)))
+        extra = {"scale_max": self.tops[kind]} if kind in self.tops else {}
+        scores, n = counts["score"].to_numpy(float), counts["n"].to_numpy(float)
+        return float(_FIGURES[kind](scores, n, **extra))
 
     @cached_property
     def months(self) -> list[int]:

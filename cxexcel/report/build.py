@@ -44,7 +44,9 @@ SHEET_BUILDERS = (
 )
 
 
-def build_report(tables: dict[str, pd.DataFrame], engine: Engine | None = None) -> Report:
+def build_report(
+    tables: dict[str, pd.DataFrame], engine: Engine | None = None, scales: dict | None = None
+) -> Report:
     """Describe the metric sheets for ``tables`` (as ``cxexcel.tables.read_tables`` returns).
 
     Keys are the table names of METRICS.md §5 (``Responses``,
@@ -55,9 +57,11 @@ def build_report(tables: dict[str, pd.DataFrame], engine: Engine | None = None) 
 
     A table may be an engine table (``read_tables(..., engine=engine)``),
     reduced on ``engine``; the others are reduced on an embedded DuckDB.
+    ``scales`` gives the top of the csat and ces ratings when not 5 and 7,
+    e.g. ``{"csat": (1, 10)}`` (as ``read_tables``' scales; ratings start at 1).
     """
     known = {name: frame for name, frame in tables.items() if name in TABLE_NAMES}
-    facts = Facts(known, engine)
+    facts = Facts(known, engine, scales)
     facts.validate()
     sheets = []
     for build_sheet in SHEET_BUILDERS:

@@ -91,7 +91,7 @@ def _survey_kpis(facts: Facts) -> list[Kpi]:
                 ("csat", "customer satisfaction"),
                 facts.survey_totals["csat"],
                 model.PERCENT,
-                f"top-2-box share of 1-5 ratings, {span}",
+                f"top-2-box share of 1-{facts.tops['csat']} ratings, {span}",
             )
         )
     if survey.present("ces"):
@@ -101,7 +101,7 @@ def _survey_kpis(facts: Facts) -> list[Kpi]:
                 ("ces", "customer effort score"),
                 facts.survey_totals["ces"],
                 model.DECIMAL_2,
-                f"mean 1-7 ease rating, {span}",
+                f"mean 1-{facts.tops['ces']} ease rating, {span}",
             )
         )
     return out

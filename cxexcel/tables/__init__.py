@@ -23,6 +23,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError, SourceError, TableError
+from . import profiles
+from .reading import DATE_SETTINGS
 from .schema import (
     NUMBER_LIMIT,
     SCHEMAS,
@@ -32,7 +34,8 @@ from .schema import (
     canonical_metric,
     normalise_name,
 )
-from .sources import RawTable, collect, load, table_name
+from .sources import RawTable, collect, load, recording_skips, table_name
+from .surprises import surprises
 from .validate import validate
 
 logger = logging.getLogger(__name__)
@@ -43,6 +46,7 @@ __all__ = [
     "Column",
     "TableSchema",
     "read_tables",
+    "read_checked",
     "read_warehouse",
     "check_tables",
     "canonical_metric",
@@ -53,7 +57,14 @@ Scales = Mapping[str, tuple[int, int]] | None
 
 
 def read_tables(
-    *sources, scales: Scales = None, notes: list[str] | None = None, engine=None
+    *sources,
+    scales: Scales = None,
+    notes: list[str] | None = None,
+    engine=None,
+    mapping=None,
+    dates: str | None = None,
+    problems: list[TableError] | None = None,
+    skipped: list | None = None,
 ) -> dict[str, pd.DataFrame]:
     """Read and validate the input tables found in ``sources``.
 
@@ -83,36 +94,128 @@ def read_tables(
     the clean columns and ``_row``, the row's place in the file), not
     DataFrames, so a table larger than memory is never loaded.
 
+    Exports of the tools cxexcel knows (Delighted, SurveyMonkey, Qualtrics,
+    Typeform, HubSpot, Mailchimp, Shopify, GA4: docs/imports.md) are found by
+    their headers and converted, with a line in ``notes`` for each.
+    ``mapping`` (a TOML file path, a dict of the same shape, or a
+    :class:`cxexcel.imports.Mapping`) says which file or sheet is which
+    table and how to read it, for anything else. ``dates`` reads dates such
+    as 03/04/2024 ``"day-first"`` or ``"month-first"`` (refused as
+    ambiguous otherwise), or numbers as Unix timestamps (``"unix"``,
+    ``"unix-ms"``); any other text is a ``strftime`` format.
+
     Raises the first problem as a ``TableError`` (``SourceError`` for a
-    file that cannot be read); ``check_tables`` lists them all.
+    file that cannot be read); ``check_tables`` lists them all. With
+    ``problems``, a list, every problem (the first bad row of each column)
+    is added to it instead, and the tables without problems come back.
+    ``skipped``, a list, gets (path, why) for each file in a folder that
+    was not read.
     """
-    tables, errors = _read(sources, scales, notes, engine)
-    if errors:
+    tables, errors = _read(sources, scales, notes, engine, mapping, dates, skipped=skipped)
+    if problems is not None:
+        problems.extend(errors)
+    elif errors:
         raise errors[0]
     return tables
 
 
-def check_tables(*sources, scales: Scales = None) -> list[TableError]:
+def check_tables(
+    *sources,
+    scales: Scales = None,
+    mapping=None,
+    dates: str | None = None,
+    notes: list[str] | None = None,
+    every: int = 1,
+) -> list[TableError]:
     """Every problem with the input tables in ``sources`` (empty if none).
 
     Takes the same arguments as ``read_tables``. Each problem is a
     ``TableError`` whose message names the table, column and row (as a cell
     address such as ``Responses!C214`` for workbooks, ``Responses.csv row
     214, column nps`` for files), with ``table``, ``column``, ``row`` and
-    ``cell`` attributes. For each column only the first bad row is listed.
+    ``cell`` attributes. For each column the first ``every`` bad rows are
+    listed (the first only, by default).
     """
-    return _read(sources, scales)[1]
+    return _read(sources, scales, notes, None, mapping, dates, every)[1]
+
+
+def read_checked(
+    *sources,
+    scales: Scales = None,
+    notes: list[str] | None = None,
+    engine=None,
+    mapping=None,
+    dates: str | None = None,
+    every: int = 1,
+    skipped: list | None = None,
+) -> tuple[dict, list[TableError]]:
+    """``read_tables``'s tables (those without problems) and every problem
+    (up to ``every`` bad rows per column), without raising: for a command
+    that reports them all."""
+    return _read(sources, scales, notes, engine, mapping, dates, every, skipped)
+
+
+def _date_reading(dates: str | None) -> dict:
+    """The :class:`Reading` fields the ``dates`` argument sets."""
+    if dates is None:
+        return {}
+    if isinstance(dates, str) and dates in DATE_SETTINGS:
+        return DATE_SETTINGS[dates]
+    if not isinstance(dates, str) or "%" not in dates:
+        raise InputError(
+            "dates",
+            f"{dates!r} is not one of {', '.join(DATE_SETTINGS)} "
+            "nor a strftime format such as %d.%m.%Y",
+        )
+    return {"date_format": dates}
 
 
 def _read(
-    sources, scales: Scales, notes: list[str] | None = None, engine=None
+    sources,
+    scales: Scales,
+    notes: list[str] | None = None,
+    engine=None,
+    mapping=None,
+    dates: str | None = None,
+    every: int = 1,
+    skipped: list | None = None,
 ) -> tuple[dict[str, pd.DataFrame], list[TableError]]:
     schemas = _with_scales(scales)
+    chosen = _date_reading(dates)
+    if mapping is not None:
+        from ..imports import load_mapping
+
+        mapping = load_mapping(mapping)
+    with profiles.using(mapping), recording_skips() as skips:
+        items = list(collect(sources))
+    if skipped is not None:
+        skipped.extend(skips)
+    tables, errors = _read_found(items, schemas, notes, engine, chosen, every)
+    if notes is not None:
+        notes.extend(surprises(tables))
+    return tables, errors
+
+
+#: Tables of one row per day that several exports may each hold part of
+#: (GA4's users and sessions, an email tool's campaigns): joined by day when
+#: their columns do not overlap.
+_JOINED_BY_DAY = {"Engagement": "date"}
+
+
+def _read_found(items, schemas, notes, engine, chosen, every):
     found: dict[str, RawTable] = {}
+    more: dict[str, list[RawTable]] = {}
     errors: list[TableError] = []
-    for item in collect(sources):
+    for item in items:
         if isinstance(item, TableError):
             errors.append(item)
+            continue
+        if item.name in found and item.name in _JOINED_BY_DAY:
+            if chosen:
+                item.reading = dataclasses.replace(item.reading, **chosen)
+            more.setdefault(item.name, []).append(item)
+            if notes is not None:
+                notes.extend(item.notes)
             continue
         if item.name in found:
             errors.append(
@@ -123,6 +226,8 @@ def _read(
                 )
             )
             continue
+        if chosen:
+            item.reading = dataclasses.replace(item.reading, **chosen)
         found[item.name] = item
         if notes is not None:
             notes.extend(item.notes)
@@ -144,11 +249,39 @@ def _read(
         except TableError as error:
             errors.append(error)
             continue
-        frame, problems = validate(raw, schema)
+        frame, problems = validate(raw, schema, every=every)
         errors.extend(problems)
+        for other in more.get(name, []):
+            frame = _joined(frame, raw, other, schema, errors, every)
         if frame is not None:
             tables[name] = frame
     return tables, errors
+
+
+def _joined(frame, raw: RawTable, other: RawTable, schema, errors: list, every: int):
+    """``frame`` (of ``raw``) joined by day with the table ``other`` when
+    their filled columns do not overlap; else the error that the table is
+    found twice. None if either has problems."""
+    key = _JOINED_BY_DAY[schema.name]
+    second, problems = validate(other, schema, every=every)
+    errors.extend(problems)
+    if frame is None or second is None:
+        return None
+    filled = {c for c in frame.columns if c != key and frame[c].notna().any()}
+    added = {c for c in second.columns if c != key and second[c].notna().any()}
+    if filled & added or frame[key].duplicated().any() or second[key].duplicated().any():
+        shared = ", ".join(sorted(filled & added)) or f"the same {key} in several rows"
+        errors.append(
+            TableError(
+                f"{schema.name} is found twice: {_where(raw)} and {_where(other)} ({shared} in "
+                "both); keep one of them",
+                table=schema.name,
+            )
+        )
+        return None
+    joined = frame[[key, *filled]].merge(second[[key, *added]], on=key, how="outer")
+    joined = joined.sort_values(key, kind="stable").reset_index(drop=True)
+    return joined.reindex(columns=schema.column_names).astype(frame.dtypes.to_dict())
 
 
 def read_warehouse(engine, tables: Mapping[str, str], *, scales: Scales = None) -> dict:

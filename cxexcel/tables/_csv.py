@@ -8,12 +8,19 @@ name), refuses a line longer than ``MAX_CSV_LINE`` characters as soon as it
 is seen (so a 2 GiB file without line breaks costs one chunk, not gigabytes)
 and finds the delimiter from the header line: ``,``, ``;`` (Excel in much
 of Europe) or a tab. The file size is capped by ``MAX_CSV_BYTES``.
+
+Lines starting with ``#`` before the header (Google Analytics writes the
+report's name, property and date range so) are skipped, with blank lines
+among them. An encoding other than those above is set by
+``CXEXCEL_CSV_ENCODING`` (any name Python knows, e.g. ``iso-8859-15`` or
+``shift_jis``), or the ``encoding`` argument (a mapping file's setting).
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,16 +60,24 @@ class Layout:
     delimiter: str
     header: str
     columns: int
+    #: Comment lines (``#``) and blank lines before the header.
+    skip: int = 0
 
 
-def read_csv(path: Path, table: str) -> pd.DataFrame:
+def read_csv(path: Path, table: str, encoding: str | None = None) -> pd.DataFrame:
     """The cells of the CSV file ``path`` as str (header row included), or a
     SourceError naming the file (and ``table``) that says what to do."""
-    layout = inspect(path, table)
+    return read_layout(path, table, encoding)[0]
+
+
+def read_layout(path: Path, table: str, encoding: str | None = None) -> tuple[pd.DataFrame, Layout]:
+    """:func:`read_csv` and the file's :class:`Layout`."""
+    layout = inspect(path, table, encoding)
     try:
         return pd.read_csv(
             path,
             header=None,
+            skiprows=layout.skip,
             sep=layout.delimiter,
             # Every cell as a Python str (object), as validation wants
             # it: faster than pandas' Arrow-backed str dtype + astype.
@@ -72,7 +87,7 @@ def read_csv(path: Path, table: str) -> pd.DataFrame:
             skip_blank_lines=False,
             encoding=layout.encoding,
             engine="c",
-        )
+        ), layout
     except pd.errors.EmptyDataError:
         raise SourceError(f"{path.name}: the file is empty", table=table) from None
     except pd.errors.ParserError as exc:
@@ -87,7 +102,22 @@ def header_cells(path: Path, table: str | None = None) -> list[str]:
     return next(csv.reader([layout.header], delimiter=layout.delimiter), [])
 
 
-def inspect(path: Path, table: str | None = None) -> Layout:
+def first_rows(path: Path, count: int = 5, encoding: str | None = None) -> list[list[str]]:
+    """The first ``count`` rows of ``path`` (the header first), after
+    :func:`inspect`'s checks, to recognise an export by more than its header."""
+    layout = inspect(path, None, encoding)
+    with open(path, encoding=layout.encoding, newline="") as file:
+        for _ in range(layout.skip):
+            file.readline()
+        rows = []
+        for row in csv.reader(file, delimiter=layout.delimiter):
+            rows.append(row)
+            if len(rows) >= count:
+                break
+    return rows
+
+
+def inspect(path: Path, table: str | None = None, encoding: str | None = None) -> Layout:
     """The layout of the CSV file ``path``, after the checks the module
     docstring lists (a SourceError for any that fails)."""
     size = path.stat().st_size
@@ -106,10 +136,10 @@ def inspect(path: Path, table: str | None = None) -> Layout:
         raise SourceError(_sniff.message(path.name, shown, "CSV"), table=table)
     with open(path, "rb") as file:
         head = file.read(_sniff.HEAD_BYTES)
-    encodings = _encodings(head)
+    encodings = _encodings(head, encoding or os.environ.get("CXEXCEL_CSV_ENCODING"), table)
     for encoding in encodings:
         try:
-            header = _scan(path, encoding, table)
+            header, skip = _scan(path, encoding, table)
         except UnicodeDecodeError as exc:
             error = exc
             continue
@@ -120,18 +150,35 @@ def inspect(path: Path, table: str | None = None) -> Layout:
                 f"{limit('MAX_COLUMNS'):,} allowed ({setting('MAX_COLUMNS')})",
                 table=table,
             )
-        return Layout(encoding, delimiter, header, columns)
+        return Layout(encoding, delimiter, header, columns, skip)
+    if len(encodings) == 1 and encodings[0] not in ("utf-8", "utf-8-sig", "utf-16", "utf-32"):
+        raise SourceError(
+            f"{path.name}: cannot be read as text: byte 0x{error.object[error.start]:02X} at "
+            f"offset {error.start:,} is not {encodings[0]} (the encoding set for it); "
+            "check the setting, or save the file as CSV UTF-8",
+            table=table,
+        )
     raise SourceError(
         f"{path.name}: cannot be read as text: byte 0x{error.object[error.start]:02X} at "
-        f"offset {error.start:,} is neither UTF-8 nor Windows-1252; save it as CSV UTF-8",
+        f"offset {error.start:,} is neither UTF-8 nor Windows-1252; save it as CSV UTF-8 "
+        "(or set its encoding: CXEXCEL_CSV_ENCODING, or encoding in a mapping file)",
         table=table,
     )
 
 
-def _encodings(head: bytes) -> tuple[str, ...]:
+def _encodings(head: bytes, chosen: str | None = None, table: str | None = None) -> tuple[str, ...]:
     for bom, encoding in _BOMS:
         if head.startswith(bom):
             return (encoding,)
+    if chosen:
+        try:
+            return (codecs.lookup(chosen).name,)
+        except LookupError:
+            raise SourceError(
+                f"the CSV encoding {chosen!r} is not one Python knows "
+                "(e.g. utf-8, cp1252, iso-8859-15, shift_jis)",
+                table=table,
+            ) from None
     utf16 = _sniff.utf16_without_bom(head)
     if utf16 is not None:
         return (utf16,)
@@ -140,12 +187,14 @@ def _encodings(head: bytes) -> tuple[str, ...]:
     return ("utf-8", "cp1252")
 
 
-def _scan(path: Path, encoding: str, table: str | None) -> str:
-    """The header line of ``path`` read as ``encoding``, after checking every
-    line's length and that no NUL character occurs; streaming, chunk by chunk."""
+def _scan(path: Path, encoding: str, table: str | None) -> tuple[str, int]:
+    """The header line of ``path`` read as ``encoding`` and the comment lines
+    before it, after checking every line's length and that no NUL character
+    occurs; streaming, chunk by chunk."""
     longest = limit("MAX_CSV_LINE")
     decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
     header: str | None = None
+    skip = 0
     carry = ""
     line = 1
     with open(path, "rb") as file:
@@ -162,7 +211,9 @@ def _scan(path: Path, encoding: str, table: str | None) -> str:
             lines = (carry + text).split("\n")
             carry = lines.pop()
             if header is None and lines:
-                header = lines[0]
+                skip = _comment_lines(lines)
+                if skip < len(lines):
+                    header = lines[skip]
             for index, piece in enumerate(lines):
                 if len(piece) > longest:
                     raise _too_long(path, line + index, longest, table)
@@ -173,7 +224,26 @@ def _scan(path: Path, encoding: str, table: str | None) -> str:
                 break
     if header is None:
         header = carry
-    return header.lstrip("\ufeff").rstrip("\r")
+    return header.lstrip("\ufeff").rstrip("\r"), skip
+
+
+def _comment_lines(lines: list[str]) -> int:
+    """How many of the first ``lines`` are a comment block (lines starting
+    with ``#``, and blank lines among and after them) before the header."""
+    if not _comment(lines[0].lstrip("\ufeff").strip()):
+        return 0
+    count = 0
+    for line in lines:
+        text = line.lstrip("\ufeff").strip()
+        if text and not _comment(text):
+            break
+        count += 1
+    return count
+
+
+def _comment(text: str) -> bool:
+    # "#," is a header whose first column is named "#" (Typeform's), not a comment.
+    return text.startswith("#") and text[1:2] not in DELIMITERS
 
 
 def _too_long(path: Path, line: int, longest: int, table: str | None) -> SourceError:

@@ -6,6 +6,9 @@ its body as an object DataFrame, and where it lives, to name cells in errors.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import itertools
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -16,6 +19,7 @@ from openpyxl.utils.cell import get_column_letter, range_boundaries
 
 from ..errors import SourceError, TableError
 from . import _csv, _sniff, _workbook, _xlsx, profiles
+from .reading import Reading
 from .schema import SCHEMAS, normalise_name
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm")
@@ -94,6 +98,8 @@ class RawTable:
     #: A Parquet file not read yet (``body`` None): the engine may check it
     #: where it lies, else :func:`load` reads it.
     parquet: Path | None = None
+    #: How to read cells that do not say what they are (dates, decimal commas).
+    reading: Reading = field(default_factory=Reading)
 
 
 def table_name(name: object) -> str | None:
@@ -116,9 +122,11 @@ def _tables(source) -> Iterator[RawTable]:
     if isinstance(source, (str, os.PathLike)):
         yield from _from_path(Path(source), explicit=True)
     elif _is_openpyxl_workbook(source):
-        yield from map(_recognised_item, _from_openpyxl(source, "workbook", None))
+        with profiles.using(_mapping_sheet(source, "workbook")):
+            found = [_recognised_item(i) for i in _from_openpyxl(source, "workbook", None)]
+        yield from found
     elif _is_xlwings_book(source):
-        yield from map(_recognised_item, _from_xlwings(source))
+        yield from _from_xlwings_book(source)
     elif isinstance(source, Mapping):
         yield from _from_mapping(source)
     else:
@@ -154,9 +162,11 @@ def _from_path(path: Path, explicit: bool) -> Iterator[RawTable | TableError]:
                 f"{path.name}: the file name names no input table and its columns are not "
                 f"an export cxexcel knows (name it after one of {', '.join(SCHEMAS)})"
             )
+        _skip(path, "its name names no table and its columns are no export cxexcel knows")
         return
     label = name or path.stem
-    raw = _from_csv(path, label) if suffix == ".csv" else _from_parquet(path, label)
+    encoding = profiles.encoding_for(path.name)
+    raw = _from_csv(path, label, encoding) if suffix == ".csv" else _from_parquet(path, label)
     yield _recognised(raw, name)
 
 
@@ -164,9 +174,11 @@ def _header_profile(path: Path, suffix: str, explicit: bool) -> profiles.Profile
     """The import profile the header of a file not named after a table
     matches, or None; a file in a folder that cannot be read then is skipped
     (it names no table), one given by name says why."""
+    rows = None
     try:
         if suffix == ".csv":
-            header = _csv.header_cells(path)
+            rows = _csv.first_rows(path, SAMPLE_ROWS, profiles.encoding_for(path.name))
+            header = rows[0] if rows else []
         else:
             import pyarrow.parquet as pq
 
@@ -175,7 +187,11 @@ def _header_profile(path: Path, suffix: str, explicit: bool) -> profiles.Profile
         if explicit:
             raise
         return None
-    return profiles.recognise(header)
+    return profiles.recognise(header, rows=rows, source=path.name)
+
+
+#: Rows (the header first) a profile's ``shape`` sees to recognise an export.
+SAMPLE_ROWS = 6
 
 
 def _recognised_item(item: RawTable | TableError) -> RawTable | TableError:
@@ -187,10 +203,15 @@ def _recognised_item(item: RawTable | TableError) -> RawTable | TableError:
         return error
 
 
-def _recognised(raw: RawTable, name: str | None) -> RawTable:
+def _recognised(raw: RawTable, name: str | None, source: str | None = None) -> RawTable:
     """``raw`` as the input table it is: converted by the import profile its
     header matches (see :mod:`.profiles`), else as found."""
-    profile = profiles.recognise(raw.header, name)
+    if source is None:
+        source = raw.place.file if isinstance(raw.place, FilePlace) else raw.place.sheet
+    rows = None
+    if raw.body is not None:
+        rows = [list(raw.header), *raw.body.head(SAMPLE_ROWS - 1).values.tolist()]
+    profile = profiles.recognise(raw.header, name, rows=rows, source=source)
     if profile is None:
         return raw
     return profile.convert(load(raw))
@@ -207,6 +228,29 @@ def _from_folder(folder: Path) -> Iterator[RawTable | TableError]:
                     yield from _from_path(child, explicit=False)
                 except TableError as error:
                     yield error
+        elif child.is_file() and not child.name.startswith((".", "~$")):
+            _skip(child, "not a table file (.xlsx, .xlsm, .csv or .parquet)")
+
+
+_SKIPPED: contextvars.ContextVar[list | None] = contextvars.ContextVar("skipped", default=None)
+
+
+@contextlib.contextmanager
+def recording_skips():
+    """Within the block, the files of folders that are not read are listed
+    in the yielded list as (path, why)."""
+    found: list = []
+    token = _SKIPPED.set(found)
+    try:
+        yield found
+    finally:
+        _SKIPPED.reset(token)
+
+
+def _skip(path: Path, why: str) -> None:
+    skipped = _SKIPPED.get()
+    if skipped is not None:
+        skipped.append((path, why))
 
 
 def _other_spreadsheet(path: Path) -> SourceError:
@@ -229,13 +273,17 @@ def _other_spreadsheet(path: Path) -> SourceError:
     return SourceError(_sniff.message(path.name, kind, reading))
 
 
-def _from_csv(path: Path, name: str) -> RawTable:
-    frame = _csv.read_csv(path, name)
+def _from_csv(path: Path, name: str, encoding: str | None = None) -> RawTable:
+    frame, layout = _csv.read_layout(path, name, encoding)
     header = frame.iloc[0].tolist()
     body = frame.iloc[1:].reset_index(drop=True).astype(object)
     body.columns = range(body.shape[1])
-    place = FilePlace(name, path.name, first_row=2, header_row=1, origin=str(path))
-    return RawTable(name, header, body, place)
+    place = FilePlace(
+        name, path.name, first_row=layout.skip + 2, header_row=layout.skip + 1, origin=str(path)
+    )
+    # Excel writes ;-separated CSV where the comma is the decimal mark.
+    reading = Reading(decimal="," if layout.delimiter != "," else ".")
+    return RawTable(name, header, body, place, reading=reading)
 
 
 def _from_parquet(path: Path, name: str) -> RawTable:
@@ -261,14 +309,17 @@ def load(raw: RawTable) -> RawTable:
         raise SourceError(
             f"{path.name}: cannot be read as Parquet ({exc})", table=raw.name
         ) from exc
-    return _frame_table(raw.name, frame, raw.place)
+    loaded = _frame_table(raw.name, frame, raw.place)
+    loaded.notes, loaded.reading = raw.notes, raw.reading
+    return loaded
 
 
 def _from_mapping(tables: Mapping) -> Iterator[RawTable]:
     for key, frame in tables.items():
         name = table_name(key)
         if name is None and not (
-            isinstance(frame, pd.DataFrame) and profiles.recognise(list(frame.columns))
+            isinstance(frame, pd.DataFrame)
+            and profiles.recognise(list(frame.columns), source=str(key))
         ):
             continue
         if not isinstance(frame, pd.DataFrame):
@@ -277,7 +328,7 @@ def _from_mapping(tables: Mapping) -> Iterator[RawTable]:
         place = FilePlace(
             label, f"{label} (DataFrame)", first_row=1, header_row=None, origin="dict"
         )
-        yield _recognised(_frame_table(label, frame, place), name)
+        yield _recognised(_frame_table(label, frame, place), name, source=str(key))
 
 
 def _frame_table(name: str, frame: pd.DataFrame, place: FilePlace) -> RawTable:
@@ -309,17 +360,36 @@ def _from_workbook_file(path: Path) -> Iterator[RawTable | TableError]:
         if found is not None:
             yield from map(_recognised_item, found)
             return
-    yield from map(_recognised_item, _from_openpyxl_file(path))
+    yield from _from_openpyxl_file(path)
 
 
 def _from_openpyxl_file(path: Path) -> list[RawTable | TableError]:
     """The workbook's tables, read with openpyxl."""
     with _workbook.open_workbook(path) as opened:
         # Materialise while the file is open: read-only mode streams from it.
-        return [
-            _check_formulas(item, opened, path.name)
-            for item in _from_openpyxl(opened.workbook, path.name, opened.table_parts())
-        ]
+        with profiles.using(_mapping_sheet(opened.workbook, path.name)):
+            found = [
+                _check_formulas(item, opened, path.name)
+                for item in _from_openpyxl(opened.workbook, path.name, opened.table_parts())
+            ]
+            return list(map(_recognised_item, found))
+
+
+def _mapping_sheet(workbook, origin: str):
+    """The mapping of a workbook's ``Mapping`` sheet (see
+    :mod:`cxexcel.imports.mapping`), for the sheets of that workbook; None
+    if it has none."""
+    sheet = next((ws for ws in workbook.worksheets if ws.title.casefold() == "mapping"), None)
+    if sheet is None:
+        return None
+    from ..imports.mapping import from_rows
+
+    rows = [r for r in sheet.iter_rows(values_only=True) if any(not _blank_cell(v) for v in r)]
+    if not rows:
+        return None
+    header = [str(v).strip() if v is not None else "" for v in rows[0]]
+    records = [dict(zip(header, row, strict=False)) for row in rows[1:]]
+    return from_rows(records, f"{origin} (sheet {sheet.title})")
 
 
 def _candidate_sheets(sheets: dict[str, _xlsx.SheetPart]) -> set[str]:
@@ -335,6 +405,14 @@ def _from_calamine(path: Path) -> list[RawTable | TableError]:
     from ._calamine import Unsure
 
     with _workbook.open_checked(path, _candidate_sheets) as checked:
+        if any(
+            not table_name(title)
+            and (not sheet.tables or any(table_name(t.name) is None for t in sheet.tables))
+            for title, sheet in checked.sheets.items()
+        ):
+            # An export pasted into a sheet or Excel Table of another name, or
+            # a Mapping sheet: the openpyxl path recognises them by header.
+            raise Unsure("a sheet or Excel Table not named after an input table")
         try:
             return _calamine_tables(checked, path.name)
         except Unsure:
@@ -575,6 +653,8 @@ def _check_formulas(item, opened: _workbook.OpenWorkbook, display: str):
     date column. Optional text (a comment, a segment) reads as empty."""
     if not isinstance(item, RawTable) or not isinstance(item.place, SheetPlace):
         return item
+    if item.name not in SCHEMAS:  # an export found by its header: its converter reads it
+        return item
     place = item.place
     missing = opened.missing_values(place.sheet)
     if missing is None or not missing.cells:
@@ -651,14 +731,51 @@ def _from_openpyxl(workbook, origin: str, parts: dict | None) -> Iterator[RawTab
             ]
             for title, ws in sheets.items()
         }
+    used = set()
     for name, title, part in _find(sheets, parts):
         ws = sheets[title]
+        used.add(title)
         if isinstance(part, TableError):
             yield part
         elif part is not None:
             yield _listobject_table(name, title, part, origin, ws)
         else:
             yield _sheet_table(name, title, origin, _openpyxl_sheet_rows(ws))
+    yield from _exports_on_sheets(sheets, parts, used, origin)
+
+
+def _exports_on_sheets(sheets: dict, parts: dict, used: set, origin: str) -> Iterator[RawTable]:
+    """Exports pasted into a workbook under a sheet or Excel Table name that
+    names no input table, recognised by their header (and first rows); a
+    sheet's rows are read on only once its first rows are recognised."""
+    for title, ws in sheets.items():
+        if title in used or table_name(title) is not None:
+            continue
+        own = [p for p in parts.get(title, []) if table_name(p.name) is None]
+        if any(table_name(p.name) for p in parts.get(title, [])):
+            continue  # a container of named tables
+        if own:
+            for part in own:
+                if part.header_rows:
+                    raw = _listobject_table(part.name, title, part, origin, ws)
+                    if profiles.recognise(
+                        raw.header,
+                        rows=[raw.header, *raw.body.head(SAMPLE_ROWS - 1).values.tolist()],
+                        source=part.name,
+                    ) or profiles.recognise(raw.header, source=title):
+                        yield raw
+            continue
+        rows = _openpyxl_sheet_rows(ws)
+        consumed, sample = [], []
+        for row in rows:
+            consumed.append(row)
+            if sample or any(not _blank_cell(v) for v in row):
+                sample.append(list(row))
+            if len(sample) >= SAMPLE_ROWS:
+                break
+        if not sample or profiles.recognise(sample[0], rows=sample, source=title) is None:
+            continue
+        yield _sheet_table(title, title, origin, itertools.chain(consumed, rows))
 
 
 def _openpyxl_sheet_rows(ws) -> Iterator[tuple]:
@@ -765,7 +882,33 @@ def _is_xlwings_book(source) -> bool:
     return hasattr(source, "sheets") and hasattr(source, "fullname") and hasattr(source, "app")
 
 
-def _from_xlwings(book) -> Iterator[RawTable | TableError]:
+def _from_xlwings_book(book) -> list[RawTable | TableError]:
+    """The tables of an xlwings Book, with the rules of its ``Mapping`` sheet
+    (the sheets they name are read too, whatever their name)."""
+    mapping = None
+    try:
+        sheet = next((s for s in book.sheets if s.name.casefold() == "mapping"), None)
+        if sheet is not None:
+            from ..imports.mapping import from_rows
+
+            rows = [
+                r for r in _xlwings_values(sheet.used_range) if any(not _blank_cell(v) for v in r)
+            ]
+            if rows:
+                header = [str(v).strip() if v is not None else "" for v in rows[0]]
+                records = [dict(zip(header, row, strict=False)) for row in rows[1:]]
+                mapping = from_rows(
+                    records, f"{getattr(book, 'name', 'book')} (sheet {sheet.name})"
+                )
+    except TableError:
+        raise
+    except Exception as exc:  # whatever the engine raises (COM, remote, Lite)
+        raise SourceError(f"cannot read the Mapping sheet ({exc})") from exc
+    with profiles.using(mapping):
+        return [_recognised_item(item) for item in _from_xlwings(book, mapping)]
+
+
+def _from_xlwings(book, mapping=None) -> Iterator[RawTable | TableError]:
     origin = str(getattr(book, "name", "book"))
     try:
         sheets = {sheet.name: sheet for sheet in book.sheets}
@@ -789,6 +932,15 @@ def _from_xlwings(book) -> Iterator[RawTable | TableError]:
             yield error
         except Exception as exc:
             yield SourceError(f"{origin}: cannot read sheet {title} ({exc})", table=name)
+    if mapping is None:
+        return
+    used = {title for _, title, _ in _find(sheets, parts)}
+    for title, sheet in sheets.items():
+        if title not in used and table_name(title) is None and mapping.profile_for(title, []):
+            try:
+                yield _xlwings_sheet(title, title, sheet, origin)
+            except Exception as exc:
+                yield SourceError(f"{origin}: cannot read sheet {title} ({exc})")
 
 
 def _xlwings_table(name, title, table, origin) -> RawTable | TableError:

@@ -19,8 +19,11 @@ import pyarrow.compute as pc
 from pandas.api.types import infer_dtype
 
 from ..errors import TableError
+from .reading import Reading, decimal_comma, epoch_dates, more_dates
 from .schema import NUMBER_LIMIT, Column, TableSchema, canonical_metric
 from .sources import RawTable
+
+_PLAIN = Reading()
 
 # Excel's 1900 date system counts 1900 as a leap year (Lotus 1-2-3's bug):
 # serial 1 is 1900-01-01, 59 is 1900-02-28, 60 the fictitious 1900-02-29 and
@@ -68,8 +71,12 @@ _REAL = frozenset({"integer", "floating", "mixed-integer-float"})
 _DATETIMES = frozenset({"datetime", "datetime64", "date"})
 
 
-def validate(raw: RawTable, schema: TableSchema) -> tuple[pd.DataFrame | None, list[TableError]]:
-    """The clean table (None if anything is wrong) and every problem found."""
+def validate(
+    raw: RawTable, schema: TableSchema, every: int = 1
+) -> tuple[pd.DataFrame | None, list[TableError]]:
+    """The clean table (None if anything is wrong) and every problem found:
+    for each column its first ``every`` bad rows (the last of them says how
+    many more there are)."""
     place = raw.place
     errors: list[TableError] = []
     positions: dict[str, int] = {}
@@ -134,14 +141,21 @@ def validate(raw: RawTable, schema: TableSchema) -> tuple[pd.DataFrame | None, l
         position = positions[column.name]
         values = body[position].to_numpy(dtype=object)[kept_rows]
         blank = blanks[position][kept_rows]
-        result, problems = _convert(column, values, blank)
+        result, problems = _convert(column, values, blank, raw.reading)
         if column.required:
             problems.insert(0, (blank, lambda v, c=column: f"empty cell ({c.name} is required)"))
-        error = _first_problem(
-            problems, values, kept_rows, column, position, headers, place, schema
-        )
-        if error is not None:
-            errors.append(error)
+        if every > 1:
+            errors.extend(
+                _problems(
+                    problems, values, kept_rows, column, position, headers, place, schema, every
+                )
+            )
+        else:
+            error = _first_problem(
+                problems, values, kept_rows, column, position, headers, place, schema
+            )
+            if error is not None:
+                errors.append(error)
         out[column.name] = result
     failed = {error.column for error in errors}
     for part, whole in schema.at_most:
@@ -182,6 +196,35 @@ def _missing(label: str, schema: TableSchema, name: str, header: list) -> TableE
         table=schema.name,
         column=name,
     )
+
+
+def _problems(problems, values, kept_rows, column, position, headers, place, schema, every):
+    """The first ``every`` bad cells of a column, each a TableError; the
+    last says how many more bad rows the column has."""
+    if not problems:
+        return []
+    union = np.logical_or.reduce([mask for mask, _ in problems])
+    bad = np.flatnonzero(union)
+    found = []
+    for count, index in enumerate(bad[:every], start=1):
+        message = next(message for mask, message in problems if mask[index])
+        where, row, cell = place.cell(position, int(kept_rows[index]), headers[column.name])
+        more = len(bad) - every if count == every and len(bad) > every else 0
+        also = (
+            f" (and {more:,} more bad row{'' if more == 1 else 's'} in {column.name})"
+            if more
+            else ""
+        )
+        found.append(
+            TableError(
+                f"{where}: {message(values[index])}{also}",
+                table=schema.name,
+                column=column.name,
+                row=row,
+                cell=cell,
+            )
+        )
+    return found
 
 
 def _first_problem(problems, values, kept_rows, column, position, headers, place, schema):
@@ -261,13 +304,15 @@ def _strip(texts: np.ndarray) -> pa.Array | None:
 # -- conversions --------------------------------------------------------------
 
 
-def _convert(column: Column, values: np.ndarray, blank: np.ndarray):
+def _convert(column: Column, values: np.ndarray, blank: np.ndarray, reading: Reading = _PLAIN):
     """(clean Series, [(bad mask, message(value))...]) for one column."""
     kind = column.kind
     if kind in ("date", "month"):
-        return _dates(column, values, blank)
+        return _dates(column, values, blank, reading)
     if kind in ("text", "metric"):
         return _texts(column, values, blank)
+    if reading.decimal == ",":
+        values = decimal_comma(values, ~blank)
     return _numbers(column, values, blank)
 
 
@@ -361,7 +406,7 @@ def _to_floats(values: np.ndarray, blank: np.ndarray) -> tuple[np.ndarray, np.nd
     return numbers, not_number
 
 
-def _dates(column: Column, values: np.ndarray, blank: np.ndarray):
+def _dates(column: Column, values: np.ndarray, blank: np.ndarray, reading: Reading = _PLAIN):
     n = len(values)
     result = np.full(n, np.datetime64("NaT"), dtype=DATETIME)
     cells = _cell_kind(values[~blank]) if _FAST else None
@@ -389,7 +434,10 @@ def _dates(column: Column, values: np.ndarray, blank: np.ndarray):
     leap_day = np.zeros(n, dtype=bool)
     if is_number.any():
         serial = np.array(values[is_number], dtype=float)
-        result[is_number], bad_serial[is_number], leap_day[is_number] = _serials(serial)
+        if reading.epoch:
+            result[is_number] = epoch_dates(serial, reading.epoch)
+        else:
+            result[is_number], bad_serial[is_number], leap_day[is_number] = _serials(serial)
     if is_text.any():
         if stripped is not None:
             text = pd.Series(stripped.to_numpy(zero_copy_only=False), dtype=object)
@@ -402,10 +450,18 @@ def _dates(column: Column, values: np.ndarray, blank: np.ndarray):
         # A number that is not an ISO date ("45322" but not "2024") is a serial
         # number, as in a CSV file saved from Excel.
         numeric = np.isnat(parsed) & serial_like
-        if numeric.any():
+        if reading.epoch:
+            numeric = serial_like
+            parsed[numeric] = epoch_dates(text[numeric].astype(float).to_numpy(), reading.epoch)
+        elif numeric.any():
             where = np.flatnonzero(is_text)[numeric]
             serial = text[numeric].astype(float).to_numpy()
             parsed[numeric], bad_serial[where], leap_day[where] = _serials(serial)
+        # Other formats (month names, 03/04/2024 with a day-first setting ...)
+        # only for the cells ISO and serial numbers did not read.
+        rest = np.isnat(parsed) & ~numeric
+        if rest.any():
+            parsed[rest] = more_dates(text[rest], reading)
         result[is_text] = parsed
     if is_other.any():
         local = [_local_time(v) for v in values[is_other]]

@@ -23,10 +23,10 @@ def _recent_months(n: int) -> list[str]:
     return [f"{2023 + i // 12 % 2}-{1 + i % 12:02d}-01" for i in range(n)]
 
 
-def _span(first: str, last: str):
+def _span(first: str, last: str, at: int = 30):
     def make(folder: Path) -> list[Path]:
         months = _recent_months(40)
-        months[3], months[30] = first, last
+        months[3], months[at] = first, last
         return [_subscriptions_csv(folder, months)]
 
     return make
@@ -93,7 +93,8 @@ CASES = [
     Case("span-1900-2024", _span("1900-01-01", "2024-06-01"), 2, "at most 600 months"),
     Case("span-2024-2199", _span("2024-01-01", "2199-12-01"), 2, "Dec 2199"),
     Case("span-601-months", _span("1974-12-01", "2024-12-01"), 2, "601 months"),
-    Case("span-600-months-is-fine", _span("1975-01-01", "2024-12-01"), 0, ""),
+    # (row 31, not 32: customer C2 has 2024-12 already, which would be a note)
+    Case("span-600-months-is-fine", _span("1975-01-01", "2024-12-01", at=29), 0, ""),
     Case("span-names-first-row", _span("1901-05-01", "2024-12-01"), 2, "May 1901 (row 5)"),
     Case("span-names-last-row", _span("2020-01-01", "2099-07-01"), 2, "Jul 2099 (row 32)"),
     Case(
@@ -141,7 +142,13 @@ CASES = [
     Case("missing-input", _missing, 2, "does not exist"),
     Case("explicit-text-file", _file("Responses.txt", _RESPONSES), 2, "not a table file"),
     Case("explicit-misnamed-csv", _file("answers.csv", _RESPONSES), 2, "names no input table"),
-    Case("upper-case-suffix-is-read", _file("RESPONSES.CSV", _RESPONSES), 0, ""),
+    # NPS alone: a one-figure workbook, whose note says what would add to it.
+    Case(
+        "upper-case-suffix-is-read",
+        _file("RESPONSES.CSV", _RESPONSES),
+        0,
+        "note: only Responses was found",
+    ),
     Case(
         "missing-required-column",
         _file("Subscriptions.csv", "customer_id,month\nA,2024-01\n"),
