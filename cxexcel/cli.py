@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import io
 import os
 import signal
 import sys
@@ -222,18 +221,17 @@ def _write(report, output: Path, force: bool) -> None:
     some network shares) the check is repeated right before ``os.replace``,
     which leaves only that instant for a race. With ``force``, ``os.replace``.
     """
-    from .report.openpyxl_writer import render_workbook
+    from .report.openpyxl_writer import workbook_bytes
 
     # The workbook is serialised in memory and then written with plain file
     # calls: openpyxl's own save leaves its ZipFile open when the disk fills,
     # and that ZipFile's finaliser later prints a traceback.
-    content = io.BytesIO()
-    render_workbook(report).save(content)
+    content = memoryview(workbook_bytes(report))
     output.parent.mkdir(parents=True, exist_ok=True)
     handle, name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
     temporary = Path(name)
     try:
-        _write_all(handle, content.getbuffer())
+        _write_all(handle, content)
         os.close(handle)
         handle = None
         _default_permissions(temporary)
