@@ -535,7 +535,9 @@ class Sheet:
     row 1 in view), or ``None``. ``column_widths`` maps 1-based column
     numbers to widths in characters. ``tab_color`` is ``"RRGGBB"`` or None.
     ``landscape`` and ``fit_to_width`` are print settings (pages across the
-    sheet's full width); engines without page setup may leave them out.
+    sheet's full width); ``print_title_rows`` (first, last) are rows printed
+    at the top of every page, the header of the sheet's longest table.
+    Engines without page setup may leave them out.
     """
 
     name: str
@@ -547,6 +549,7 @@ class Sheet:
     tab_color: str | None = None
     landscape: bool = False
     fit_to_width: bool = False
+    print_title_rows: tuple[int, int] | None = None
 
     def __post_init__(self):
         if len(self.name) > 31 or any(ch in self.name for ch in "[]:*?/\\"):

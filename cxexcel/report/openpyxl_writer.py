@@ -128,6 +128,9 @@ def _render_sheet(ws, sheet: Sheet, styles: _StyleCache) -> None:
         ws.sheet_properties.pageSetUpPr.fitToPage = True
         ws.page_setup.fitToWidth = 1
         ws.page_setup.fitToHeight = 0
+    if sheet.print_title_rows is not None:
+        first, last = sheet.print_title_rows
+        ws.print_title_rows = f"{first}:{last}"
 
 
 def _write_cell(ws, spec: Cell, styles: _StyleCache) -> None:
@@ -257,6 +260,8 @@ def _add_chart(ws, sheet_name: str, spec: Chart) -> None:
         chart.y_axis.title = spec.y_title
     if spec.y_number_format:
         chart.y_axis.number_format = spec.y_number_format
+    # Category labels below the plot area, not on the zero line through negative bars.
+    chart.x_axis.tickLblPos = "low"
     # openpyxl >= 3.1 hides axes unless told otherwise.
     chart.x_axis.delete = False
     chart.y_axis.delete = False

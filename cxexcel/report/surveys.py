@@ -22,8 +22,9 @@ from .model import Cell, Column, Formula, address, clean_value
 
 NAME = "CX Surveys"
 
-#: Comments shown per group (detractors, promoters): the most recent ones.
-COMMENTS_PER_GROUP = 200
+#: Comments shown per group (detractors, promoters): the most recent ones,
+#: a page of each (the drill-down lists hold them with their revenue).
+COMMENTS_PER_GROUP = 25
 #: Segments shown, the ones with most responses first.
 MAX_SEGMENTS = 50
 #: Longest comment written; Excel cells hold at most 32,767 characters.
@@ -235,15 +236,15 @@ def _comments(canvas: Canvas, survey: SurveyFacts) -> None:
         columns = [Column("Date", model.DATE), Column("NPS", model.INTEGER)]
         extra = [c for c in ("segment", "customer_id") if c in picked.columns]
         columns += [Column(c.replace("_", " ").capitalize()) for c in extra]
-        columns.append(Column("Comment", None, model.WRAPPED))
+        columns.append(Column("Comment"))
         rows = []
         for record in picked.itertuples(index=False):
             row = [py_datetime(record.date), int(record.nps)]
             row += [_text(getattr(record, c)) for c in extra]
             row.append(_text(record.comment, MAX_COMMENT))
             rows.append(row)
-        widths = [12.0, 8.0] + [14.0] * len(extra) + [80.0]
-        canvas.table(columns, rows, widths=widths)
+        widths = [12.0, 8.0] + [12.0] * len(extra) + [12.0]
+        canvas.table(columns, rows, widths=widths, runs_on=True)
 
 
 def _text(value, limit: int = 255):

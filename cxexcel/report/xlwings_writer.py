@@ -32,6 +32,9 @@ What the remote (Office.js) engine cannot do, and what is done instead:
 * tab colours: Office.js' xlwings actions have no tab colour, so
   :attr:`Sheet.tab_color <cxexcel.report.model.Sheet.tab_color>` is left
   out on every engine (the sheets look the same on every route);
+* print settings (landscape, one page wide, header rows repeated on every
+  page) and category labels placed below the plot: xlwings' actions have
+  none of them, so the file alone carries them;
 * a chart is drawn from one rectangle of neighbouring series columns; a
   series the model places further right, past a column that is not one of
   the chart's, is left out, since the remote engine has no action that adds

@@ -11,6 +11,7 @@ from sample_tables import make_tables, one_row_tables
 
 from cxexcel.errors import TableError
 from cxexcel.report import Report, build_report
+from cxexcel.report._layout import BOLD, MAX_WIDTH, PADDING, shown_width
 from cxexcel.report.model import Cell, Formula, KpiTile, Table
 from cxexcel.report.openpyxl_writer import write_workbook
 from cxexcel.report.surveys import COMMENTS_PER_GROUP
@@ -242,3 +243,60 @@ def test_engagement_without_optional_columns(columns, shown):
             isinstance(c, Cell) and str(c.value).startswith("No engagement figure")
             for c in report.sheet("CX Customers").blocks
         )
+
+
+def test_headers_and_values_fit_their_columns(tables):
+    """No cut header or label: every column is as wide as its bold header and
+    its values as their number formats show them (free text in a table's last
+    column of comments runs on into the empty cells beside it)."""
+    for sheet in build_report(tables).sheets:
+        for block in sheet.blocks:
+            if not isinstance(block, Table):
+                continue
+            for offset, column in enumerate(block.columns):
+                width = sheet.column_widths[block.col + offset]
+                where = (sheet.name, column.header)
+                assert width >= len(column.header) * BOLD + PADDING - 1e-9, where
+                if column.header == "Comment":
+                    continue
+                for values in block.rows:
+                    assert width >= min(
+                        MAX_WIDTH, shown_width(values[offset], column.number_format)
+                    ), (
+                        *where,
+                        values[offset],
+                    )
+
+
+def test_labels_seen_in_cut_form_fit(tables):
+    report = build_report(tables)
+    clv = report.sheet("CX CLV")
+    label = next(
+        c.value
+        for c in clv.cells()
+        if isinstance(c.value, str) and c.value.startswith("Gamma-Gamma")
+    )
+    assert clv.column_widths[1] >= len(label) + PADDING
+    customers = report.sheet("CX Customers")
+    for header in ("Active customers", "Sales & marketing"):
+        (cell,) = [c for c in customers.cells() if c.value == header]
+        assert customers.column_widths[cell.col] >= len(header) * BOLD + PADDING
+
+
+def test_comment_lists_do_not_stretch_the_tables_above(tables):
+    sheet = build_report(tables).sheet("CX Surveys")
+    assert max(sheet.column_widths.values()) < 30
+
+
+def test_charts_stand_beside_their_tables(tables):
+    for sheet in build_report(tables).sheets:
+        tables_by_row = {b.row: b for b in sheet.blocks if isinstance(b, Table)}
+        for chart in sheet.charts:
+            table = tables_by_row[chart.anchor[0]]
+            assert chart.anchor[1] == table.last_col + 2, (sheet.name, chart.title)
+
+
+def test_print_titles_repeat_the_longest_tables_header(tables):
+    for sheet in build_report(tables).sheets:
+        longest = max((b for b in sheet.blocks if isinstance(b, Table)), key=lambda t: len(t.rows))
+        assert sheet.print_title_rows == (longest.row, longest.row), sheet.name

@@ -20,6 +20,7 @@ from cxexcel.metrics.survival import median_lifetime, survival
 from cxexcel.report.build import build_report
 from cxexcel.report.openpyxl_writer import write_workbook
 from cxexcel.report.summary import expected_progress, expected_status
+from cxexcel.report.surveys import COMMENTS_PER_GROUP
 from cxexcel.sample_data import generate
 from cxexcel.tables.schema import TARGET_METRICS, canonical_metric
 
@@ -214,7 +215,7 @@ def test_comments_newest_first_and_capped(book, tables):
         ("Detractor comments (0-6)", with_text["nps"] <= 6),
         ("Promoter comments (9-10)", with_text["nps"] >= 9),
     ):
-        expected = with_text[mask].iloc[::-1].head(200)
+        expected = with_text[mask].iloc[::-1].head(COMMENTS_PER_GROUP)
         start = next(c.row for c in ws["A"] if c.value == first_header)
         rows = []
         r = start + 3

@@ -240,3 +240,14 @@ def test_formula_results_by_type_in_the_sheet_xml(tmp_path):
     path = write_workbook(Report((text,)), tmp_path / "text.xlsx")
     cell = ElementTree.fromstring(sheet_xml(path)).find(".//m:c[@r='A1']", NS)
     assert (cell.get("t"), cell.findtext("m:v", "", NS)) == ("str", "a<b")
+
+
+def test_print_titles_and_category_labels_below_the_plot(tmp_path):
+    sheet = small_report().sheets[0]
+    report = Report((Sheet(**{**sheet.__dict__, "print_title_rows": (3, 3)}),))
+    path = write_workbook(report, tmp_path / "titles.xlsx")
+    ws = openpyxl.load_workbook(path)["CX Test"]
+    assert ws.print_title_rows == "$3:$3"
+    with zipfile.ZipFile(path) as archive:
+        chart = archive.read("xl/charts/chart1.xml").decode()
+    assert '<tickLblPos val="low"' in chart.split("<valAx>")[0]
