@@ -143,6 +143,10 @@ class Canvas:
         width: float = 480.0,
         height: float = 260.0,
         names: dict[str, str] | None = None,
+        colors: dict[str, str] | None = None,
+        dashed: Sequence[str] = (),
+        y_min: float | None = None,
+        y_max: float | None = None,
     ) -> Chart | None:
         """A chart of ``series`` (column headers of ``table``) against ``category``,
         anchored beside the table; the cursor moves below whichever ends lower.
@@ -152,12 +156,19 @@ class Canvas:
         if not table.rows:
             return None
         names = names or {}
+        colors = colors or {}
         chart = Chart(
             kind=kind,
             title=title,
             categories=table.data_range(category),
             series=tuple(
-                ChartSeries(names.get(h, h), table.data_range(h), table.header_cell(h))
+                ChartSeries(
+                    names.get(h, h),
+                    table.data_range(h),
+                    table.header_cell(h),
+                    color=colors.get(h),
+                    dashed=h in dashed,
+                )
                 for h in series
             ),
             anchor=(table.row, table.last_col + 1 + CHART_GAP),
@@ -166,6 +177,8 @@ class Canvas:
             x_title=x_title,
             y_title=y_title,
             y_number_format=y_number_format,
+            y_min=y_min,
+            y_max=y_max,
         )
         self.charts.append(chart)
         chart_rows = math.ceil(height / ROW_POINTS)

@@ -494,12 +494,16 @@ class ChartSeries:
 
     ``name`` is the legend text; ``name_ref`` (a single cell, usually the
     table header) is the same text as a reference, preferred by writers that
-    can link it.
+    can link it. ``color`` (``"RRGGBB"``) fills its bars or draws its line,
+    ``dashed`` draws a line dashed (a band's edges); None keeps the
+    application's colour.
     """
 
     name: str
     values: CellRange
     name_ref: CellRange | None = None
+    color: str | None = None
+    dashed: bool = False
 
 
 @dataclass(frozen=True)
@@ -521,6 +525,9 @@ class Chart:
     x_title: str | None = None
     y_title: str | None = None
     y_number_format: str | None = None
+    #: Fixed ends of the value axis (e.g. 0 and 1 for a share); None: automatic.
+    y_min: float | None = None
+    y_max: float | None = None
 
     @property
     def anchor_address(self) -> str:

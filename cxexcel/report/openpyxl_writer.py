@@ -252,6 +252,13 @@ def _add_chart(ws, sheet_name: str, spec: Chart) -> None:
             series.tx = SeriesLabel(strRef=StrRef(series_spec.name_ref.absolute(sheet_name)))
         if spec.kind == "line":
             series.smooth = False
+            if series_spec.color:
+                series.graphicalProperties.line.solidFill = series_spec.color
+            if series_spec.dashed:
+                series.graphicalProperties.line.dashStyle = "dash"
+        elif series_spec.color:
+            series.graphicalProperties.solidFill = series_spec.color
+            series.graphicalProperties.line.solidFill = series_spec.color
         chart.series.append(series)
     chart.set_categories(spec_reference(ws, spec.categories))
     if spec.x_title:
@@ -260,6 +267,10 @@ def _add_chart(ws, sheet_name: str, spec: Chart) -> None:
         chart.y_axis.title = spec.y_title
     if spec.y_number_format:
         chart.y_axis.number_format = spec.y_number_format
+    if spec.y_min is not None:
+        chart.y_axis.scaling.min = spec.y_min
+    if spec.y_max is not None:
+        chart.y_axis.scaling.max = spec.y_max
     # Category labels below the plot area, not on the zero line through negative bars.
     chart.x_axis.tickLblPos = "low"
     # openpyxl >= 3.1 hides axes unless told otherwise.

@@ -32,6 +32,9 @@ What the remote (Office.js) engine cannot do, and what is done instead:
 * tab colours: Office.js' xlwings actions have no tab colour, so
   :attr:`Sheet.tab_color <cxexcel.report.model.Sheet.tab_color>` is left
   out on every engine (the sheets look the same on every route);
+* series colours: the remote engine cannot address a new chart's series
+  before the next round trip, so there they keep Excel's colours (desktop
+  Excel and the file get the model's); dashed lines are the file's only;
 * print settings (landscape, one page wide, header rows repeated on every
   page) and category labels placed below the plot: xlwings' actions have
   none of them, so the file alone carries them;
@@ -461,10 +464,27 @@ def _add_chart(target, chart: Chart, names: set[str], remote: bool) -> None:
         made.legend.visible = False
     if chart.x_title:
         made.category_axis.title = chart.x_title
-    if chart.y_title:
-        made.value_axis.title = chart.y_title
-    if chart.y_number_format:
-        made.value_axis.number_format = chart.y_number_format
+    value_axis = {
+        name: value
+        for name, value in (
+            ("title", chart.y_title),
+            ("number_format", chart.y_number_format),
+            ("minimum_scale", chart.y_min),
+            ("maximum_scale", chart.y_max),
+        )
+        if value is not None
+    }
+    if value_axis:
+        # One action for all of the axis' settings.
+        made.value_axis.set(**value_axis)
+    if not remote:
+        for number, series in enumerate(chart.series[:drawn]):
+            if series.color is not None:
+                color = "#" + series.color
+                if chart.kind == "line":
+                    made.series[number].line_color = color
+                else:
+                    made.series[number].fill_color = color
 
 
 def _chart_source(chart: Chart) -> tuple[CellRange, bool, int]:

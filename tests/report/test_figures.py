@@ -15,7 +15,7 @@ from sheets import kpis, labelled, load, table
 from cxexcel import metrics
 from cxexcel.metrics.clv_models import fit_bgnbd, fit_gamma_gamma, predict_clv, rfm
 from cxexcel.metrics.cohorts import cohorts
-from cxexcel.metrics.movements import mrr_movements
+from cxexcel.metrics.movements import mrr_movements, with_opening_balance
 from cxexcel.metrics.survival import median_lifetime, survival
 from cxexcel.report.build import build_report
 from cxexcel.report.openpyxl_writer import write_workbook
@@ -233,7 +233,16 @@ def test_revenue_movements(book, tables):
     moves = mrr_movements(subs["customer_id"], subs["month"], subs["mrr"])
     rows = table(ws, "Month", "Starting MRR", "New")
     assert len(rows) == len(moves)
-    for row, move in zip(rows, moves.itertuples(index=False), strict=True):
+    # The first month is the opening balance: its MRR, no movements.
+    opening = rows[0]
+    assert opening["Starting MRR"] == opening["Ending MRR"] == approx(moves["ending_mrr"].iloc[0])
+    assert [opening[c] for c in ("New", "Expansion", "Reactivation", "Contraction", "Churned")] == [
+        0
+    ] * 5
+    shown = with_opening_balance(moves)
+    for row, move, raw in zip(
+        rows, shown.itertuples(index=False), moves.itertuples(index=False), strict=True
+    ):
         assert row["Starting MRR"] == approx(move.starting_mrr)
         assert row["New"] == approx(move.new)
         assert row["Expansion"] == approx(move.expansion)
@@ -241,6 +250,15 @@ def test_revenue_movements(book, tables):
         assert row["Contraction"] == approx(-move.contraction)
         assert row["Churned"] == approx(-move.churned)
         assert row["Ending MRR"] == approx(move.ending_mrr)
+        assert move.ending_mrr == approx(
+            move.starting_mrr
+            + move.new
+            + move.expansion
+            + move.reactivation
+            - move.contraction
+            - move.churned
+        )
+        move = raw  # the rates compare a month with the month before (none for the first)
         if move.starting_mrr > 0:
             assert row["NRR"] == approx(
                 metrics.nrr(move.starting_mrr, move.expansion, move.contraction, move.churned)
@@ -349,7 +367,9 @@ def test_cohorts_sheet(book, tables):
     )
     churned = span["max"] < paying["month"].max()
     curve = survival(months.to_numpy(), churned.to_numpy())
-    rows = table(ws, "Months", "At risk", "Churned")
+    start, *rows = table(ws, "Months", "At risk", "Churned")
+    # The curve starts at month 0 with every customer retained.
+    assert (start["Months"], start["At risk"], start["Retained"]) == (0, len(months), 1)
     assert [r["Months"] for r in rows] == list(curve["time"])
     assert [r["Retained"] for r in rows] == approx(list(curve["survival"]))
     assert [r["At risk"] for r in rows] == list(curve["at_risk"])
@@ -474,9 +494,10 @@ def test_customers_churned_to_zero_in_the_last_month(tmp_path):
     assert (heat[0]["Customers"], heat[0]["M0"], heat[0]["M1"]) == (2, 1, 0)
     curve = table(ws, "Months", "At risk", "Churned")
     assert [(r["Months"], r["At risk"], r["Churned"], r["Censored"]) for r in curve] == [
-        (1, 2, 2, 0)
+        (0, 2, 0, 0),
+        (1, 2, 2, 0),
     ]
-    assert curve[0]["Retained"] == 0
+    assert curve[1]["Retained"] == 0
     assert labelled(ws, "Median lifetime (months)", value_col=3) == 1
 
 
@@ -502,7 +523,7 @@ def test_cohort_window_runs_to_the_last_subscriptions_month(tmp_path):
     ]
     # Tenures: c1 2 months, c2 1, c3 1 — all churned before March.
     expected = survival([2.0, 1.0, 1.0], [1.0, 1.0, 1.0])
-    curve = table(ws, "Months", "At risk", "Churned")
+    curve = table(ws, "Months", "At risk", "Churned")[1:]
     assert [r["Months"] for r in curve] == list(expected["time"])
     assert [r["Churned"] for r in curve] == list(expected["events"])
     assert [r["Retained"] for r in curve] == approx(list(expected["survival"]))
@@ -605,3 +626,20 @@ def test_more_kpi_statuses(tables):
         "Quick ratio": "green",
         "CAC payback": "amber",
     }
+
+
+def test_survey_nps_by_quarter_when_months_are_small(book, tables):
+    ws = book["CX Surveys"]
+    responses = tables["Responses"]
+    assert responses.groupby(responses["date"].dt.to_period("M"))["nps"].count().median() < 400
+    by_quarter = responses.groupby(responses["date"].dt.to_period("Q"))
+    rows = table(ws, "Quarter", "Responses", "NPS", "Low", "High", "Margin of error")
+    assert [row["Quarter"] for row in rows] == [f"Q{p.quarter} {p.year}" for p, _ in by_quarter]
+    for row, (_, group) in zip(rows, by_quarter, strict=True):
+        assert row["Responses"] == group["nps"].notna().sum()
+        assert row["NPS"] == approx(metrics.nps(group["nps"]))
+        assert row["Margin of error"] == approx(metrics.nps_moe(group["nps"]))
+        assert row["CSAT"] == approx(metrics.csat(group["csat"]))
+    titles = [chart.title.tx.rich.p[0].r[0].t for chart in ws._charts]
+    assert "NPS by quarter with 95% margin of error" in titles
+    assert "NPS by month with 95% margin of error" not in titles

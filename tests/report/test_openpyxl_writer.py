@@ -251,3 +251,20 @@ def test_print_titles_and_category_labels_below_the_plot(tmp_path):
     with zipfile.ZipFile(path) as archive:
         chart = archive.read("xl/charts/chart1.xml").decode()
     assert '<tickLblPos val="low"' in chart.split("<valAx>")[0]
+
+
+def test_movement_colours_and_a_survival_axis_from_0_to_100_percent(tables, tmp_path):
+    path = write_workbook(build_report(tables), tmp_path / "report.xlsx")
+    with zipfile.ZipFile(path) as archive:
+        charts = [
+            archive.read(name).decode()
+            for name in archive.namelist()
+            if name.startswith("xl/charts/chart")
+        ]
+    (movements,) = [c for c in charts if "MRR movements" in c]
+    for color in ("70AD47", "C00000"):  # expansion green, churned red
+        assert f'<a:srgbClr val="{color}"' in movements
+    (survival,) = [c for c in charts if "Kaplan-Meier" in c]
+    value_axis = survival.split("<valAx>")[1]
+    assert '<min val="0"' in value_axis and '<max val="1"' in value_axis
+    assert survival.count('<a:prstDash val="dash"') == 2  # the band's edges
