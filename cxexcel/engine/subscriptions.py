@@ -36,6 +36,7 @@ __all__ = [
     "subscription_totals",
     "SubscriptionActivity",
     "subscription_activity",
+    "row_totals",
 ]
 
 #: The columns of :attr:`SubscriptionTotals.months`, after ``slot``.
@@ -104,6 +105,17 @@ def customer_months(subscriptions: Table) -> Table:
     number, :func:`month_index`) and ``mrr`` (the month's rows added up)."""
     numbered = subscriptions.mutate(slot=month_index(subscriptions.month))
     return numbered.group_by(["customer_id", "slot"]).aggregate(mrr=numbered.mrr.sum())
+
+
+def row_totals(subscriptions: Table) -> Table:
+    """Per month (``slot``) of the rows as they are: ``rows`` (those with an
+    amount) and ``mrr`` (their amounts added up), with no customer-month made
+    first — the other side of the reconciliation against the movements. Rows
+    without a month fall under a null ``slot``."""
+    numbered = subscriptions.mutate(slot=month_index(subscriptions.month))
+    return numbered.group_by("slot").aggregate(
+        rows=numbered.mrr.count(), mrr=numbered.mrr.sum().fill_null(0)
+    )
 
 
 def month_span(months: Table) -> Table:

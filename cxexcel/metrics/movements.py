@@ -13,6 +13,8 @@ __all__ = [
     "mrr_movements",
     "movements_from_totals",
     "with_opening_balance",
+    "net_movement",
+    "SIGNED_MOVEMENTS",
     "MOVEMENT_COLUMNS",
     "MOVEMENT_TOTALS",
     "PayingMonths",
@@ -114,6 +116,30 @@ def movements_from_totals(first_month: int, n_months: int, slots, totals) -> pd.
             "ending_mrr": ending,
         }
     )
+
+
+#: Movements that add to MRR, and those shown as positive amounts that take from it.
+GAINS = ("new", "expansion", "reactivation")
+LOSSES = ("contraction", "churned")
+#: Movements that carry their own sign (e.g. ``fx``, a currency revaluation), if present.
+SIGNED_MOVEMENTS = ("fx",)
+
+
+def net_movement(movements: pd.DataFrame) -> np.ndarray:
+    """Each month's net change of MRR from its movements:
+    new + expansion + reactivation - contraction - churned (+ any signed
+    movement the table has, such as ``fx``). The movement identity holds
+    where starting MRR + net movement = ending MRR.
+    """
+    net = np.zeros(len(movements))
+    for name in GAINS:
+        net += movements[name].to_numpy(dtype=float)
+    for name in LOSSES:
+        net -= movements[name].to_numpy(dtype=float)
+    for name in SIGNED_MOVEMENTS:
+        if name in movements.columns:
+            net += movements[name].to_numpy(dtype=float)
+    return net
 
 
 def with_opening_balance(movements: pd.DataFrame) -> pd.DataFrame:

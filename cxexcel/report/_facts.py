@@ -21,6 +21,7 @@ from ..engine.subscriptions import (
     SubscriptionActivity,
     SubscriptionTotals,
     customer_months,
+    row_totals,
     subscription_activity,
     subscription_totals,
 )
@@ -200,6 +201,20 @@ class Facts:
         """The Subscriptions table reduced to totals per month."""
         subs = self.engine_table("Subscriptions")
         return subscription_totals(self.engine, subs, self._customer_months)
+
+    @cached_property
+    def subscription_rows(self) -> pd.DataFrame:
+        """The Subscriptions rows per month as they are (``slot``, ``rows``,
+        ``mrr``; :func:`~cxexcel.engine.subscriptions.row_totals`), for the checks."""
+        frame = self.engine.execute(row_totals(self.engine_table("Subscriptions")))
+        return frame.sort_values("slot", na_position="last").reset_index(drop=True)
+
+    def rows_read(self, name: str) -> int:
+        """Rows of input table ``name`` as it was read (counted on the engine for an engine table)."""
+        table = self.tables[name]
+        if isinstance(table, pd.DataFrame):
+            return len(table)
+        return int(self.engine.execute(table.count()))
 
     def validate(self) -> None:
         """Check the spans of months and the survey score columns up front, so a

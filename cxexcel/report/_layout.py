@@ -192,11 +192,15 @@ class Canvas:
         self.widths[col] = min(MAX_WIDTH, max(self.widths.get(col, 0.0), characters))
 
     def print_title_rows(self) -> tuple[int, int] | None:
-        """The header row of the longest table, repeated on every printed page."""
+        """The header row repeated on every printed page: that of the longest
+        table when it holds two thirds of the sheet's rows (on a sheet of several
+        long tables one header would head pages of the others: none)."""
         tables = [block for block in self.blocks if isinstance(block, Table)]
         if not tables:
             return None
         longest = max(tables, key=lambda table: len(table.rows))
+        if len(longest.rows) * 3 < 2 * sum(len(table.rows) for table in tables):
+            return None
         return (longest.row, longest.row)
 
     def sheet(self) -> Sheet:

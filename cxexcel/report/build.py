@@ -9,6 +9,7 @@ CX Revenue     Subscriptions
 CX Customers   any of Subscriptions, Orders, Engagement, Spend
 CX Cohorts     Subscriptions or Orders
 CX CLV         Orders
+CX Checks      Subscriptions or Responses (reconciliations, PASS/FAIL)
 =============  ======================================================
 
 Every figure is computed by :mod:`cxexcel.metrics`; this package only
@@ -27,7 +28,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..engine import Engine
-from . import clv, cohorts, customers, revenue, summary, surveys
+from . import checks, clv, cohorts, customers, revenue, summary, surveys
 from ._facts import TABLE_NAMES, Facts
 from .model import Report
 
@@ -41,6 +42,7 @@ SHEET_BUILDERS = (
     customers.build,
     cohorts.build,
     clv.build,
+    checks.build,
 )
 
 
