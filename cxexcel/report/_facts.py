@@ -24,6 +24,7 @@ from ..engine.subscriptions import (
     row_totals,
     subscription_activity,
     subscription_totals,
+    window_retention,
 )
 from ..errors import EmptyInputError, InputError, TableError, ZeroDenominatorError
 from ..metrics import churn, retention
@@ -208,6 +209,21 @@ class Facts:
         ``mrr``; :func:`~cxexcel.engine.subscriptions.row_totals`), for the checks."""
         frame = self.engine.execute(row_totals(self.engine_table("Subscriptions")))
         return frame.sort_values("slot", na_position="last").reset_index(drop=True)
+
+    @cached_property
+    def trailing_retention(self) -> pd.DataFrame:
+        """NRR and GRR over the trailing 12 months, one row per month of
+        Subscriptions (``nrr``, ``grr``; NaN for the first 12 months)."""
+        from ..metrics.mrr_retention import retention_from_totals
+
+        totals = self.engine.execute(window_retention(self._customer_months, 12))
+        n_months = self.subscription_totals.n_months
+        slots = totals["slot"].to_numpy(np.int64) - self.subscription_totals.first_month
+        nrr, grr = retention_from_totals(totals["base_mrr"], totals["mrr_now"], totals["kept_mrr"])
+        out = pd.DataFrame({"nrr": np.full(n_months, np.nan), "grr": np.full(n_months, np.nan)})
+        out.loc[slots, "nrr"] = nrr
+        out.loc[slots, "grr"] = grr
+        return out
 
     def rows_read(self, name: str) -> int:
         """Rows of input table ``name`` as it was read (counted on the engine for an engine table)."""

@@ -146,3 +146,20 @@ def test_row_totals_count_and_add_up_the_rows_per_month(backend):
     assert list(got["slot"]) == list(expected.index)
     assert list(got["rows"]) == list(expected["rows"])
     assert close(got["mrr"], expected["mrr"])
+
+
+@pytest.mark.parametrize("window", [1, 12])
+def test_window_retention_from_the_engine_equals_the_core(backend, window):
+    from cxexcel.engine.subscriptions import customer_months, window_retention
+    from cxexcel.metrics.mrr_retention import retention_from_totals, revenue_retention
+
+    table = subscriptions(4)
+    engine = Engine(backend)
+    months = customer_months(engine.from_frame("Subscriptions", table))
+    got = engine.execute(window_retention(months, window)).sort_values("slot")
+    nrr, grr = retention_from_totals(got["base_mrr"], got["mrr_now"], got["kept_mrr"])
+    expected = revenue_retention(table["customer_id"], table["month"], table["mrr"], window)
+    expected = expected[expected["base_mrr"] > 0]
+    assert len(got) == len(expected) > 0
+    assert close(got["base_mrr"], expected["base_mrr"])
+    assert close(nrr, expected["nrr"]) and close(grr, expected["grr"])

@@ -146,6 +146,9 @@ def test_summary_tiles_are_laid_out_in_one_column_set(tables):
         "GRR",
         "Quick ratio",
         "CAC payback",
+        "ARR",
+        "Customers",
+        "Annualised churn",
     ]
     assert [t.row for t in tiles] == list(range(tiles[0].row, tiles[0].row + len(tiles)))
 

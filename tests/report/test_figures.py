@@ -94,6 +94,9 @@ MORE_KPIS = (
     "Quick ratio",
     "CAC payback",
 )
+#: The recurring-revenue KPIs after them (no Targets name: no target); the
+#: sample tables' 12 months hold no trailing-12-month figures.
+RECURRING_KPIS = ("ARR", "Customers", "Annualised churn")
 LOWER_IS_BETTER = ("Churn", "CAC", "CAC payback")
 
 
@@ -124,7 +127,7 @@ def more_kpis_expected(tables) -> dict[str, float]:
 
 def test_summary_more_kpis_follow_the_main_ten(book, tables):
     rows = kpis(book["CX Summary"])
-    assert list(rows)[10:] == list(MORE_KPIS)
+    assert list(rows)[10:] == list(MORE_KPIS + RECURRING_KPIS)
     for label, value in more_kpis_expected(tables).items():
         assert rows[label]["Value"] == approx(value), label
         assert rows[label]["Target"] is None and rows[label]["Status"] is None, label
@@ -145,7 +148,8 @@ def test_summary_targets_progress_and_status(book, tables):
             assert row["Progress"] == f"{blank_target}IF(B{r}=0,1,MAX(0,D{r}/B{r})))"
         elif label == "NPS":
             assert row["Progress"] == (
-                f"{blank_target}IF(D{r}<=-100,1,MAX(0,(B{r}+100)/(D{r}+100))))"
+                f"{blank_target}IF(D{r}>0,MAX(0,B{r}/D{r}),"
+                f"IF(D{r}<=-100,1,MAX(0,(B{r}+100)/(D{r}+100)))))"
             )
         else:
             assert row["Progress"] == f"{blank_target}IF(D{r}<=0,1,MAX(0,B{r}/D{r})))"
@@ -426,17 +430,18 @@ def summary_tile(responses: pd.DataFrame, targets: dict[str, float], label: str 
         ([10, 10, 3, 8, 8], 20.0, -10.0, 120 / 90, "green"),
         ([3, 3, 10, 8], -25.0, 0.0, 75 / 100, "red"),
         ([10, 10, 3, 8, 8], 20.0, 0.0, 120 / 100, "green"),
-        ([10, 10, 3, 8, 8], 20.0, 30.0, 120 / 130, "amber"),
+        # A positive target: value / target (20 against 30 is 67%, not 120 / 130).
+        ([10, 10, 3, 8, 8], 20.0, 30.0, 20 / 30, "red"),
         ([3, 3, 10, 8], -25.0, -100.0, 1.0, "green"),  # the bottom of the scale: always met
     ],
 )
-def test_nps_progress_is_measured_from_the_bottom_of_the_scale(
-    scores, nps, target, progress, status
-):
+def test_nps_progress_against_positive_and_other_targets(scores, nps, target, progress, status):
     tile = summary_tile(nps_responses(scores), {"NPS": target})
     assert tile.value == approx(nps) and tile.target == target
     r = tile.row
-    assert tile.progress.text == f'=IF(D{r}="","",IF(D{r}<=-100,1,MAX(0,(B{r}+100)/(D{r}+100))))'
+    assert tile.progress.text == (
+        f'=IF(D{r}="","",IF(D{r}>0,MAX(0,B{r}/D{r}),IF(D{r}<=-100,1,MAX(0,(B{r}+100)/(D{r}+100)))))'
+    )
     assert tile.progress.expected == approx(progress)
     assert tile.status.expected == status
 
@@ -643,3 +648,34 @@ def test_survey_nps_by_quarter_when_months_are_small(book, tables):
     titles = [chart.title.tx.rich.p[0].r[0].t for chart in ws._charts]
     assert "NPS by quarter with 95% margin of error" in titles
     assert "NPS by month with 95% margin of error" not in titles
+
+
+def test_summary_recurring_kpis_and_changes_on_two_years():
+    """ARR, customers, trailing-12-month NRR and GRR, annualised churn and the
+    changes against the previous month and a year before, against the core."""
+    tables = generate(seed=5, customers=300)
+    subs = tables["Subscriptions"]
+    sheet = build_report({"Subscriptions": subs}).sheet("CX Summary")
+    counts = monthly_counts(subs)
+    assert len(counts) >= 13
+    tile = sheet.find("ARR")
+    assert tile.value == approx(metrics.arr(counts["mrr"].iloc[-1]))
+    assert sheet.find("Customers").value == counts["end"].iloc[-1]
+    trailing = metrics.revenue_retention(subs["customer_id"], subs["month"], subs["mrr"], 12)
+    assert sheet.find("NRR (12 months)").value == approx(trailing["nrr"].iloc[-1])
+    assert sheet.find("GRR (12 months)").value == approx(trailing["grr"].iloc[-1])
+    pairs = zip(counts["start"][1:], counts["lost"][1:], strict=True)
+    churn = [metrics.churn(s, lost) for s, lost in pairs]
+    assert sheet.find("Annualised churn").value == approx(
+        metrics.annualized_churn(float(np.mean(churn[-12:])))
+    )
+    cells = sheet.cell_map()
+    mrr = sheet.find("MRR")
+    prev, year = cells[(mrr.row, 7)], cells[(mrr.row, 8)]
+    total = [metrics.mrr(amounts) for amounts in counts["mrr"]]
+    assert prev.value == approx(total[-1] / total[-2] - 1)
+    assert year.value == approx(total[-1] / total[-13] - 1)
+    assert prev.number_format == "+0.0%;-0.0%;0.0%"
+    churn_tile = sheet.find("Churn")
+    assert cells[(churn_tile.row, 7)].value == approx((churn[-1] - churn[-2]) * 100)
+    assert cells[(churn_tile.row, 7)].number_format.startswith('+0.0" pts"')
