@@ -27,6 +27,7 @@ ALL_SHEETS = [
     "CX Customers",
     "CX Cohorts",
     "CX CLV",
+    "CX Accounts",
     "CX Checks",
 ]
 
@@ -99,6 +100,7 @@ def test_report_from_an_xlsx_and_from_single_files(tmp_path, capsys, small_table
         "CX Revenue",
         "CX Customers",
         "CX Cohorts",
+        "CX Accounts",
         "CX Checks",
     ]
 

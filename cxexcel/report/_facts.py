@@ -191,6 +191,12 @@ class Facts:
                 temporary_name("customer_months"), months, temp=True
             )
 
+    @property
+    def customer_month_table(self):
+        """The Subscriptions customer-months on the engine (``customer_id``,
+        ``slot``, ``mrr``), for reductions that join other tables to them."""
+        return self._customer_months
+
     @cached_property
     def subscription_activity(self) -> SubscriptionActivity:
         """The Subscriptions table's cohort and tenure counts."""

@@ -28,7 +28,7 @@ def only(tables, *names):
         (("Responses",), ["CX Summary", "CX Surveys", "CX Checks"]),
         (
             ("Subscriptions",),
-            ["CX Summary", "CX Revenue", "CX Customers", "CX Cohorts", "CX Checks"],
+            ["CX Summary", "CX Revenue", "CX Customers", "CX Cohorts", "CX Accounts", "CX Checks"],
         ),
         (("Orders",), ["CX Summary", "CX Customers", "CX Cohorts", "CX CLV"]),
         (("Engagement",), ["CX Summary", "CX Customers"]),
@@ -43,6 +43,7 @@ def only(tables, *names):
                 "CX Customers",
                 "CX Cohorts",
                 "CX CLV",
+                "CX Accounts",
                 "CX Checks",
             ],
         ),
@@ -191,7 +192,7 @@ def test_bad_values_in_other_tables_name_table_column_and_row(
         (("Responses",), ["CX Summary", "CX Surveys", "CX Checks"]),
         (
             ("Subscriptions",),
-            ["CX Summary", "CX Revenue", "CX Customers", "CX Cohorts", "CX Checks"],
+            ["CX Summary", "CX Revenue", "CX Customers", "CX Cohorts", "CX Accounts", "CX Checks"],
         ),
         (("Orders",), ["CX Summary", "CX Customers", "CX Cohorts", "CX CLV"]),
         (("Spend",), ["CX Summary", "CX Customers"]),
@@ -205,6 +206,7 @@ def test_bad_values_in_other_tables_name_table_column_and_row(
                 "CX Customers",
                 "CX Cohorts",
                 "CX CLV",
+                "CX Accounts",
                 "CX Checks",
             ],
         ),

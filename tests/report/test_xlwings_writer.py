@@ -347,7 +347,7 @@ def test_owned_sheet_names():
 def test_owned_names_are_every_sheet_the_builder_can_produce():
     # All input tables: every sheet, in tab order.
     assert tuple(build_report(generate(seed=3, customers=80)).sheet_names) == REPORT_SHEET_NAMES
-    assert len(REPORT_SHEET_NAMES) == len(SHEET_BUILDERS) == 7
+    assert len(REPORT_SHEET_NAMES) == len(SHEET_BUILDERS) == 8
 
 
 def test_user_sheets_named_cx_something_are_left_alone():
