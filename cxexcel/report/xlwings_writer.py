@@ -16,9 +16,10 @@ such as ``CX Budget`` — is read, written, moved or renamed. Before deleting
 anything it refuses when one of those sheets holds an input table (the
 tables the report was just built from would be lost).
 
-Writes are batched: each block (a table, a KPI row, a single cell) is one
-2-D value write; number formats and styles go out once per rectangle of
-cells that share them.
+Writes are batched, since on Excel on the web every action is a round trip:
+all values of a sheet are one 2-D write (empty cells included); number
+formats and styles go out once per rectangle of cells that share them, and
+column widths once per run of neighbouring columns of the same width.
 
 Text from the data never becomes a formula. A string that Excel would not
 keep as that exact text when typed — one starting with ``=``, ``+``, ``-``,
@@ -291,18 +292,18 @@ def _is_remote(book) -> bool:
 
 def _write_sheet(sheet: Sheet, target, remote: bool) -> None:
     cells = sheet.cell_map()
-    for block in sheet.blocks:
-        _write_values(target, block, cells)
+    if cells:
+        _write_values(target, cells)
     formats = {key: cell.number_format for key, cell in cells.items() if cell.number_format}
     for number_format, area in _rectangles(formats):
         target.range(area.address).number_format = number_format
     styles = {key: cell.style for key, cell in cells.items() if _has_effect(cell.style)}
     for style, area in _rectangles(styles):
         _apply_style(target.range(area.address), style, area)
-    for column, width in sorted(sheet.column_widths.items()):
-        letter = model.column_letter(column)
+    for first, last, width in _width_runs(sheet.column_widths):
+        columns = f"{model.column_letter(first)}:{model.column_letter(last)}"
         # Office.js measures column widths in points, desktop Excel in characters.
-        target.range(f"{letter}:{letter}").column_width = column_points(width) if remote else width
+        target.range(columns).column_width = column_points(width) if remote else width
     if sheet.freeze is not None:
         frozen = _frozen_range(*sheet.freeze)
         if frozen:
@@ -314,13 +315,12 @@ def _write_sheet(sheet: Sheet, target, remote: bool) -> None:
         _add_chart(target, chart, names, remote)
 
 
-def _write_values(target, block: model.Block, cells: Mapping[tuple[int, int], Cell]) -> None:
-    """One 2-D write covering the block; cells inside it from other blocks keep their values."""
-    own = list(block.cells())
-    top = min(cell.row for cell in own)
-    left = min(cell.col for cell in own)
-    bottom = max(cell.row for cell in own)
-    right = max(cell.col for cell in own)
+def _write_values(target, cells: Mapping[tuple[int, int], Cell]) -> None:
+    """One 2-D write covering every cell of the sheet (the cells between them empty)."""
+    top = min(row for row, _ in cells)
+    left = min(col for _, col in cells)
+    bottom = max(row for row, _ in cells)
+    right = max(col for _, col in cells)
     grid = [
         [
             excel_value(cells[(row, col)].value) if (row, col) in cells else None
@@ -329,6 +329,17 @@ def _write_values(target, block: model.Block, cells: Mapping[tuple[int, int], Ce
         for row in range(top, bottom + 1)
     ]
     target.range(CellRange(top, left, bottom, right).address).value = grid
+
+
+def _width_runs(widths: Mapping[int, float]) -> list[tuple[int, int, float]]:
+    """(first column, last column, width) for each run of neighbouring columns of one width."""
+    runs: list[tuple[int, int, float]] = []
+    for column, width in sorted(widths.items()):
+        if runs and runs[-1][1] == column - 1 and runs[-1][2] == width:
+            runs[-1] = (runs[-1][0], column, width)
+        else:
+            runs.append((column, column, width))
+    return runs
 
 
 def _rectangles(
