@@ -27,6 +27,7 @@ ALL_SHEETS = [
     "CX Customers",
     "CX Cohorts",
     "CX CLV",
+    "CX Orders",
     "CX Accounts",
     "CX Checks",
 ]

@@ -82,9 +82,16 @@ class Canvas:
         self.row += 2
 
     def add(self, block: Cell | KpiTile) -> None:
-        """Place a cell or KPI tile at the position it names (values made plain Python)."""
+        """Place a cell or KPI tile at the position it names (values made plain Python).
+
+        A number is given room in its column as its format shows it (text runs on)."""
         if isinstance(block, Cell):
             block = replace(block, value=clean_value(block.value))
+            if not isinstance(block.value, str):
+                scale = (block.style.size or 11.0) / 11.0 if block.style else 1.0
+                needed = shown_width(block.value, block.number_format) * scale
+                if needed:
+                    self.width(block.col, needed)
         elif isinstance(block, KpiTile):
             block = replace(
                 block,
