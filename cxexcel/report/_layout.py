@@ -111,16 +111,18 @@ class Canvas:
         col: int = 1,
         advance: bool = True,
         runs_on: bool = False,
+        excel_table: str | None = None,
     ) -> Table:
         """Place a table at the cursor; ``widths`` are the columns' minimum widths.
 
         Each column is made wide enough for its header and its values
         (:func:`shown_width`). With ``runs_on`` the last column holds free
         text that runs on into the empty cells to its right: only its header
-        sets its width.
+        sets its width. ``excel_table`` makes it an Excel Table of that name
+        (filter buttons on the header).
         """
         plain = tuple(tuple(clean_value(v) for v in r) for r in rows)
-        table = Table(self.row, col, tuple(columns), plain)
+        table = Table(self.row, col, tuple(columns), plain, excel_table=excel_table)
         self.blocks.append(table)
         last = len(table.columns) - 1
         for offset, column in enumerate(table.columns):

@@ -13,7 +13,7 @@ Subscriptions:
 
 From Subscriptions alone: the customers who churned or contracted in the
 latest month, most MRR lost first. Both lists hold at most :data:`LIMIT`
-accounts. The reductions run on the engine (:mod:`cxexcel.engine.accounts`).
+accounts and are Excel Tables, with filter buttons. The reductions run on the engine (:mod:`cxexcel.engine.accounts`).
 """
 
 from __future__ import annotations
@@ -204,7 +204,7 @@ def _detractors(canvas: Canvas, facts: Facts, responses, months, latest: str) ->
         row = [record.customer_id, float(record.mrr), py_datetime(record.date), int(record.score)]
         row += [_text(getattr(record, c)) for c in extra]
         rows.append(row)
-    canvas.table(columns, rows, runs_on="comment" in extra)
+    canvas.table(columns, rows, runs_on="comment" in extra, excel_table="CX_Detractors")
 
 
 def _lost(canvas: Canvas, facts: Facts, latest: str) -> None:
@@ -231,7 +231,7 @@ def _lost(canvas: Canvas, facts: Facts, latest: str) -> None:
         Column("Change", '"$"#,##0;[Red]-"$"#,##0'),
         Column("Movement"),
     )
-    canvas.table(columns, rows)
+    canvas.table(columns, rows, excel_table="CX_Lost_MRR")
 
 
 def _text(value, limit: int = 255):

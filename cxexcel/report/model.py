@@ -56,6 +56,7 @@ __all__ = [
     "Block",
     "Status",
     "STATUS_COLORS",
+    "EXCEL_TABLE_STYLE",
     "looks_like_formula",
     "column_letter",
     "address",
@@ -231,6 +232,10 @@ WRAPPED = CellStyle(wrap=True)
 
 _CENTER = CellStyle(align="center")
 
+#: Table style of the Excel Tables over drill-down lists: light, so the
+#: builder's own header and cell styles show as on every other table.
+EXCEL_TABLE_STYLE = "TableStyleLight1"
+
 Status = Literal["green", "amber", "red"]
 
 #: Fill colours of the status rules (light fills that keep black text legible).
@@ -273,6 +278,9 @@ class Table:
 
     ``rows`` holds one tuple of cell values per row, as many values as
     ``columns``. Values take their column's number format and style.
+    ``excel_table`` names an Excel Table (filter buttons on the header, the
+    light :data:`EXCEL_TABLE_STYLE`) over the table when it has rows; the
+    name is unique in the workbook.
     """
 
     row: int
@@ -280,8 +288,15 @@ class Table:
     columns: tuple[Column, ...]
     rows: tuple[tuple[CellValue, ...], ...]
     header_style: CellStyle | None = HEADER
+    excel_table: str | None = None
 
     def __post_init__(self):
+        if self.excel_table is not None:
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,254}", self.excel_table):
+                raise ValueError(f"not a valid Excel Table name: {self.excel_table!r}")
+            headers = [column.header for column in self.columns]
+            if len({h.casefold() for h in headers}) != len(headers) or not all(headers):
+                raise ValueError(f"an Excel Table needs distinct headers: {headers}")
         width = len(self.columns)
         for number, values in enumerate(self.rows, start=1):
             if len(values) != width:
@@ -290,6 +305,11 @@ class Table:
     @property
     def first_data_row(self) -> int:
         return self.row + 1
+
+    @property
+    def area(self) -> CellRange:
+        """The header and data cells."""
+        return CellRange(self.row, self.col, self.last_row, self.last_col)
 
     @property
     def last_row(self) -> int:
@@ -561,6 +581,15 @@ class Sheet:
     def __post_init__(self):
         if len(self.name) > 31 or any(ch in self.name for ch in "[]:*?/\\"):
             raise ValueError(f"not a valid Excel sheet name: {self.name!r}")
+
+    @property
+    def excel_tables(self) -> list[Table]:
+        """The tables that become Excel Tables (named, with rows)."""
+        return [
+            block
+            for block in self.blocks
+            if isinstance(block, Table) and block.excel_table and block.rows
+        ]
 
     def cells(self) -> Iterator[Cell]:
         """Every cell the sheet writes, block by block, in row order within a block."""

@@ -40,8 +40,11 @@ from openpyxl.chart import BarChart, LineChart, Reference, Series
 from openpyxl.chart.series import SeriesLabel, StrRef
 from openpyxl.formatting.rule import CellIsRule, ColorScaleRule, DataBarRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.worksheet.table import Table as ExcelTable
+from openpyxl.worksheet.table import TableStyleInfo
 
 from .model import (
+    EXCEL_TABLE_STYLE,
     Cell,
     CellStyle,
     CellValueRule,
@@ -116,6 +119,14 @@ def _render_sheet(ws, sheet: Sheet, styles: _StyleCache) -> None:
         _add_conditional_format(ws, rule)
     for chart in sheet.charts:
         _add_chart(ws, sheet.name, chart)
+    for table in sheet.excel_tables:
+        ws.add_table(
+            ExcelTable(
+                displayName=table.excel_table,
+                ref=table.area.address,
+                tableStyleInfo=TableStyleInfo(name=EXCEL_TABLE_STYLE, showRowStripes=False),
+            )
+        )
     for col, width in sheet.column_widths.items():
         ws.column_dimensions[column_letter(col)].width = width
     if sheet.freeze is not None:

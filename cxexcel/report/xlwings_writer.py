@@ -313,6 +313,13 @@ def _write_sheet(sheet: Sheet, target, remote: bool) -> None:
     names: set[str] = set()
     for chart in sheet.charts:
         _add_chart(target, chart, names, remote)
+    for table in sheet.excel_tables:
+        target.tables.add(
+            source=target.range(table.area.address),
+            name=table.excel_table,
+            table_style_name=model.EXCEL_TABLE_STYLE,
+            has_headers=True,
+        )
 
 
 def _write_values(target, cells: Mapping[tuple[int, int], Cell]) -> None:

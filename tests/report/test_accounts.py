@@ -9,7 +9,7 @@ import pytest
 from cxexcel import metrics
 from cxexcel.report import build_report
 from cxexcel.report.accounts import BAND_EDGES, BAND_LABELS, HORIZON, LIMIT, NAME
-from cxexcel.report.model import Table
+from cxexcel.report.model import Column, Table
 from cxexcel.sample_data import generate
 
 approx = pytest.approx
@@ -131,3 +131,12 @@ def test_subscriptions_alone_give_the_loss_list_only(demo):
     sheet = build_report({"Subscriptions": tables["Subscriptions"]}).sheet(NAME)
     firsts = [b.columns[0].header for b in sheet.blocks if isinstance(b, Table)]
     assert firsts == ["Customer"]
+
+
+def test_drill_down_lists_are_excel_tables_with_distinct_names(demo):
+    _, sheet = demo
+    assert [t.excel_table for t in sheet.excel_tables] == ["CX_Detractors", "CX_Lost_MRR"]
+    with pytest.raises(ValueError, match="distinct headers"):
+        Table(1, 1, (Column("A"), Column("a")), (), excel_table="X")
+    with pytest.raises(ValueError, match="Excel Table name"):
+        Table(1, 1, (Column("A"),), (), excel_table="no spaces")
