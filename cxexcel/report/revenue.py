@@ -17,7 +17,7 @@ import numpy as np
 
 from .. import metrics
 from ..metrics.movements import with_opening_balance
-from . import model
+from . import breakdowns, model
 from ._facts import Facts, per_row, py_datetime
 from ._layout import Canvas
 from .model import Cell, Column
@@ -150,4 +150,5 @@ def build(facts: Facts) -> model.Sheet | None:
         width=560.0,
         colors=MOVEMENT_COLORS,
     )
+    breakdowns.add(canvas, facts)
     return canvas.sheet()
