@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import io
 import os
 import signal
 import sys
@@ -323,13 +322,16 @@ def _thin(tables: dict, report=None) -> str | None:
 
 
 def _one_figure(report) -> bool:
+    from .report.checks import NAME as CHECKS
     from .report.model import KpiTile
 
-    if len(report.sheets) <= 1:
+    # CX Checks reconciles the others: it adds no figure of its own.
+    sheets = [sheet for sheet in report.sheets if sheet.name != CHECKS]
+    if len(sheets) <= 1:
         return True
-    first = report.sheets[0]
+    first = sheets[0]
     tiles = [block for block in first.blocks if isinstance(block, KpiTile)]
-    return len(report.sheets) == 2 and first.name == "CX Summary" and len(tiles) <= 1
+    return len(sheets) == 2 and first.name == "CX Summary" and len(tiles) <= 1
 
 
 def _skipped_files(skipped: list) -> str:
@@ -366,18 +368,17 @@ def _write(report, output: Path, force: bool) -> None:
     some network shares) the check is repeated right before ``os.replace``,
     which leaves only that instant for a race. With ``force``, ``os.replace``.
     """
-    from .report.openpyxl_writer import render_workbook
+    from .report.openpyxl_writer import workbook_bytes
 
     # The workbook is serialised in memory and then written with plain file
     # calls: openpyxl's own save leaves its ZipFile open when the disk fills,
     # and that ZipFile's finaliser later prints a traceback.
-    content = io.BytesIO()
-    render_workbook(report).save(content)
+    content = memoryview(workbook_bytes(report))
     output.parent.mkdir(parents=True, exist_ok=True)
     handle, name = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
     temporary = Path(name)
     try:
-        _write_all(handle, content.getbuffer())
+        _write_all(handle, content)
         os.close(handle)
         handle = None
         _default_permissions(temporary)

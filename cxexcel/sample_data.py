@@ -33,6 +33,7 @@ _PLANS = {
     "Mid-Market": ((99.0, 0.4), (299.0, 0.6)),
     "Enterprise": ((299.0, 0.3), (999.0, 0.7)),
 }
+_PLAN_NAMES = {29.0: "Starter", 99.0: "Team", 299.0: "Business", 999.0: "Enterprise"}
 _EXTRA_UNITS = {"SMB": 0.0, "Mid-Market": 0.5, "Enterprise": 1.5}  # mean extra licences
 _CHURN = {"SMB": 0.035, "Mid-Market": 0.018, "Enterprise": 0.008}  # monthly hazard
 _CAC = {"SMB": 350.0, "Mid-Market": 1500.0, "Enterprise": 6000.0}
@@ -127,16 +128,20 @@ def _customers(rng: np.random.Generator, n: int, months: int) -> pd.DataFrame:
     joined = rng.choice(months, size=n, p=weights / weights.sum())
     joined[existing] = 0
     price = np.empty(n)
+    plan = np.empty(n, dtype=object)
     for name in SEGMENTS:
         mask = segment == name
         prices, probs = zip(*_PLANS[name], strict=True)
         units = 1 + rng.poisson(_EXTRA_UNITS[name], mask.sum())
-        price[mask] = rng.choice(prices, size=mask.sum(), p=probs) * units
+        base = rng.choice(prices, size=mask.sum(), p=probs)
+        price[mask] = base * units
+        plan[mask] = [_PLAN_NAMES[b] for b in base]
     order = np.lexsort((np.arange(n), joined))  # ids in sign-up order
     return pd.DataFrame(
         {
             "customer_id": [f"C{i + 1:05d}" for i in range(n)],
             "segment": segment[order],
+            "plan": plan[order],
             "existing": existing[order],
             "joined": joined[order],
             "mrr": price[order],
@@ -191,6 +196,8 @@ def _subscriptions(people, mrr: np.ndarray, periods) -> pd.DataFrame:
             "customer_id": people["customer_id"].to_numpy()[rows],
             "month": periods.to_timestamp()[cols],
             "mrr": mrr[rows, cols],
+            "plan": people["plan"].to_numpy()[rows],
+            "segment": people["segment"].to_numpy()[rows],
         }
     )
     return frame.sort_values(["month", "customer_id"], kind="stable").reset_index(drop=True)

@@ -20,7 +20,17 @@ from sample_tables import make_tables  # noqa: E402
 
 from cxexcel import cli  # noqa: E402
 
-ALL_SHEETS = ["CX Summary", "CX Surveys", "CX Revenue", "CX Customers", "CX Cohorts", "CX CLV"]
+ALL_SHEETS = [
+    "CX Summary",
+    "CX Surveys",
+    "CX Revenue",
+    "CX Customers",
+    "CX Cohorts",
+    "CX CLV",
+    "CX Orders",
+    "CX Accounts",
+    "CX Checks",
+]
 
 
 @pytest.fixture(scope="module")
@@ -91,6 +101,8 @@ def test_report_from_an_xlsx_and_from_single_files(tmp_path, capsys, small_table
         "CX Revenue",
         "CX Customers",
         "CX Cohorts",
+        "CX Accounts",
+        "CX Checks",
     ]
 
 
@@ -172,7 +184,7 @@ def test_existing_output_needs_force(tmp_path, capsys, small_tables):
     assert out.read_bytes() == b"precious"
     code, _, stderr = run(capsys, "report", folder, "--output", out, "--force")
     assert (code, stderr) == (0, "")
-    assert openpyxl.load_workbook(out).sheetnames == ["CX Summary", "CX Surveys"]
+    assert openpyxl.load_workbook(out).sheetnames == ["CX Summary", "CX Surveys", "CX Checks"]
 
 
 def test_output_that_is_an_input_is_refused_even_with_force(tmp_path, capsys, small_tables):
@@ -388,7 +400,7 @@ def test_output_appearing_after_the_check_is_replaced_with_force(
     _appear_during(monkeypatch, "read", out, b"written meanwhile")
     code, _, stderr = run(capsys, "report", folder, "--output", out, "--force")
     assert (code, stderr) == (0, "")
-    assert openpyxl.load_workbook(out).sheetnames == ["CX Summary", "CX Surveys"]
+    assert openpyxl.load_workbook(out).sheetnames == ["CX Summary", "CX Surveys", "CX Checks"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "report.xlsx"]
 
 
@@ -408,5 +420,5 @@ def test_new_output_is_a_complete_file_with_default_permissions(
     assert (code, stderr) == (0, "")
     assert out.stat().st_nlink == 1
     assert out.stat().st_mode & 0o777 == 0o644
-    assert openpyxl.load_workbook(out).sheetnames == ["CX Summary", "CX Surveys"]
+    assert openpyxl.load_workbook(out).sheetnames == ["CX Summary", "CX Surveys", "CX Checks"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "report.xlsx"]

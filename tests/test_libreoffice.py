@@ -1,10 +1,12 @@
 """LibreOffice opens every generated workbook, recalculates it and prints it to PDF.
 
 The formulas on the sheets (progress and status on CX Summary, the margin
-band on CX Surveys) are written without cached results, so the values read
-back from LibreOffice's recalculated copy are LibreOffice's own; they must
-equal what the builder expected, and every other figure must survive the
-round trip unchanged.
+band on CX Surveys) are written here without cached results (as openpyxl
+alone writes them), so the values read back from LibreOffice's recalculated
+copy are LibreOffice's own; they must equal what the builder expected, and
+every other figure must survive the round trip unchanged. The files the
+writer saves carry those results as cached values: they must be the ones
+LibreOffice computes.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from sample_tables import make_tables  # noqa: E402
 
 from cxexcel.report.build import build_report  # noqa: E402
 from cxexcel.report.model import Formula, Report  # noqa: E402
-from cxexcel.report.openpyxl_writer import write_workbook  # noqa: E402
+from cxexcel.report.openpyxl_writer import render_workbook, write_workbook  # noqa: E402
 
 pytestmark = [
     pytest.mark.slow,
@@ -59,19 +61,23 @@ def _variants() -> dict[str, dict]:
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory) -> dict[str, tuple[Report, Path]]:
-    """Every kind of generated workbook: reports of table subsets, and the CLI demo."""
+    """Every kind of generated workbook: reports of table subsets, and the CLI demo,
+    saved without cached formula results (LibreOffice then calculates them)."""
     folder = tmp_path_factory.mktemp("generated")
     out: dict[str, tuple[Report, Path]] = {}
     for name, tables in _variants().items():
-        report = build_report(tables)
-        out[name] = (report, write_workbook(report, folder / f"{name}.xlsx"))
+        out[name] = _uncached(build_report(tables), folder / f"{name}.xlsx")
     try:
         from cxexcel.sample_data import generate
     except ImportError:
         return out
-    report = build_report(generate())
-    out["demo"] = (report, write_workbook(report, folder / "demo.xlsx"))
+    out["demo"] = _uncached(build_report(generate()), folder / "demo.xlsx")
     return out
+
+
+def _uncached(report: Report, path: Path) -> tuple[Report, Path]:
+    render_workbook(report).save(path)
+    return report, path
 
 
 @pytest.fixture(scope="module")
@@ -151,3 +157,25 @@ def test_formula_like_comment_survives_as_text(generated, recalculated):
     ws = openpyxl.load_workbook(recalculated["full"])["CX Surveys"]
     hits = [c for row in ws.iter_rows() for c in row if c.value == '=HYPERLINK("http://x","y")']
     assert hits and all(c.data_type == "s" for c in hits)
+
+
+def test_cached_formula_results_are_what_libreoffice_computes(generated, recalculated, tmp_path):
+    compared = 0
+    for name, (report, _) in generated.items():
+        written = openpyxl.load_workbook(
+            write_workbook(report, tmp_path / f"{name}.xlsx"), data_only=True
+        )
+        computed = openpyxl.load_workbook(recalculated[name], data_only=True)
+        for sheet in report.sheets:
+            for cell in sheet.cells():
+                if not isinstance(cell.value, Formula):
+                    continue
+                compared += 1
+                cached = written[sheet.name][cell.address].value
+                by_libreoffice = computed[sheet.name][cell.address].value
+                where = f"{name}: {sheet.name}!{cell.address}"
+                if isinstance(by_libreoffice, str) or by_libreoffice is None:
+                    assert (cached or "") == (by_libreoffice or ""), where
+                else:
+                    assert cached == pytest.approx(by_libreoffice, rel=1e-9, abs=1e-12), where
+    assert compared > 40

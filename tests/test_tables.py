@@ -301,7 +301,7 @@ def test_remote_book_errors_name_the_cell():
 def test_column_names_match_ignoring_case_and_spaces(header):
     frame = pd.DataFrame({header: ["a"], " Month ": ["2024-03-17"], "MRR": [10], "extra": ["x"]})
     table = read_tables({"Subscriptions": frame})["Subscriptions"]
-    assert list(table.columns) == ["customer_id", "month", "mrr"]
+    assert list(table.columns) == ["customer_id", "month", "mrr", "plan", "segment"]
     assert table["month"].tolist() == [pd.Timestamp("2024-03-01")]
 
 

@@ -36,6 +36,8 @@ __all__ = [
     "subscription_totals",
     "SubscriptionActivity",
     "subscription_activity",
+    "row_totals",
+    "window_retention",
 ]
 
 #: The columns of :attr:`SubscriptionTotals.months`, after ``slot``.
@@ -104,6 +106,43 @@ def customer_months(subscriptions: Table) -> Table:
     number, :func:`month_index`) and ``mrr`` (the month's rows added up)."""
     numbered = subscriptions.mutate(slot=month_index(subscriptions.month))
     return numbered.group_by(["customer_id", "slot"]).aggregate(mrr=numbered.mrr.sum())
+
+
+def row_totals(subscriptions: Table) -> Table:
+    """Per month (``slot``) of the rows as they are: ``rows`` (those with an
+    amount) and ``mrr`` (their amounts added up), with no customer-month made
+    first — the other side of the reconciliation against the movements. Rows
+    without a month fall under a null ``slot``."""
+    numbered = subscriptions.mutate(slot=month_index(subscriptions.month))
+    return numbered.group_by("slot").aggregate(
+        rows=numbered.mrr.count(), mrr=numbered.mrr.sum().fill_null(0)
+    )
+
+
+def window_retention(months: Table, window: int = 12) -> Table:
+    """The totals of revenue retention over ``window`` months, per month (``slot``).
+
+    ``months`` are :func:`customer_months`. The base of month m is the
+    customers paying (MRR > 0) in month m - window: ``base_mrr`` their MRR
+    then, ``mrr_now`` their MRR in month m (0 for those not paying then) and
+    ``kept_mrr`` the smaller of the two, added up — the totals
+    :func:`cxexcel.metrics.mrr_retention.revenue_retention` divides. Months
+    past the data's last month are left out.
+    """
+    paying = months.filter(months.mrr > 0)
+    later = paying.select(customer_id=paying.customer_id, now_slot=paying.slot, now_mrr=paying.mrr)
+    last = months.slot.max().as_scalar()
+    base = paying.filter(paying.slot + window <= last)
+    joined = base.left_join(
+        later,
+        [base.customer_id == later.customer_id, base.slot + window == later.now_slot],
+    )
+    now = joined.now_mrr.fill_null(0.0)
+    return joined.group_by(slot=joined.slot + window).aggregate(
+        base_mrr=joined.mrr.sum(),
+        mrr_now=now.sum(),
+        kept_mrr=ibis.least(now, joined.mrr).sum(),
+    )
 
 
 def month_span(months: Table) -> Table:

@@ -26,7 +26,7 @@ Two routes call them:
 When the input tables have problems, a script shows one alert listing all of
 them and changes nothing else in the workbook. The metric sheets it writes
 are cxexcel's own (``CX Summary``, ``CX Surveys``, ``CX Revenue``,
-``CX Customers``, ``CX Cohorts``, ``CX CLV``: see
+``CX Customers``, ``CX Cohorts``, ``CX CLV``, ``CX Orders``, ``CX Accounts``, ``CX Checks``: see
 :data:`cxexcel.report.xlwings_writer.REPORT_SHEET_NAMES`); every other sheet,
 also one of the user's named ``CX ...``, stays as it was. When an input table
 lives on one of cxexcel's sheets, building refuses with one alert naming the

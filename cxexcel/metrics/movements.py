@@ -12,6 +12,9 @@ from .cohorts import period_index, period_start, read_rows
 __all__ = [
     "mrr_movements",
     "movements_from_totals",
+    "with_opening_balance",
+    "net_movement",
+    "SIGNED_MOVEMENTS",
     "MOVEMENT_COLUMNS",
     "MOVEMENT_TOTALS",
     "PayingMonths",
@@ -113,6 +116,50 @@ def movements_from_totals(first_month: int, n_months: int, slots, totals) -> pd.
             "ending_mrr": ending,
         }
     )
+
+
+#: Movements that add to MRR, and those shown as positive amounts that take from it.
+GAINS = ("new", "expansion", "reactivation")
+LOSSES = ("contraction", "churned")
+#: Movements that carry their own sign (e.g. ``fx``, a currency revaluation), if present.
+SIGNED_MOVEMENTS = ("fx",)
+
+
+def net_movement(movements: pd.DataFrame) -> np.ndarray:
+    """Each month's net change of MRR from its movements:
+    new + expansion + reactivation - contraction - churned (+ any signed
+    movement the table has, such as ``fx``). The movement identity holds
+    where starting MRR + net movement = ending MRR.
+    """
+    net = np.zeros(len(movements))
+    for name in GAINS:
+        net += movements[name].to_numpy(dtype=float)
+    for name in LOSSES:
+        net -= movements[name].to_numpy(dtype=float)
+    for name in SIGNED_MOVEMENTS:
+        if name in movements.columns:
+            net += movements[name].to_numpy(dtype=float)
+    return net
+
+
+def with_opening_balance(movements: pd.DataFrame) -> pd.DataFrame:
+    """The movements table with its first month as the opening balance.
+
+    The data cannot tell what happened before its first month, so the MRR of
+    that month is what the business started with, not new business: its
+    starting MRR becomes its ending MRR and each of its movements 0 (every
+    column other than ``month``, ``starting_mrr`` and ``ending_mrr``, so
+    movements added later are covered too). Later months are unchanged, and
+    every month still satisfies the movement identity.
+    """
+    out = movements.copy()
+    if out.empty:
+        return out
+    first = out.index[0]
+    moving = [c for c in out.columns if c not in ("month", "starting_mrr", "ending_mrr")]
+    out.loc[first, moving] = 0.0
+    out.loc[first, "starting_mrr"] = out.loc[first, "ending_mrr"]
+    return out
 
 
 class PayingMonths(NamedTuple):

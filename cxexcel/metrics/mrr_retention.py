@@ -24,6 +24,7 @@ __all__ = [
     "revenue_retention",
     "revenue_cohorts",
     "churn_table",
+    "retention_from_totals",
     "RETENTION_COLUMNS",
     "CHURN_COLUMNS",
 ]
@@ -66,6 +67,17 @@ def annualized_churn(churn, periods=12):
         raise InputError("churn", "must be a rate from 0 to 1", rate.ravel()[index], position)
     count = scalar("periods", periods, positive=True)
     return result(1 - (1 - rate) ** count)
+
+
+def retention_from_totals(base_mrr, mrr_now, kept_mrr) -> tuple[np.ndarray, np.ndarray]:
+    """NRR and GRR from the totals of :func:`revenue_retention`: mrr_now /
+    base_mrr and kept_mrr / base_mrr (kept: each customer's MRR now at most
+    at their base MRR), NaN where base_mrr is 0."""
+    base = np.asarray(base_mrr, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        nrr = np.where(base > 0, np.asarray(mrr_now, dtype=float) / base, np.nan)
+        grr = np.where(base > 0, np.asarray(kept_mrr, dtype=float) / base, np.nan)
+    return nrr, grr
 
 
 def _window(window) -> int:

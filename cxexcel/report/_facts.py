@@ -21,8 +21,10 @@ from ..engine.subscriptions import (
     SubscriptionActivity,
     SubscriptionTotals,
     customer_months,
+    row_totals,
     subscription_activity,
     subscription_totals,
+    window_retention,
 )
 from ..errors import EmptyInputError, InputError, TableError, ZeroDenominatorError
 from ..metrics import churn, retention
@@ -193,6 +195,12 @@ class Facts:
                 temporary_name("customer_months"), months, temp=True
             )
 
+    @property
+    def customer_month_table(self):
+        """The Subscriptions customer-months on the engine (``customer_id``,
+        ``slot``, ``mrr``), for reductions that join other tables to them."""
+        return self._customer_months
+
     @cached_property
     def subscription_activity(self) -> SubscriptionActivity:
         """The Subscriptions table's cohort and tenure counts."""
@@ -204,6 +212,35 @@ class Facts:
         """The Subscriptions table reduced to totals per month."""
         subs = self.engine_table("Subscriptions")
         return subscription_totals(self.engine, subs, self._customer_months)
+
+    @cached_property
+    def subscription_rows(self) -> pd.DataFrame:
+        """The Subscriptions rows per month as they are (``slot``, ``rows``,
+        ``mrr``; :func:`~cxexcel.engine.subscriptions.row_totals`), for the checks."""
+        frame = self.engine.execute(row_totals(self.engine_table("Subscriptions")))
+        return frame.sort_values("slot", na_position="last").reset_index(drop=True)
+
+    @cached_property
+    def trailing_retention(self) -> pd.DataFrame:
+        """NRR and GRR over the trailing 12 months, one row per month of
+        Subscriptions (``nrr``, ``grr``; NaN for the first 12 months)."""
+        from ..metrics.mrr_retention import retention_from_totals
+
+        totals = self.engine.execute(window_retention(self._customer_months, 12))
+        n_months = self.subscription_totals.n_months
+        slots = totals["slot"].to_numpy(np.int64) - self.subscription_totals.first_month
+        nrr, grr = retention_from_totals(totals["base_mrr"], totals["mrr_now"], totals["kept_mrr"])
+        out = pd.DataFrame({"nrr": np.full(n_months, np.nan), "grr": np.full(n_months, np.nan)})
+        out.loc[slots, "nrr"] = nrr
+        out.loc[slots, "grr"] = grr
+        return out
+
+    def rows_read(self, name: str) -> int:
+        """Rows of input table ``name`` as it was read (counted on the engine for an engine table)."""
+        table = self.tables[name]
+        if isinstance(table, pd.DataFrame):
+            return len(table)
+        return int(self.engine.execute(table.count()))
 
     def validate(self) -> None:
         """Check the spans of months and the survey score columns up front, so a

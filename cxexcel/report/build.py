@@ -9,6 +9,9 @@ CX Revenue     Subscriptions
 CX Customers   any of Subscriptions, Orders, Engagement, Spend
 CX Cohorts     Subscriptions or Orders
 CX CLV         Orders
+CX Orders      Orders
+CX Accounts    Subscriptions (joined to Responses by customer where it can)
+CX Checks      Subscriptions or Responses (reconciliations, PASS/FAIL)
 =============  ======================================================
 
 Every figure is computed by :mod:`cxexcel.metrics`; this package only
@@ -27,7 +30,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ..engine import Engine
-from . import clv, cohorts, customers, revenue, summary, surveys
+from . import accounts, checks, clv, cohorts, customers, orders, revenue, summary, surveys
 from ._facts import TABLE_NAMES, Facts
 from .model import Report
 
@@ -41,6 +44,9 @@ SHEET_BUILDERS = (
     customers.build,
     cohorts.build,
     clv.build,
+    orders.build,
+    accounts.build,
+    checks.build,
 )
 
 

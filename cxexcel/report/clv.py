@@ -67,6 +67,10 @@ def build(facts: Facts) -> model.Sheet | None:
     except FitError as error:
         canvas.section("The CLV models could not be fitted")
         canvas.note(f"{error}")
+        canvas.note(
+            "CX Orders shows the historical CLV (what a customer spent on average so far), "
+            "which needs no model."
+        )
         return canvas.sheet()
 
     canvas.section("Model parameters")

@@ -181,7 +181,9 @@ def _survival(canvas: Canvas, facts: Facts) -> None:
         Column("Lower", model.PERCENT),
         Column("Upper", model.PERCENT),
     )
-    rows = [
+    # The curve starts at month 0 with every customer retained.
+    everyone = int(counts["n"].sum())
+    rows = [(0.0, everyone, 0, 0, 1.0, 1.0, 1.0)] + [
         (
             float(r.time),
             int(r.at_risk),
@@ -202,4 +204,8 @@ def _survival(canvas: Canvas, facts: Facts) -> None:
         ["Retained", "Lower", "Upper"],
         x_title="Months since first payment",
         y_number_format="0%",
+        y_min=0.0,
+        y_max=1.0,
+        colors={"Retained": "1F3864", "Lower": "9DC3E6", "Upper": "9DC3E6"},
+        dashed=("Lower", "Upper"),
     )

@@ -56,6 +56,7 @@ __all__ = [
     "Block",
     "Status",
     "STATUS_COLORS",
+    "EXCEL_TABLE_STYLE",
     "looks_like_formula",
     "column_letter",
     "address",
@@ -231,6 +232,10 @@ WRAPPED = CellStyle(wrap=True)
 
 _CENTER = CellStyle(align="center")
 
+#: Table style of the Excel Tables over drill-down lists: light, so the
+#: builder's own header and cell styles show as on every other table.
+EXCEL_TABLE_STYLE = "TableStyleLight1"
+
 Status = Literal["green", "amber", "red"]
 
 #: Fill colours of the status rules (light fills that keep black text legible).
@@ -273,6 +278,9 @@ class Table:
 
     ``rows`` holds one tuple of cell values per row, as many values as
     ``columns``. Values take their column's number format and style.
+    ``excel_table`` names an Excel Table (filter buttons on the header, the
+    light :data:`EXCEL_TABLE_STYLE`) over the table when it has rows; the
+    name is unique in the workbook.
     """
 
     row: int
@@ -280,8 +288,15 @@ class Table:
     columns: tuple[Column, ...]
     rows: tuple[tuple[CellValue, ...], ...]
     header_style: CellStyle | None = HEADER
+    excel_table: str | None = None
 
     def __post_init__(self):
+        if self.excel_table is not None:
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,254}", self.excel_table):
+                raise ValueError(f"not a valid Excel Table name: {self.excel_table!r}")
+            headers = [column.header for column in self.columns]
+            if len({h.casefold() for h in headers}) != len(headers) or not all(headers):
+                raise ValueError(f"an Excel Table needs distinct headers: {headers}")
         width = len(self.columns)
         for number, values in enumerate(self.rows, start=1):
             if len(values) != width:
@@ -290,6 +305,11 @@ class Table:
     @property
     def first_data_row(self) -> int:
         return self.row + 1
+
+    @property
+    def area(self) -> CellRange:
+        """The header and data cells."""
+        return CellRange(self.row, self.col, self.last_row, self.last_col)
 
     @property
     def last_row(self) -> int:
@@ -494,12 +514,16 @@ class ChartSeries:
 
     ``name`` is the legend text; ``name_ref`` (a single cell, usually the
     table header) is the same text as a reference, preferred by writers that
-    can link it.
+    can link it. ``color`` (``"RRGGBB"``) fills its bars or draws its line,
+    ``dashed`` draws a line dashed (a band's edges); None keeps the
+    application's colour.
     """
 
     name: str
     values: CellRange
     name_ref: CellRange | None = None
+    color: str | None = None
+    dashed: bool = False
 
 
 @dataclass(frozen=True)
@@ -521,6 +545,9 @@ class Chart:
     x_title: str | None = None
     y_title: str | None = None
     y_number_format: str | None = None
+    #: Fixed ends of the value axis (e.g. 0 and 1 for a share); None: automatic.
+    y_min: float | None = None
+    y_max: float | None = None
 
     @property
     def anchor_address(self) -> str:
@@ -535,7 +562,9 @@ class Sheet:
     row 1 in view), or ``None``. ``column_widths`` maps 1-based column
     numbers to widths in characters. ``tab_color`` is ``"RRGGBB"`` or None.
     ``landscape`` and ``fit_to_width`` are print settings (pages across the
-    sheet's full width); engines without page setup may leave them out.
+    sheet's full width); ``print_title_rows`` (first, last) are rows printed
+    at the top of every page, the header of the sheet's longest table.
+    Engines without page setup may leave them out.
     """
 
     name: str
@@ -547,10 +576,20 @@ class Sheet:
     tab_color: str | None = None
     landscape: bool = False
     fit_to_width: bool = False
+    print_title_rows: tuple[int, int] | None = None
 
     def __post_init__(self):
         if len(self.name) > 31 or any(ch in self.name for ch in "[]:*?/\\"):
             raise ValueError(f"not a valid Excel sheet name: {self.name!r}")
+
+    @property
+    def excel_tables(self) -> list[Table]:
+        """The tables that become Excel Tables (named, with rows)."""
+        return [
+            block
+            for block in self.blocks
+            if isinstance(block, Table) and block.excel_table and block.rows
+        ]
 
     def cells(self) -> Iterator[Cell]:
         """Every cell the sheet writes, block by block, in row order within a block."""

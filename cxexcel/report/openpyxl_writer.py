@@ -13,24 +13,38 @@ decisions — every position, format and colour comes from the model.
 * The file is written atomically: to a temporary file in the destination
   folder, then moved over the destination with ``os.replace``. A failure
   leaves the destination as it was.
-* The workbook asks the application to recalculate on load, since openpyxl
-  stores formulas without cached results.
+* Every formula carries its result, as Excel saves it: openpyxl stores
+  formulas without one, so readers that do not calculate (pandas, openpyxl's
+  ``data_only``, file previews, viewers) would show blanks. The writer puts
+  each :class:`~cxexcel.report.model.Formula`'s ``expected`` value (computed
+  by the metric core) into the saved sheet as the formula's cached result,
+  and the workbook still asks the application to recalculate on load, so
+  Excel and LibreOffice show their own results and keep them live (a
+  changed target moves Progress and Status).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import io
+import math
 import os
+import re
 import tempfile
+import zipfile
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, LineChart, Reference, Series
 from openpyxl.chart.series import SeriesLabel, StrRef
 from openpyxl.formatting.rule import CellIsRule, ColorScaleRule, DataBarRule
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.worksheet.table import Table as ExcelTable
+from openpyxl.worksheet.table import TableStyleInfo
 
 from .model import (
+    EXCEL_TABLE_STYLE,
     Cell,
     CellStyle,
     CellValueRule,
@@ -45,7 +59,7 @@ from .model import (
     looks_like_formula,
 )
 
-__all__ = ["write_workbook", "render_workbook"]
+__all__ = ["write_workbook", "workbook_bytes", "render_workbook", "formula_results"]
 
 POINTS_PER_CM = 72 / 2.54
 
@@ -63,18 +77,25 @@ _OPERATORS = {
 def write_workbook(report: Report, path: str | os.PathLike) -> Path:
     """Write ``report`` to ``path`` (.xlsx) atomically; returns the path."""
     target = Path(path)
-    workbook = render_workbook(report)
+    content = workbook_bytes(report)
     folder = target.parent if str(target.parent) else Path(".")
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=folder)
     os.close(handle)
     try:
-        workbook.save(temporary)
+        Path(temporary).write_bytes(content)
         _default_permissions(temporary)
         os.replace(temporary, target)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
     return target
+
+
+def workbook_bytes(report: Report) -> bytes:
+    """The .xlsx file of ``report``, with every formula's result cached in it."""
+    content = io.BytesIO()
+    render_workbook(report).save(content)
+    return _cache_formula_results(content.getvalue(), report)
 
 
 def render_workbook(report: Report) -> Workbook:
@@ -98,6 +119,14 @@ def _render_sheet(ws, sheet: Sheet, styles: _StyleCache) -> None:
         _add_conditional_format(ws, rule)
     for chart in sheet.charts:
         _add_chart(ws, sheet.name, chart)
+    for table in sheet.excel_tables:
+        ws.add_table(
+            ExcelTable(
+                displayName=table.excel_table,
+                ref=table.area.address,
+                tableStyleInfo=TableStyleInfo(name=EXCEL_TABLE_STYLE, showRowStripes=False),
+            )
+        )
     for col, width in sheet.column_widths.items():
         ws.column_dimensions[column_letter(col)].width = width
     if sheet.freeze is not None:
@@ -110,6 +139,9 @@ def _render_sheet(ws, sheet: Sheet, styles: _StyleCache) -> None:
         ws.sheet_properties.pageSetUpPr.fitToPage = True
         ws.page_setup.fitToWidth = 1
         ws.page_setup.fitToHeight = 0
+    if sheet.print_title_rows is not None:
+        first, last = sheet.print_title_rows
+        ws.print_title_rows = f"{first}:{last}"
 
 
 def _write_cell(ws, spec: Cell, styles: _StyleCache) -> None:
@@ -231,6 +263,13 @@ def _add_chart(ws, sheet_name: str, spec: Chart) -> None:
             series.tx = SeriesLabel(strRef=StrRef(series_spec.name_ref.absolute(sheet_name)))
         if spec.kind == "line":
             series.smooth = False
+            if series_spec.color:
+                series.graphicalProperties.line.solidFill = series_spec.color
+            if series_spec.dashed:
+                series.graphicalProperties.line.dashStyle = "dash"
+        elif series_spec.color:
+            series.graphicalProperties.solidFill = series_spec.color
+            series.graphicalProperties.line.solidFill = series_spec.color
         chart.series.append(series)
     chart.set_categories(spec_reference(ws, spec.categories))
     if spec.x_title:
@@ -239,6 +278,12 @@ def _add_chart(ws, sheet_name: str, spec: Chart) -> None:
         chart.y_axis.title = spec.y_title
     if spec.y_number_format:
         chart.y_axis.number_format = spec.y_number_format
+    if spec.y_min is not None:
+        chart.y_axis.scaling.min = spec.y_min
+    if spec.y_max is not None:
+        chart.y_axis.scaling.max = spec.y_max
+    # Category labels below the plot area, not on the zero line through negative bars.
+    chart.x_axis.tickLblPos = "low"
     # openpyxl >= 3.1 hides axes unless told otherwise.
     chart.x_axis.delete = False
     chart.y_axis.delete = False
@@ -255,6 +300,71 @@ def spec_reference(ws, cells) -> Reference:
         max_col=cells.last_col,
         max_row=cells.last_row,
     )
+
+
+# A formula cell as openpyxl writes it: no type attribute, the formula, an empty value.
+_FORMULA_CELL = re.compile(r'<c r="([A-Z]+[0-9]+)"((?: s="[0-9]+")?)><f>([^<]*)</f><v ?/>')
+
+
+def formula_results(sheet: Sheet) -> dict[str, object]:
+    """The expected result of each formula cell of ``sheet``, by A1 address."""
+    return {
+        cell.address: cell.value.expected
+        for cell in sheet.cell_map().values()
+        if isinstance(cell.value, Formula) and cell.value.expected is not None
+    }
+
+
+def _cached(result: object) -> tuple[str, str] | None:
+    """(type attribute, value text) of a cached formula result, None for none."""
+    if isinstance(result, bool):
+        return ' t="b"', str(int(result))
+    if isinstance(result, (int, float)):
+        if not math.isfinite(result):
+            return None
+        return "", repr(float(result)) if isinstance(result, float) else str(result)
+    if isinstance(result, str):
+        return ' t="str"', escape(result)
+    return None
+
+
+def _cache_formula_results(content: bytes, report: Report) -> bytes:
+    """Write each formula's expected result into the saved file as its cached value.
+
+    openpyxl names the worksheets ``sheet1.xml``, ``sheet2.xml``... in tab
+    order and writes a formula cell as ``<c r=".."><f>..</f><v/></c>``; the
+    empty value becomes the result (with ``t="str"`` for text results).
+    """
+    wanted = {
+        f"xl/worksheets/sheet{number}.xml": formula_results(sheet)
+        for number, sheet in enumerate(report.sheets, start=1)
+    }
+    wanted = {name: results for name, results in wanted.items() if results}
+    if not wanted:
+        return content
+    out = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(content)) as source,
+        zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for info in source.infolist():
+            data = source.read(info)
+            results = wanted.get(info.filename)
+            if results is not None:
+                data = _with_results(data.decode("utf-8"), results).encode("utf-8")
+            target.writestr(info, data)
+    return out.getvalue()
+
+
+def _with_results(xml: str, results: dict[str, object]) -> str:
+    def replace(match: re.Match) -> str:
+        cached = _cached(results.get(match.group(1)))
+        if cached is None:
+            return match.group(0)
+        kind, text = cached
+        return f'<c r="{match.group(1)}"{match.group(2)}{kind}><f>{match.group(3)}</f><v>{text}</v>'
+
+    return _FORMULA_CELL.sub(replace, xml)
 
 
 def _default_permissions(path: str) -> None:

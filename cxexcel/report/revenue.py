@@ -5,8 +5,10 @@ MRR, active customers and ARPA by month with a line chart; and the MRR
 movements by month (new, expansion, reactivation, contraction, churned —
 the last two shown as negative amounts so they stack below zero) with
 NRR, GRR, quick ratio and upsell share per month and a stacked column
-chart. A month's rates compare it with the month before; the first month
-has none.
+chart (expansion green, churn red). The first month is the opening
+balance: its MRR is what the data starts with, so it has no movements
+(:func:`~cxexcel.metrics.movements.with_opening_balance`). A month's rates
+compare it with the month before; the first month has none.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from __future__ import annotations
 import numpy as np
 
 from .. import metrics
-from . import model
+from ..metrics.movements import with_opening_balance
+from . import breakdowns, model
 from ._facts import Facts, per_row, py_datetime
 from ._layout import Canvas
 from .model import Cell, Column
@@ -22,6 +25,15 @@ from .model import Cell, Column
 NAME = "CX Revenue"
 
 SIGNED_CURRENCY = '"$"#,##0;[Red]-"$"#,##0'
+
+#: Colours of the movement bars as finance readers expect them.
+MOVEMENT_COLORS = {
+    "New": "2E75B6",
+    "Expansion": "70AD47",
+    "Reactivation": "A9D18E",
+    "Contraction": "F4B183",
+    "Churned": "C00000",
+}
 
 
 def movement_rates(facts: Facts) -> dict[str, list[float | None]]:
@@ -90,8 +102,9 @@ def build(facts: Facts) -> model.Sheet | None:
 
     canvas.section(
         "MRR movements",
-        "Contraction and churned are shown negative. Ending = starting + new + expansion "
-        "+ reactivation - contraction - churned.",
+        f"{py_datetime(moves['month'].iloc[0]):%b %Y} is the opening balance (the MRR the "
+        "data starts with, not new business). Contraction and churned are shown negative. "
+        "Ending = starting + new + expansion + reactivation - contraction - churned.",
     )
     columns = (
         Column("Month", model.MONTH),
@@ -108,7 +121,7 @@ def build(facts: Facts) -> model.Sheet | None:
         Column("Upsell share", model.PERCENT),
     )
     rows = []
-    for index, move in enumerate(moves.itertuples(index=False)):
+    for index, move in enumerate(with_opening_balance(moves).itertuples(index=False)):
         rows.append(
             (
                 py_datetime(move.month),
@@ -135,5 +148,7 @@ def build(facts: Facts) -> model.Sheet | None:
         y_title="MRR change",
         y_number_format="$#,##0",
         width=560.0,
+        colors=MOVEMENT_COLORS,
     )
+    breakdowns.add(canvas, facts)
     return canvas.sheet()

@@ -26,7 +26,7 @@ from .. import metrics
 from . import customers, model, revenue
 from ._facts import Facts, figure, month_label
 from ._layout import Canvas
-from .model import CellRange, CellValueRule, Column, DataBar, Formula, KpiTile
+from .model import Cell, CellRange, CellValueRule, Column, DataBar, Formula, KpiTile
 
 NAME = "CX Summary"
 
@@ -34,8 +34,26 @@ NAME = "CX Summary"
 GREEN = 1.0
 AMBER = 0.9
 
-HEADERS = ("KPI", "Value", "Detail", "Target", "Progress", "Status", "Covers")
-WIDTHS = (24.0, 14.0, 18.0, 14.0, 14.0, 10.0, 46.0)
+HEADERS = (
+    "KPI",
+    "Value",
+    "Detail",
+    "Target",
+    "Progress",
+    "Status",
+    "vs prev month",
+    "vs last year",
+    "Covers",
+)
+WIDTHS = (24.0, 14.0, 18.0, 14.0, 14.0, 10.0, 14.0, 14.0, 46.0)
+CHANGE_COLS = (7, 8)
+NOTE_COL = 9
+
+#: How a change shows, by the figure's number format: rates in points,
+#: amounts and counts relative, other figures as a difference.
+POINTS = '+0.0" pts";-0.0" pts";0.0" pts"'
+RELATIVE = "+0.0%;-0.0%;0.0%"
+DIFFERENCE = {model.DECIMAL_2: "+0.00;-0.00;0.00", model.NPS: "+0.0;-0.0;0.0"}
 
 
 @dataclass(frozen=True)
@@ -52,6 +70,9 @@ class Kpi:
     detail_format: str | None = None
     #: Lowest value the figure can take; progress is measured from it.
     bottom: float = 0.0
+    #: The figure month by month (the last is the value), for the changes
+    #: against the previous month and the same month a year before.
+    series: tuple[float | None, ...] = ()
 
 
 def kpis(facts: Facts) -> list[Kpi]:
@@ -63,6 +84,8 @@ def kpis(facts: Facts) -> list[Kpi]:
         out.extend(_subscription_kpis(facts))
     out.extend(_value_kpis(facts, out))
     out.extend(_more_kpis(facts))
+    if facts.has("Subscriptions"):
+        out.extend(_recurring_kpis(facts))
     return [kpi for kpi in out if kpi.value is not None]
 
 
@@ -107,11 +130,16 @@ def _survey_kpis(facts: Facts) -> list[Kpi]:
     return out
 
 
+def _series(values) -> tuple[float | None, ...]:
+    return tuple(None if v is None or v != v else float(v) for v in values)
+
+
 def _subscription_kpis(facts: Facts) -> list[Kpi]:
     months = facts.customer_months
     last = months.iloc[-1]
     latest = month_label(last["month"])
     moves = facts.movements.iloc[-1]
+    rates = revenue.movement_rates(facts)
     return [
         Kpi(
             "Churn",
@@ -120,6 +148,7 @@ def _subscription_kpis(facts: Facts) -> list[Kpi]:
             model.PERCENT,
             f"{latest}: customers lost / customers at the start",
             higher_is_better=False,
+            series=_series(months["churn"]),
         ),
         Kpi(
             "Retention",
@@ -127,8 +156,16 @@ def _subscription_kpis(facts: Facts) -> list[Kpi]:
             last["retention"],
             model.PERCENT,
             f"{latest}: (end - new) / start",
+            series=_series(months["retention"]),
         ),
-        Kpi("MRR", ("mrr",), float(last["mrr"]), model.CURRENCY, f"{latest}"),
+        Kpi(
+            "MRR",
+            ("mrr",),
+            float(last["mrr"]),
+            model.CURRENCY,
+            f"{latest}",
+            series=_series(months["mrr"]),
+        ),
         Kpi(
             "NRR",
             ("nrr", "net revenue retention"),
@@ -141,8 +178,63 @@ def _subscription_kpis(facts: Facts) -> list[Kpi]:
             ),
             model.PERCENT,
             f"{latest} against the month before",
+            series=_series(rates["nrr"]),
         ),
     ]
+
+
+def _recurring_kpis(facts: Facts) -> list[Kpi]:
+    """ARR, customers, trailing-12-month NRR and GRR, annualised churn."""
+    months = facts.customer_months
+    latest = month_label(months["month"].iloc[-1])
+    trailing = facts.trailing_retention
+    churn = months["churn"].dropna().tail(12)
+    out = [
+        Kpi(
+            "ARR",
+            ("arr", "annual recurring revenue"),
+            figure(metrics.arr, float(months["mrr"].iloc[-1])),
+            model.CURRENCY,
+            f"{latest}: 12 x MRR",
+            series=_series(12 * months["mrr"]),
+        ),
+        Kpi(
+            "Customers",
+            ("customers", "active customers"),
+            float(months["end"].iloc[-1]),
+            model.INTEGER,
+            f"{latest}: customers with MRR",
+            series=_series(months["end"]),
+        ),
+        Kpi(
+            "NRR (12 months)",
+            ("nrr 12 months", "trailing nrr"),
+            trailing["nrr"].iloc[-1],
+            model.PERCENT,
+            f"{latest}: MRR now of the customers paying 12 months before / their MRR then",
+            series=_series(trailing["nrr"]),
+        ),
+        Kpi(
+            "GRR (12 months)",
+            ("grr 12 months", "trailing grr"),
+            trailing["grr"].iloc[-1],
+            model.PERCENT,
+            f"{latest}: as NRR (12 months), each customer at most at their MRR then",
+            series=_series(trailing["grr"]),
+        ),
+    ]
+    if len(churn):
+        out.append(
+            Kpi(
+                "Annualised churn",
+                ("annualised churn", "annualized churn", "annual churn"),
+                figure(metrics.annualized_churn, float(churn.mean())),
+                model.PERCENT,
+                f"1 - (1 - mean monthly churn of the last {len(churn)} months) ^ 12",
+                higher_is_better=False,
+            )
+        )
+    return [kpi for kpi in out if kpi.value is not None and kpi.value == kpi.value]
 
 
 def _value_kpis(facts: Facts, so_far: list[Kpi]) -> list[Kpi]:
@@ -244,6 +336,7 @@ def _more_kpis(facts: Facts) -> list[Kpi]:
                 rates["grr"][-1],
                 model.PERCENT,
                 f"{latest} against the month before",
+                series=_series(rates["grr"]),
             ),
             Kpi(
                 "Quick ratio",
@@ -251,6 +344,7 @@ def _more_kpis(facts: Facts) -> list[Kpi]:
                 rates["quick_ratio"][-1],
                 model.DECIMAL_2,
                 f"{latest}: (new + expansion + reactivation) / (contraction + churned)",
+                series=_series(rates["quick_ratio"]),
             ),
         ]
     if facts.has("Spend", "Subscriptions"):
@@ -270,17 +364,20 @@ def _more_kpis(facts: Facts) -> list[Kpi]:
 def progress_formula(value: str, target: str, higher_is_better: bool, bottom: float = 0.0) -> str:
     """Progress towards the target as an Excel formula over the value and target cells.
 
-    Higher is better: (value - bottom) / (target - bottom), not below 0, and 1
-    when the target is at or below ``bottom`` (any value meets it). Lower is
-    better: target / value, 1 for a value of 0. Blank when the target cell is.
+    Higher is better: value / target for a positive target, not below 0 (an
+    NPS of 6.8 against 30 is 23% of the way, not 82% of the way up from
+    -100); for a target at or below 0 on a scale that goes below 0 (NPS),
+    (value - bottom) / (target - bottom); 1 when the target is at or below
+    ``bottom`` (any value meets it). Lower is better: target / value, 1 for a
+    value of 0. Blank when the target cell is.
     """
     if higher_is_better:
         if bottom == 0:
-            shifted_value, shifted_target = value, target
+            body = f"IF({target}<=0,1,MAX(0,{value}/{target}))"
         else:
             offset = f"{-bottom:+g}"
-            shifted_value, shifted_target = f"({value}{offset})", f"({target}{offset})"
-        body = f"IF({target}<={bottom:g},1,MAX(0,{shifted_value}/{shifted_target}))"
+            shifted = f"MAX(0,({value}{offset})/({target}{offset}))"
+            body = f"IF({target}>0,MAX(0,{value}/{target}),IF({target}<={bottom:g},1,{shifted}))"
     else:
         body = f"IF({value}=0,1,MAX(0,{target}/{value}))"
     return f'=IF({target}="","",{body})'
@@ -291,6 +388,8 @@ def expected_progress(
 ) -> float | str:
     """What :func:`progress_formula` evaluates to, for tests and non-calculating writers."""
     if higher_is_better:
+        if target > 0:
+            return max(0.0, value / target)
         if target <= bottom:
             return 1.0
         return max(0.0, (value - bottom) / (target - bottom))
@@ -333,11 +432,15 @@ def build(facts: Facts) -> model.Sheet | None:
             target=target,
             higher_is_better=kpi.higher_is_better,
             note=kpi.covers,
+            note_col=NOTE_COL,
         )
         if target is not None:
             progress = expected_progress(kpi.value, target, kpi.higher_is_better, kpi.bottom)
             tile = _with_progress(tile, progress, kpi.bottom)
         canvas.add(tile)
+        for col, change in zip(CHANGE_COLS, changes(kpi), strict=True):
+            if change is not None:
+                canvas.add(Cell(row, col, change[0], change[1], model.KPI_DETAIL))
     last = first + len(figures) - 1
     progress_cells = CellRange(first, 5, last, 5)
     status_cells = CellRange(first, 6, last, 6)
@@ -345,14 +448,36 @@ def build(facts: Facts) -> model.Sheet | None:
     for status, fill in model.STATUS_COLORS.items():
         canvas.format(CellValueRule(status_cells, "equal", (status,), fill))
     canvas.row = last + 2
-    canvas.note(
-        "Progress = value / target; NPS from the bottom of its scale: (NPS + 100) / "
-        "(target + 100); target / value where lower is better (churn, CAC, CAC payback). "
-        "Status: green "
-        "from 100%, amber from 90%, red below. Targets come from the Targets table."
-    )
+    for line in (
+        "Progress = value / target (an NPS target at or below 0: (NPS + 100) / (target + 100)); "
+        "target / value where lower is better (churn, CAC, CAC payback).",
+        "Status: green from 100%, amber from 90%, red below. Targets come from the Targets table.",
+        "Changes against the previous month and the same month a year before: rates in points, "
+        "amounts and counts in percent.",
+    ):
+        canvas.add(Cell(canvas.row, 1, line, None, model.NOTE))
+        canvas.row += 1
     canvas.freeze = (first, 2)
     return canvas.sheet()
+
+
+def changes(kpi: Kpi) -> tuple[tuple[float, str] | None, tuple[float, str] | None]:
+    """(change, number format) of the figure against the previous month and
+    the same month a year before, each None without a figure there."""
+    series = kpi.series
+    latest = series[-1] if series else None
+
+    def change(back: int) -> tuple[float, str] | None:
+        if latest is None or len(series) <= back or series[-1 - back] is None:
+            return None
+        before = series[-1 - back]
+        if kpi.number_format == model.PERCENT:
+            return (latest - before) * 100, POINTS
+        if kpi.number_format in (model.CURRENCY, model.INTEGER):
+            return (latest / before - 1, RELATIVE) if before else None
+        return latest - before, DIFFERENCE.get(kpi.number_format, "+0.00;-0.00;0.00")
+
+    return change(1), change(12)
 
 
 def _with_progress(tile: KpiTile, progress: float | str, bottom: float) -> KpiTile:

@@ -2,8 +2,10 @@
 
 Sections: the NPS breakdown (promoters, passives, detractors), the 0-10
 distribution with a column chart, NPS with its margin of error, CSAT and CES
-by month with a line chart, the same by segment with a bar chart, and the
-verbatim comments of detractors and promoters — the
+by month with a line chart — by quarter as well, charted there, when months
+hold a median of fewer than :data:`MIN_MONTHLY_RESPONSES` NPS answers (a
+month's NPS is then mostly noise) — the same by segment with a bar chart,
+and the verbatim comments of detractors and promoters — the
 :data:`COMMENTS_PER_GROUP` most recent of each, newest first.
 """
 
@@ -22,10 +24,14 @@ from .model import Cell, Column, Formula, address, clean_value
 
 NAME = "CX Surveys"
 
-#: Comments shown per group (detractors, promoters): the most recent ones.
-COMMENTS_PER_GROUP = 200
+#: Comments shown per group (detractors, promoters): the most recent ones,
+#: a page of each (the drill-down lists hold them with their revenue).
+COMMENTS_PER_GROUP = 25
 #: Segments shown, the ones with most responses first.
 MAX_SEGMENTS = 50
+#: Below this median of NPS answers per month (a margin of error of about
+#: +/-5 points and more), the NPS trend is charted by quarter.
+MIN_MONTHLY_RESPONSES = 400
 #: Longest comment written; Excel cells hold at most 32,767 characters.
 MAX_COMMENT = 2000
 
@@ -90,11 +96,13 @@ def _distribution(canvas: Canvas, survey: SurveyFacts) -> None:
 
 
 def _group_figures(survey: SurveyFacts, has: dict[str, bool], by: str, key) -> dict[str, object]:
-    """n, NPS, margin, CSAT and CES of the responses whose ``by`` is ``key``."""
+    """n, NPS, margin, CSAT and CES of the responses whose ``by`` is ``key``
+    (or one of ``key`` when it is a set)."""
+    keys = key if isinstance(key, (set, frozenset)) else {key}
 
     def counts(name: str) -> pd.DataFrame:
         frame = survey.counts(name, (by,))
-        return frame[frame[by] == key]
+        return frame[frame[by].isin(keys)]
 
     out: dict[str, object] = {}
     if has["nps"]:
@@ -113,14 +121,62 @@ def _present(survey: SurveyFacts) -> dict[str, bool]:
     return {name: survey.present(name) for name in SCORES}
 
 
+def monthly_nps_responses(survey: SurveyFacts) -> float:
+    """Median NPS answers per month with responses."""
+    per_month = survey.counts("nps", ("slot",)).groupby("slot")["n"].sum()
+    return float(per_month.median()) if len(per_month) else 0.0
+
+
+def quarters(survey: SurveyFacts) -> list[tuple[str, frozenset[int]]]:
+    """(label such as ``Q1 2024``, its month numbers) of the quarters with responses."""
+    out: dict[int, set[int]] = {}
+    for slot in survey.months:
+        out.setdefault(slot // 3, set()).add(slot)
+    return [
+        (f"Q{quarter % 4 + 1} {1970 + quarter // 4}", frozenset(slots))
+        for quarter, slots in sorted(out.items())
+    ]
+
+
 def _by_month(canvas: Canvas, survey: SurveyFacts) -> None:
     has = _present(survey)
+    small = has["nps"] and monthly_nps_responses(survey) < MIN_MONTHLY_RESPONSES
     canvas.section(
         "By month",
         "NPS with its 95% margin of error (low = NPS - margin, high = NPS + margin), "
         "CSAT (top-2-box share) and CES (mean ease rating).",
     )
-    columns = [Column("Month", model.MONTH)]
+    periods = [
+        (py_datetime(period_start(np.array([slot]), "M")[0]), slot) for slot in survey.months
+    ]
+    table = _period_table(canvas, survey, has, Column("Month", model.MONTH), periods)
+    if has["nps"] and not small:
+        _nps_chart(canvas, table, "Month", "NPS by month with 95% margin of error")
+    elif has["csat"] and not has["nps"]:
+        canvas.chart_beside(table, "line", "CSAT by month", "Month", ["CSAT"], y_number_format="0%")
+    if small:
+        median = monthly_nps_responses(survey)
+        canvas.section(
+            "By quarter",
+            f"A month holds a median of {median:,.0f} NPS answers, too few for a steady "
+            "figure (see the monthly margins), so the trend is shown by quarter, "
+            "with its 95% margin of error.",
+        )
+        table = _period_table(canvas, survey, has, Column("Quarter"), quarters(survey))
+        _nps_chart(canvas, table, "Quarter", "NPS by quarter with 95% margin of error")
+
+
+def _nps_chart(canvas: Canvas, table: model.Table, category: str, title: str) -> None:
+    canvas.chart_beside(
+        table, "line", title, category, ["NPS", "Low", "High"], y_title="NPS", y_number_format="0"
+    )
+
+
+def _period_table(
+    canvas: Canvas, survey: SurveyFacts, has: dict[str, bool], first: Column, periods
+) -> model.Table:
+    """One row per period: ``periods`` are (label, month number or set of them)."""
+    columns = [first]
     if has["nps"]:
         columns += [
             Column("Responses", model.INTEGER),
@@ -138,9 +194,9 @@ def _by_month(canvas: Canvas, survey: SurveyFacts) -> None:
     nps_col = 1 + headers.index("NPS") if has["nps"] else 0
     moe_col = 1 + headers.index("Margin of error") if has["nps"] else 0
     rows = []
-    for index, slot in enumerate(survey.months):
-        group = _group_figures(survey, has, "slot", slot)
-        row = [py_datetime(period_start(np.array([slot]), "M")[0])]
+    for index, (label, slots) in enumerate(periods):
+        group = _group_figures(survey, has, "slot", slots)
+        row = [label]
         if has["nps"]:
             r = first_row + index
             # NPS, Low and High sit side by side so every chart engine can draw them as one block.
@@ -160,19 +216,7 @@ def _by_month(canvas: Canvas, survey: SurveyFacts) -> None:
             row.append(group["ces"])
         rows.append(row)
     widths = [12.0] + [14.0] * (len(columns) - 1)
-    table = canvas.table(columns, rows, widths=widths)
-    if has["nps"]:
-        canvas.chart_beside(
-            table,
-            "line",
-            "NPS by month with 95% margin of error",
-            "Month",
-            ["NPS", "Low", "High"],
-            y_title="NPS",
-            y_number_format="0",
-        )
-    elif has["csat"]:
-        canvas.chart_beside(table, "line", "CSAT by month", "Month", ["CSAT"], y_number_format="0%")
+    return canvas.table(columns, rows, widths=widths)
 
 
 def _by_segment(canvas: Canvas, survey: SurveyFacts) -> None:
@@ -235,15 +279,15 @@ def _comments(canvas: Canvas, survey: SurveyFacts) -> None:
         columns = [Column("Date", model.DATE), Column("NPS", model.INTEGER)]
         extra = [c for c in ("segment", "customer_id") if c in picked.columns]
         columns += [Column(c.replace("_", " ").capitalize()) for c in extra]
-        columns.append(Column("Comment", None, model.WRAPPED))
+        columns.append(Column("Comment"))
         rows = []
         for record in picked.itertuples(index=False):
             row = [py_datetime(record.date), int(record.nps)]
             row += [_text(getattr(record, c)) for c in extra]
             row.append(_text(record.comment, MAX_COMMENT))
             rows.append(row)
-        widths = [12.0, 8.0] + [14.0] * len(extra) + [80.0]
-        canvas.table(columns, rows, widths=widths)
+        widths = [12.0, 8.0] + [12.0] * len(extra) + [12.0]
+        canvas.table(columns, rows, widths=widths, runs_on=True)
 
 
 def _text(value, limit: int = 255):

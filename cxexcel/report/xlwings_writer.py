@@ -16,9 +16,10 @@ such as ``CX Budget`` — is read, written, moved or renamed. Before deleting
 anything it refuses when one of those sheets holds an input table (the
 tables the report was just built from would be lost).
 
-Writes are batched: each block (a table, a KPI row, a single cell) is one
-2-D value write; number formats and styles go out once per rectangle of
-cells that share them.
+Writes are batched, since on Excel on the web every action is a round trip:
+all values of a sheet are one 2-D write (empty cells included); number
+formats and styles go out once per rectangle of cells that share them, and
+column widths once per run of neighbouring columns of the same width.
 
 Text from the data never becomes a formula. A string that Excel would not
 keep as that exact text when typed — one starting with ``=``, ``+``, ``-``,
@@ -32,6 +33,12 @@ What the remote (Office.js) engine cannot do, and what is done instead:
 * tab colours: Office.js' xlwings actions have no tab colour, so
   :attr:`Sheet.tab_color <cxexcel.report.model.Sheet.tab_color>` is left
   out on every engine (the sheets look the same on every route);
+* series colours: the remote engine cannot address a new chart's series
+  before the next round trip, so there they keep Excel's colours (desktop
+  Excel and the file get the model's); dashed lines are the file's only;
+* print settings (landscape, one page wide, header rows repeated on every
+  page) and category labels placed below the plot: xlwings' actions have
+  none of them, so the file alone carries them;
 * a chart is drawn from one rectangle of neighbouring series columns; a
   series the model places further right, past a column that is not one of
   the chart's, is left out, since the remote engine has no action that adds
@@ -285,18 +292,18 @@ def _is_remote(book) -> bool:
 
 def _write_sheet(sheet: Sheet, target, remote: bool) -> None:
     cells = sheet.cell_map()
-    for block in sheet.blocks:
-        _write_values(target, block, cells)
+    if cells:
+        _write_values(target, cells)
     formats = {key: cell.number_format for key, cell in cells.items() if cell.number_format}
     for number_format, area in _rectangles(formats):
         target.range(area.address).number_format = number_format
     styles = {key: cell.style for key, cell in cells.items() if _has_effect(cell.style)}
     for style, area in _rectangles(styles):
         _apply_style(target.range(area.address), style, area)
-    for column, width in sorted(sheet.column_widths.items()):
-        letter = model.column_letter(column)
+    for first, last, width in _width_runs(sheet.column_widths):
+        columns = f"{model.column_letter(first)}:{model.column_letter(last)}"
         # Office.js measures column widths in points, desktop Excel in characters.
-        target.range(f"{letter}:{letter}").column_width = column_points(width) if remote else width
+        target.range(columns).column_width = column_points(width) if remote else width
     if sheet.freeze is not None:
         frozen = _frozen_range(*sheet.freeze)
         if frozen:
@@ -306,15 +313,21 @@ def _write_sheet(sheet: Sheet, target, remote: bool) -> None:
     names: set[str] = set()
     for chart in sheet.charts:
         _add_chart(target, chart, names, remote)
+    for table in sheet.excel_tables:
+        target.tables.add(
+            source=target.range(table.area.address),
+            name=table.excel_table,
+            table_style_name=model.EXCEL_TABLE_STYLE,
+            has_headers=True,
+        )
 
 
-def _write_values(target, block: model.Block, cells: Mapping[tuple[int, int], Cell]) -> None:
-    """One 2-D write covering the block; cells inside it from other blocks keep their values."""
-    own = list(block.cells())
-    top = min(cell.row for cell in own)
-    left = min(cell.col for cell in own)
-    bottom = max(cell.row for cell in own)
-    right = max(cell.col for cell in own)
+def _write_values(target, cells: Mapping[tuple[int, int], Cell]) -> None:
+    """One 2-D write covering every cell of the sheet (the cells between them empty)."""
+    top = min(row for row, _ in cells)
+    left = min(col for _, col in cells)
+    bottom = max(row for row, _ in cells)
+    right = max(col for _, col in cells)
     grid = [
         [
             excel_value(cells[(row, col)].value) if (row, col) in cells else None
@@ -323,6 +336,17 @@ def _write_values(target, block: model.Block, cells: Mapping[tuple[int, int], Ce
         for row in range(top, bottom + 1)
     ]
     target.range(CellRange(top, left, bottom, right).address).value = grid
+
+
+def _width_runs(widths: Mapping[int, float]) -> list[tuple[int, int, float]]:
+    """(first column, last column, width) for each run of neighbouring columns of one width."""
+    runs: list[tuple[int, int, float]] = []
+    for column, width in sorted(widths.items()):
+        if runs and runs[-1][1] == column - 1 and runs[-1][2] == width:
+            runs[-1] = (runs[-1][0], column, width)
+        else:
+            runs.append((column, column, width))
+    return runs
 
 
 def _rectangles(
@@ -458,10 +482,27 @@ def _add_chart(target, chart: Chart, names: set[str], remote: bool) -> None:
         made.legend.visible = False
     if chart.x_title:
         made.category_axis.title = chart.x_title
-    if chart.y_title:
-        made.value_axis.title = chart.y_title
-    if chart.y_number_format:
-        made.value_axis.number_format = chart.y_number_format
+    value_axis = {
+        name: value
+        for name, value in (
+            ("title", chart.y_title),
+            ("number_format", chart.y_number_format),
+            ("minimum_scale", chart.y_min),
+            ("maximum_scale", chart.y_max),
+        )
+        if value is not None
+    }
+    if value_axis:
+        # One action for all of the axis' settings.
+        made.value_axis.set(**value_axis)
+    if not remote:
+        for number, series in enumerate(chart.series[:drawn]):
+            if series.color is not None:
+                color = "#" + series.color
+                if chart.kind == "line":
+                    made.series[number].line_color = color
+                else:
+                    made.series[number].fill_color = color
 
 
 def _chart_source(chart: Chart) -> tuple[CellRange, bool, int]:

@@ -184,6 +184,8 @@ SCHEMAS: dict[str, TableSchema] = {
                 Column("customer_id", "text", required=True, description="the customer"),
                 Column("month", "month", required=True, description="the month billed"),
                 Column("mrr", "amount", required=True, description="recurring revenue that month"),
+                Column("plan", "text", description="the plan billed that month"),
+                Column("segment", "text", description="the customer's segment"),
             ),
             description="one row per customer and month with recurring revenue",
         ),

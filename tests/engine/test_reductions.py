@@ -13,7 +13,7 @@ import pytest
 
 from cxexcel.engine import Engine
 from cxexcel.engine.responses import score_counts
-from cxexcel.engine.subscriptions import subscription_totals
+from cxexcel.engine.subscriptions import row_totals, subscription_totals
 from cxexcel.metrics import ces, csat, mrr_movements, nps, nps_moe
 from cxexcel.metrics.counted import ces_counts, csat_counts, nps_counts, nps_moe_counts
 from cxexcel.metrics.movements import MOVEMENT_TOTALS, movements_from_totals
@@ -132,3 +132,34 @@ def test_the_pinned_sqlglot_builds_ibis_memtables():
     table = ibis.memtable(frame)
     total = table.group_by("customer_id").aggregate(mrr=table.mrr.sum()).order_by("customer_id")
     assert ibis.duckdb.connect().execute(total)["mrr"].tolist() == [4.0, 2.0]
+
+
+def test_row_totals_count_and_add_up_the_rows_per_month(backend):
+    # (A row without an amount is not counted: tests/report/test_checks.py, on
+    # DuckDB; Spark takes a blank float from pandas for NaN, a value.)
+    table = subscriptions(3)
+    engine = Engine(backend)
+    got = engine.execute(row_totals(engine.from_frame("Subscriptions", table)))
+    got = got.sort_values("slot").reset_index(drop=True)
+    months = table["month"].dt.year * 12 + table["month"].dt.month - 1 - 1970 * 12
+    expected = table.groupby(months).agg(rows=("mrr", "count"), mrr=("mrr", "sum"))
+    assert list(got["slot"]) == list(expected.index)
+    assert list(got["rows"]) == list(expected["rows"])
+    assert close(got["mrr"], expected["mrr"])
+
+
+@pytest.mark.parametrize("window", [1, 12])
+def test_window_retention_from_the_engine_equals_the_core(backend, window):
+    from cxexcel.engine.subscriptions import customer_months, window_retention
+    from cxexcel.metrics.mrr_retention import retention_from_totals, revenue_retention
+
+    table = subscriptions(4)
+    engine = Engine(backend)
+    months = customer_months(engine.from_frame("Subscriptions", table))
+    got = engine.execute(window_retention(months, window)).sort_values("slot")
+    nrr, grr = retention_from_totals(got["base_mrr"], got["mrr_now"], got["kept_mrr"])
+    expected = revenue_retention(table["customer_id"], table["month"], table["mrr"], window)
+    expected = expected[expected["base_mrr"] > 0]
+    assert len(got) == len(expected) > 0
+    assert close(got["base_mrr"], expected["base_mrr"])
+    assert close(nrr, expected["nrr"]) and close(grr, expected["grr"])

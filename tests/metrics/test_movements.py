@@ -242,3 +242,26 @@ def test_empty_input():
     assert info.value.excel_code == "#N/A"
     with pytest.raises(EmptyInputError):
         mrr_movements([], [], [])
+
+
+def test_opening_balance_and_net_movement():
+    from cxexcel.metrics.movements import net_movement, with_opening_balance
+
+    moves = mrr_movements(
+        ["a", "b", "a", "b", "c", "a"],
+        pd.to_datetime(["2024-01-01"] * 2 + ["2024-02-01"] * 3 + ["2024-03-01"]),
+        [100.0, 50.0, 120.0, 50.0, 30.0, 90.0],
+    )
+    assert list(moves["new"]) == [150.0, 30.0, 0.0]
+    net = net_movement(moves)
+    assert list(moves["starting_mrr"] + net) == list(moves["ending_mrr"])
+    opening = with_opening_balance(moves)
+    assert opening.loc[0, "starting_mrr"] == opening.loc[0, "ending_mrr"] == 150.0
+    assert (
+        opening.loc[0, ["new", "expansion", "contraction", "churned", "reactivation"]].eq(0).all()
+    )
+    assert opening.iloc[1:].equals(moves.iloc[1:])
+    assert list(opening["starting_mrr"] + net_movement(opening)) == list(opening["ending_mrr"])
+    with_fx = moves.assign(fx=[0.0, -5.0, 2.0])
+    assert list(net_movement(with_fx)) == list(net + [0.0, -5.0, 2.0])
+    assert with_opening_balance(with_fx).loc[0, "fx"] == 0.0

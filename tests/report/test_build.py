@@ -11,6 +11,7 @@ from sample_tables import make_tables, one_row_tables
 
 from cxexcel.errors import TableError
 from cxexcel.report import Report, build_report
+from cxexcel.report._layout import BOLD, MAX_WIDTH, PADDING, shown_width
 from cxexcel.report.model import Cell, Formula, KpiTile, Table
 from cxexcel.report.openpyxl_writer import write_workbook
 from cxexcel.report.surveys import COMMENTS_PER_GROUP
@@ -24,15 +25,28 @@ def only(tables, *names):
 @pytest.mark.parametrize(
     ("names", "sheets"),
     [
-        (("Responses",), ["CX Summary", "CX Surveys"]),
-        (("Subscriptions",), ["CX Summary", "CX Revenue", "CX Customers", "CX Cohorts"]),
-        (("Orders",), ["CX Summary", "CX Customers", "CX Cohorts", "CX CLV"]),
+        (("Responses",), ["CX Summary", "CX Surveys", "CX Checks"]),
+        (
+            ("Subscriptions",),
+            ["CX Summary", "CX Revenue", "CX Customers", "CX Cohorts", "CX Accounts", "CX Checks"],
+        ),
+        (("Orders",), ["CX Summary", "CX Customers", "CX Cohorts", "CX CLV", "CX Orders"]),
         (("Engagement",), ["CX Summary", "CX Customers"]),
         (("Spend",), ["CX Summary", "CX Customers"]),
         (("Targets",), []),
         (
             ("Responses", "Subscriptions", "Orders", "Spend", "Engagement", "Targets"),
-            ["CX Summary", "CX Surveys", "CX Revenue", "CX Customers", "CX Cohorts", "CX CLV"],
+            [
+                "CX Summary",
+                "CX Surveys",
+                "CX Revenue",
+                "CX Customers",
+                "CX Cohorts",
+                "CX CLV",
+                "CX Orders",
+                "CX Accounts",
+                "CX Checks",
+            ],
         ),
     ],
 )
@@ -134,6 +148,9 @@ def test_summary_tiles_are_laid_out_in_one_column_set(tables):
         "GRR",
         "Quick ratio",
         "CAC payback",
+        "ARR",
+        "Customers",
+        "Annualised churn",
     ]
     assert [t.row for t in tiles] == list(range(tiles[0].row, tiles[0].row + len(tiles)))
 
@@ -173,14 +190,27 @@ def test_bad_values_in_other_tables_name_table_column_and_row(
 @pytest.mark.parametrize(
     ("names", "sheets"),
     [
-        (("Responses",), ["CX Summary", "CX Surveys"]),
-        (("Subscriptions",), ["CX Summary", "CX Revenue", "CX Customers", "CX Cohorts"]),
-        (("Orders",), ["CX Summary", "CX Customers", "CX Cohorts", "CX CLV"]),
+        (("Responses",), ["CX Summary", "CX Surveys", "CX Checks"]),
+        (
+            ("Subscriptions",),
+            ["CX Summary", "CX Revenue", "CX Customers", "CX Cohorts", "CX Accounts", "CX Checks"],
+        ),
+        (("Orders",), ["CX Summary", "CX Customers", "CX Cohorts", "CX CLV", "CX Orders"]),
         (("Spend",), ["CX Summary", "CX Customers"]),
         (("Engagement",), ["CX Summary", "CX Customers"]),
         (
             ("Responses", "Subscriptions", "Orders", "Spend", "Engagement", "Targets"),
-            ["CX Summary", "CX Surveys", "CX Revenue", "CX Customers", "CX Cohorts", "CX CLV"],
+            [
+                "CX Summary",
+                "CX Surveys",
+                "CX Revenue",
+                "CX Customers",
+                "CX Cohorts",
+                "CX CLV",
+                "CX Orders",
+                "CX Accounts",
+                "CX Checks",
+            ],
         ),
     ],
 )
@@ -242,3 +272,67 @@ def test_engagement_without_optional_columns(columns, shown):
             isinstance(c, Cell) and str(c.value).startswith("No engagement figure")
             for c in report.sheet("CX Customers").blocks
         )
+
+
+def test_headers_and_values_fit_their_columns(tables):
+    """No cut header or label: every column is as wide as its bold header and
+    its values as their number formats show them (free text in a table's last
+    column of comments runs on into the empty cells beside it)."""
+    for sheet in build_report(tables).sheets:
+        for block in sheet.blocks:
+            if not isinstance(block, Table):
+                continue
+            for offset, column in enumerate(block.columns):
+                width = sheet.column_widths[block.col + offset]
+                where = (sheet.name, column.header)
+                assert width >= len(column.header) * BOLD + PADDING - 1e-9, where
+                if column.header == "Comment":
+                    continue
+                for values in block.rows:
+                    assert width >= min(
+                        MAX_WIDTH, shown_width(values[offset], column.number_format)
+                    ), (
+                        *where,
+                        values[offset],
+                    )
+
+
+def test_labels_seen_in_cut_form_fit(tables):
+    report = build_report(tables)
+    clv = report.sheet("CX CLV")
+    label = next(
+        c.value
+        for c in clv.cells()
+        if isinstance(c.value, str) and c.value.startswith("Gamma-Gamma")
+    )
+    assert clv.column_widths[1] >= len(label) + PADDING
+    customers = report.sheet("CX Customers")
+    for header in ("Active customers", "Sales & marketing"):
+        (cell,) = [c for c in customers.cells() if c.value == header]
+        assert customers.column_widths[cell.col] >= len(header) * BOLD + PADDING
+
+
+def test_comment_lists_do_not_stretch_the_tables_above(tables):
+    sheet = build_report(tables).sheet("CX Surveys")
+    assert max(sheet.column_widths.values()) < 30
+
+
+def test_charts_stand_beside_their_tables(tables):
+    for sheet in build_report(tables).sheets:
+        tables_by_row = {b.row: b for b in sheet.blocks if isinstance(b, Table)}
+        for chart in sheet.charts:
+            table = tables_by_row[chart.anchor[0]]
+            assert chart.anchor[1] == table.last_col + 2, (sheet.name, chart.title)
+
+
+def test_print_titles_repeat_the_header_of_a_sheets_main_table(tables):
+    titled = 0
+    for sheet in build_report(tables).sheets:
+        found = [b for b in sheet.blocks if isinstance(b, Table)]
+        longest = max(found, key=lambda t: len(t.rows))
+        if len(longest.rows) * 3 >= 2 * sum(len(t.rows) for t in found):
+            assert sheet.print_title_rows == (longest.row, longest.row), sheet.name
+            titled += 1
+        else:
+            assert sheet.print_title_rows is None, sheet.name
+    assert titled >= 2

@@ -15,11 +15,12 @@ from sheets import kpis, labelled, load, table
 from cxexcel import metrics
 from cxexcel.metrics.clv_models import fit_bgnbd, fit_gamma_gamma, predict_clv, rfm
 from cxexcel.metrics.cohorts import cohorts
-from cxexcel.metrics.movements import mrr_movements
+from cxexcel.metrics.movements import mrr_movements, with_opening_balance
 from cxexcel.metrics.survival import median_lifetime, survival
 from cxexcel.report.build import build_report
 from cxexcel.report.openpyxl_writer import write_workbook
 from cxexcel.report.summary import expected_progress, expected_status
+from cxexcel.report.surveys import COMMENTS_PER_GROUP
 from cxexcel.sample_data import generate
 from cxexcel.tables.schema import TARGET_METRICS, canonical_metric
 
@@ -93,6 +94,9 @@ MORE_KPIS = (
     "Quick ratio",
     "CAC payback",
 )
+#: The recurring-revenue KPIs after them (no Targets name: no target); the
+#: sample tables' 12 months hold no trailing-12-month figures.
+RECURRING_KPIS = ("ARR", "Customers", "Annualised churn")
 LOWER_IS_BETTER = ("Churn", "CAC", "CAC payback")
 
 
@@ -123,7 +127,7 @@ def more_kpis_expected(tables) -> dict[str, float]:
 
 def test_summary_more_kpis_follow_the_main_ten(book, tables):
     rows = kpis(book["CX Summary"])
-    assert list(rows)[10:] == list(MORE_KPIS)
+    assert list(rows)[10:] == list(MORE_KPIS + RECURRING_KPIS)
     for label, value in more_kpis_expected(tables).items():
         assert rows[label]["Value"] == approx(value), label
         assert rows[label]["Target"] is None and rows[label]["Status"] is None, label
@@ -144,7 +148,8 @@ def test_summary_targets_progress_and_status(book, tables):
             assert row["Progress"] == f"{blank_target}IF(B{r}=0,1,MAX(0,D{r}/B{r})))"
         elif label == "NPS":
             assert row["Progress"] == (
-                f"{blank_target}IF(D{r}<=-100,1,MAX(0,(B{r}+100)/(D{r}+100))))"
+                f"{blank_target}IF(D{r}>0,MAX(0,B{r}/D{r}),"
+                f"IF(D{r}<=-100,1,MAX(0,(B{r}+100)/(D{r}+100)))))"
             )
         else:
             assert row["Progress"] == f"{blank_target}IF(D{r}<=0,1,MAX(0,B{r}/D{r})))"
@@ -214,7 +219,7 @@ def test_comments_newest_first_and_capped(book, tables):
         ("Detractor comments (0-6)", with_text["nps"] <= 6),
         ("Promoter comments (9-10)", with_text["nps"] >= 9),
     ):
-        expected = with_text[mask].iloc[::-1].head(200)
+        expected = with_text[mask].iloc[::-1].head(COMMENTS_PER_GROUP)
         start = next(c.row for c in ws["A"] if c.value == first_header)
         rows = []
         r = start + 3
@@ -232,7 +237,16 @@ def test_revenue_movements(book, tables):
     moves = mrr_movements(subs["customer_id"], subs["month"], subs["mrr"])
     rows = table(ws, "Month", "Starting MRR", "New")
     assert len(rows) == len(moves)
-    for row, move in zip(rows, moves.itertuples(index=False), strict=True):
+    # The first month is the opening balance: its MRR, no movements.
+    opening = rows[0]
+    assert opening["Starting MRR"] == opening["Ending MRR"] == approx(moves["ending_mrr"].iloc[0])
+    assert [opening[c] for c in ("New", "Expansion", "Reactivation", "Contraction", "Churned")] == [
+        0
+    ] * 5
+    shown = with_opening_balance(moves)
+    for row, move, raw in zip(
+        rows, shown.itertuples(index=False), moves.itertuples(index=False), strict=True
+    ):
         assert row["Starting MRR"] == approx(move.starting_mrr)
         assert row["New"] == approx(move.new)
         assert row["Expansion"] == approx(move.expansion)
@@ -240,6 +254,15 @@ def test_revenue_movements(book, tables):
         assert row["Contraction"] == approx(-move.contraction)
         assert row["Churned"] == approx(-move.churned)
         assert row["Ending MRR"] == approx(move.ending_mrr)
+        assert move.ending_mrr == approx(
+            move.starting_mrr
+            + move.new
+            + move.expansion
+            + move.reactivation
+            - move.contraction
+            - move.churned
+        )
+        move = raw  # the rates compare a month with the month before (none for the first)
         if move.starting_mrr > 0:
             assert row["NRR"] == approx(
                 metrics.nrr(move.starting_mrr, move.expansion, move.contraction, move.churned)
@@ -348,7 +371,9 @@ def test_cohorts_sheet(book, tables):
     )
     churned = span["max"] < paying["month"].max()
     curve = survival(months.to_numpy(), churned.to_numpy())
-    rows = table(ws, "Months", "At risk", "Churned")
+    start, *rows = table(ws, "Months", "At risk", "Churned")
+    # The curve starts at month 0 with every customer retained.
+    assert (start["Months"], start["At risk"], start["Retained"]) == (0, len(months), 1)
     assert [r["Months"] for r in rows] == list(curve["time"])
     assert [r["Retained"] for r in rows] == approx(list(curve["survival"]))
     assert [r["At risk"] for r in rows] == list(curve["at_risk"])
@@ -405,17 +430,18 @@ def summary_tile(responses: pd.DataFrame, targets: dict[str, float], label: str 
         ([10, 10, 3, 8, 8], 20.0, -10.0, 120 / 90, "green"),
         ([3, 3, 10, 8], -25.0, 0.0, 75 / 100, "red"),
         ([10, 10, 3, 8, 8], 20.0, 0.0, 120 / 100, "green"),
-        ([10, 10, 3, 8, 8], 20.0, 30.0, 120 / 130, "amber"),
+        # A positive target: value / target (20 against 30 is 67%, not 120 / 130).
+        ([10, 10, 3, 8, 8], 20.0, 30.0, 20 / 30, "red"),
         ([3, 3, 10, 8], -25.0, -100.0, 1.0, "green"),  # the bottom of the scale: always met
     ],
 )
-def test_nps_progress_is_measured_from_the_bottom_of_the_scale(
-    scores, nps, target, progress, status
-):
+def test_nps_progress_against_positive_and_other_targets(scores, nps, target, progress, status):
     tile = summary_tile(nps_responses(scores), {"NPS": target})
     assert tile.value == approx(nps) and tile.target == target
     r = tile.row
-    assert tile.progress.text == f'=IF(D{r}="","",IF(D{r}<=-100,1,MAX(0,(B{r}+100)/(D{r}+100))))'
+    assert tile.progress.text == (
+        f'=IF(D{r}="","",IF(D{r}>0,MAX(0,B{r}/D{r}),IF(D{r}<=-100,1,MAX(0,(B{r}+100)/(D{r}+100)))))'
+    )
     assert tile.progress.expected == approx(progress)
     assert tile.status.expected == status
 
@@ -473,9 +499,10 @@ def test_customers_churned_to_zero_in_the_last_month(tmp_path):
     assert (heat[0]["Customers"], heat[0]["M0"], heat[0]["M1"]) == (2, 1, 0)
     curve = table(ws, "Months", "At risk", "Churned")
     assert [(r["Months"], r["At risk"], r["Churned"], r["Censored"]) for r in curve] == [
-        (1, 2, 2, 0)
+        (0, 2, 0, 0),
+        (1, 2, 2, 0),
     ]
-    assert curve[0]["Retained"] == 0
+    assert curve[1]["Retained"] == 0
     assert labelled(ws, "Median lifetime (months)", value_col=3) == 1
 
 
@@ -501,7 +528,7 @@ def test_cohort_window_runs_to_the_last_subscriptions_month(tmp_path):
     ]
     # Tenures: c1 2 months, c2 1, c3 1 — all churned before March.
     expected = survival([2.0, 1.0, 1.0], [1.0, 1.0, 1.0])
-    curve = table(ws, "Months", "At risk", "Churned")
+    curve = table(ws, "Months", "At risk", "Churned")[1:]
     assert [r["Months"] for r in curve] == list(expected["time"])
     assert [r["Churned"] for r in curve] == list(expected["events"])
     assert [r["Retained"] for r in curve] == approx(list(expected["survival"]))
@@ -604,3 +631,51 @@ def test_more_kpi_statuses(tables):
         "Quick ratio": "green",
         "CAC payback": "amber",
     }
+
+
+def test_survey_nps_by_quarter_when_months_are_small(book, tables):
+    ws = book["CX Surveys"]
+    responses = tables["Responses"]
+    assert responses.groupby(responses["date"].dt.to_period("M"))["nps"].count().median() < 400
+    by_quarter = responses.groupby(responses["date"].dt.to_period("Q"))
+    rows = table(ws, "Quarter", "Responses", "NPS", "Low", "High", "Margin of error")
+    assert [row["Quarter"] for row in rows] == [f"Q{p.quarter} {p.year}" for p, _ in by_quarter]
+    for row, (_, group) in zip(rows, by_quarter, strict=True):
+        assert row["Responses"] == group["nps"].notna().sum()
+        assert row["NPS"] == approx(metrics.nps(group["nps"]))
+        assert row["Margin of error"] == approx(metrics.nps_moe(group["nps"]))
+        assert row["CSAT"] == approx(metrics.csat(group["csat"]))
+    titles = [chart.title.tx.rich.p[0].r[0].t for chart in ws._charts]
+    assert "NPS by quarter with 95% margin of error" in titles
+    assert "NPS by month with 95% margin of error" not in titles
+
+
+def test_summary_recurring_kpis_and_changes_on_two_years():
+    """ARR, customers, trailing-12-month NRR and GRR, annualised churn and the
+    changes against the previous month and a year before, against the core."""
+    tables = generate(seed=5, customers=300)
+    subs = tables["Subscriptions"]
+    sheet = build_report({"Subscriptions": subs}).sheet("CX Summary")
+    counts = monthly_counts(subs)
+    assert len(counts) >= 13
+    tile = sheet.find("ARR")
+    assert tile.value == approx(metrics.arr(counts["mrr"].iloc[-1]))
+    assert sheet.find("Customers").value == counts["end"].iloc[-1]
+    trailing = metrics.revenue_retention(subs["customer_id"], subs["month"], subs["mrr"], 12)
+    assert sheet.find("NRR (12 months)").value == approx(trailing["nrr"].iloc[-1])
+    assert sheet.find("GRR (12 months)").value == approx(trailing["grr"].iloc[-1])
+    pairs = zip(counts["start"][1:], counts["lost"][1:], strict=True)
+    churn = [metrics.churn(s, lost) for s, lost in pairs]
+    assert sheet.find("Annualised churn").value == approx(
+        metrics.annualized_churn(float(np.mean(churn[-12:])))
+    )
+    cells = sheet.cell_map()
+    mrr = sheet.find("MRR")
+    prev, year = cells[(mrr.row, 7)], cells[(mrr.row, 8)]
+    total = [metrics.mrr(amounts) for amounts in counts["mrr"]]
+    assert prev.value == approx(total[-1] / total[-2] - 1)
+    assert year.value == approx(total[-1] / total[-13] - 1)
+    assert prev.number_format == "+0.0%;-0.0%;0.0%"
+    churn_tile = sheet.find("Churn")
+    assert cells[(churn_tile.row, 7)].value == approx((churn[-1] - churn[-2]) * 100)
+    assert cells[(churn_tile.row, 7)].number_format.startswith('+0.0" pts"')

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import pathlib
 import re
 import stat
 import zipfile
 from xml.etree import ElementTree
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from cxexcel.report import model
@@ -154,12 +156,12 @@ def test_write_is_atomic_and_keeps_the_old_file_on_failure(tmp_path, monkeypatch
     target = tmp_path / "out.xlsx"
     target.write_bytes(b"old contents")
 
-    def broken_save(self, filename):
-        with open(filename, "wb") as handle:
-            handle.write(b"half")
+    def broken_write(self, data):
+        with open(self, "wb") as handle:
+            handle.write(data[:10])
         raise OSError("disk full")
 
-    monkeypatch.setattr(openpyxl.Workbook, "save", broken_save)
+    monkeypatch.setattr(pathlib.Path, "write_bytes", broken_write)
     with pytest.raises(OSError, match="disk full"):
         write_workbook(small_report(), target)
     assert target.read_bytes() == b"old contents"
@@ -200,3 +202,69 @@ def test_cell_ranges_and_rules_in_the_model():
         Sheet("CX bad/name")
     assert model.looks_like_formula("-5") and not model.looks_like_formula("5-")
     assert model.column_letter(702) == "ZZ" and model.column_letter(703) == "AAA"
+
+
+def test_every_formula_carries_its_result_for_readers_that_do_not_calculate(tables, tmp_path):
+    report = build_report(tables)
+    path = write_workbook(report, tmp_path / "report.xlsx")
+    formulas = openpyxl.load_workbook(path)
+    values = openpyxl.load_workbook(path, data_only=True)
+    found = 0
+    for sheet in report.sheets:
+        for cell in sheet.cells():
+            if not isinstance(cell.value, Formula):
+                continue
+            found += 1
+            assert formulas[sheet.name][cell.address].value == cell.value.text
+            cached = values[sheet.name][cell.address].value
+            expected = cell.value.expected
+            if isinstance(expected, str):
+                assert (cached or "") == expected, cell.address
+            else:
+                assert cached == pytest.approx(expected), cell.address
+    assert found > 40
+    frame = pd.read_excel(path, sheet_name="CX Summary", header=3, engine="openpyxl")
+    with_target = frame[frame["Target"].notna()]
+    assert len(with_target) >= 10
+    assert with_target["Progress"].notna().all()
+    assert set(with_target["Status"]) <= {"green", "amber", "red"}
+
+
+def test_formula_results_by_type_in_the_sheet_xml(tmp_path):
+    path = write_workbook(small_report(), tmp_path / "small.xlsx")
+    root = ElementTree.fromstring(sheet_xml(path))
+    cell = root.find(".//m:c[@r='B10']", NS)
+    assert cell.findtext("m:f", "", NS) == "SUM(B4:B8)"
+    assert cell.findtext("m:v", "", NS) == "1.5" and cell.get("t") is None
+    text = Sheet("CX Test", blocks=(Cell(1, 1, Formula('=IF(1,"a<b","")', "a<b")),))
+    path = write_workbook(Report((text,)), tmp_path / "text.xlsx")
+    cell = ElementTree.fromstring(sheet_xml(path)).find(".//m:c[@r='A1']", NS)
+    assert (cell.get("t"), cell.findtext("m:v", "", NS)) == ("str", "a<b")
+
+
+def test_print_titles_and_category_labels_below_the_plot(tmp_path):
+    sheet = small_report().sheets[0]
+    report = Report((Sheet(**{**sheet.__dict__, "print_title_rows": (3, 3)}),))
+    path = write_workbook(report, tmp_path / "titles.xlsx")
+    ws = openpyxl.load_workbook(path)["CX Test"]
+    assert ws.print_title_rows == "$3:$3"
+    with zipfile.ZipFile(path) as archive:
+        chart = archive.read("xl/charts/chart1.xml").decode()
+    assert '<tickLblPos val="low"' in chart.split("<valAx>")[0]
+
+
+def test_movement_colours_and_a_survival_axis_from_0_to_100_percent(tables, tmp_path):
+    path = write_workbook(build_report(tables), tmp_path / "report.xlsx")
+    with zipfile.ZipFile(path) as archive:
+        charts = [
+            archive.read(name).decode()
+            for name in archive.namelist()
+            if name.startswith("xl/charts/chart")
+        ]
+    (movements,) = [c for c in charts if "MRR movements" in c]
+    for color in ("70AD47", "C00000"):  # expansion green, churned red
+        assert f'<a:srgbClr val="{color}"' in movements
+    (survival,) = [c for c in charts if "Kaplan-Meier" in c]
+    value_axis = survival.split("<valAx>")[1]
+    assert '<min val="0"' in value_axis and '<max val="1"' in value_axis
+    assert survival.count('<a:prstDash val="dash"') == 2  # the band's edges

@@ -310,3 +310,21 @@ def _column_number(letters: str) -> int:
     for letter in letters:
         number = number * 26 + ord(letter) - 64
     return number
+
+
+def test_same_excel_tables(both):
+    report, workbook, replay = both
+    in_file = {
+        (ws.title, table.displayName, table.ref, table.tableStyleInfo.name)
+        for ws in workbook.worksheets
+        for table in ws.tables.values()
+    }
+    from_actions = set()
+    for name in report.sheet_names:
+        for action in replay.on(name):
+            if action["func"] == "addTable":
+                address, has_headers, style, table = action["args"]
+                assert has_headers is True
+                from_actions.add((name, table, address.replace("$", ""), style))
+    assert in_file == from_actions
+    assert {t[1] for t in in_file} == {"CX_Detractors", "CX_Lost_MRR"}
