@@ -633,6 +633,8 @@ def _from_xlwings_book(book) -> list[RawTable | TableError]:
 
 
 def _from_xlwings(book, mapping=None) -> Iterator[RawTable | TableError]:
+    """The tables of an xlwings Book: those named after input tables, then
+    sheets a mapping names or whose first rows are an export a profile knows."""
     origin = str(getattr(book, "name", "book"))
     try:
         sheets = {sheet.name: sheet for sheet in book.sheets}
@@ -656,15 +658,26 @@ def _from_xlwings(book, mapping=None) -> Iterator[RawTable | TableError]:
             yield error
         except Exception as exc:
             yield SourceError(f"{origin}: cannot read sheet {title} ({exc})", table=name)
-    if mapping is None:
-        return
     used = {title for _, title, _ in _find(sheets, parts)}
     for title, sheet in sheets.items():
-        if title not in used and table_name(title) is None and mapping.profile_for(title, []):
-            try:
+        if title in used or table_name(title) is not None or title.casefold() == "mapping":
+            continue
+        if any(table_name(t) for t in tables[title]):
+            continue  # a container of named tables
+        try:
+            if (mapping is not None and mapping.profile_for(title, [])) or _xlwings_export(sheet):
                 yield _xlwings_sheet(title, title, sheet, origin)
-            except Exception as exc:
-                yield SourceError(f"{origin}: cannot read sheet {title} ({exc})")
+        except Exception as exc:  # whatever the engine raises (COM, remote, Lite)
+            yield SourceError(f"{origin}: cannot read sheet {title} ({exc})")
+
+
+def _xlwings_export(sheet) -> bool:
+    """Whether a sheet named after no table holds an export a profile knows,
+    from its first rows only (the rest is read once it is recognised)."""
+    area = sheet.used_range
+    rows = [list(r) for r in _xlwings_values(area[:SAMPLE_ROWS, :])]
+    rows = [r for r in rows if any(not _blank_cell(v) for v in r)] or [[]]
+    return profiles.recognise(rows[0], rows=rows, source=sheet.name) is not None
 
 
 def _xlwings_table(name, title, table, origin) -> RawTable | TableError:

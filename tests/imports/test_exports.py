@@ -255,3 +255,22 @@ def test_ga4_and_mailchimp_exports_are_joined_by_day(tmp_path, capsys):
         match=r"Engagement is found twice: .* \(avg_session_minutes, dau, sessions in both\)",
     ):
         read_tables(tmp_path)
+
+
+def test_an_export_pasted_into_a_sheet_of_an_xlwings_book():
+    """The ribbon's route (a remote Book of xlwings Server): a SurveyMonkey
+    export pasted into a sheet of its own name is found by its first rows."""
+    import csv
+    import io
+
+    sys.path.insert(0, str(Path(__file__).parent.parent / "excel"))
+    from remote_book import book_payload, plain_sheet, remote_book
+
+    from cxexcel.tables import read_tables
+
+    grid = list(csv.reader(io.StringIO(exports.surveymonkey(DATA[:20]))))
+    book = remote_book(book_payload(plain_sheet("Survey", grid), plain_sheet("Notes", [["hello"]])))
+    notes: list[str] = []
+    responses = read_tables(book, notes=notes)["Responses"]
+    assert responses["nps"].tolist() == [float(d[1]) for d in DATA[:20]]
+    assert notes[0].startswith("Survey: SurveyMonkey export -> Responses, 20 responses")
