@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import dataclasses
 import itertools
 import os
 from collections.abc import Iterator, Mapping
@@ -84,6 +85,12 @@ class FilePlace:
         return f"{self.file} row {self.header_row}, column {header}", self.header_row, None
 
 
+#: How cells are read unless a profile or mapping says otherwise: the
+#: caller's date setting (``read_tables(dates=...)``), set while reading.
+_PLAIN = Reading()
+READING: contextvars.ContextVar[Reading] = contextvars.ContextVar("reading", default=_PLAIN)
+
+
 @dataclass
 class RawTable:
     """A table as found: header cells, body cells (object DataFrame with
@@ -99,7 +106,7 @@ class RawTable:
     #: where it lies, else :func:`load` reads it.
     parquet: Path | None = None
     #: How to read cells that do not say what they are (dates, decimal commas).
-    reading: Reading = field(default_factory=Reading)
+    reading: Reading = field(default_factory=lambda: READING.get())
 
 
 def table_name(name: object) -> str | None:
@@ -282,7 +289,7 @@ def _from_csv(path: Path, name: str, encoding: str | None = None) -> RawTable:
         name, path.name, first_row=layout.skip + 2, header_row=layout.skip + 1, origin=str(path)
     )
     # Excel writes ;-separated CSV where the comma is the decimal mark.
-    reading = Reading(decimal="," if layout.delimiter != "," else ".")
+    reading = dataclasses.replace(READING.get(), decimal="," if layout.delimiter != "," else ".")
     return RawTable(name, header, body, place, reading=reading)
 
 
