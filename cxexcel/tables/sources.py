@@ -236,7 +236,7 @@ def _from_folder(folder: Path) -> Iterator[RawTable | TableError]:
                 except TableError as error:
                     yield error
         elif child.is_file() and not child.name.startswith((".", "~$")):
-            _skip(child, "not a table file (.xlsx, .xlsm, .csv or .parquet)")
+            _skip(child, "not a table file: .xlsx, .xlsm, .csv or .parquet are read")
 
 
 _SKIPPED: contextvars.ContextVar[list | None] = contextvars.ContextVar("skipped", default=None)
