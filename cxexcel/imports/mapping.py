@@ -155,8 +155,10 @@ class Mapping:
         if not columns:
             columns = {schema.column_names[0]: (None, [None] * len(rows))}
         reading = Reading(
-            day_first=rule.reading.day_first,
-            date_format=rule.reading.date_format,
+            day_first=rule.reading.day_first
+            if rule.reading.day_first is not None
+            else raw.reading.day_first,
+            date_format=rule.reading.date_format or raw.reading.date_format,
             decimal=raw.reading.decimal,
         )
         return converted(raw, rule.table, columns, rows=rows, note=note, reading=reading)

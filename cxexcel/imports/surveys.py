@@ -182,7 +182,12 @@ def _surveymonkey(raw: RawTable) -> RawTable:
         scores["customer_id"] = email
     rows = np.arange(1 if two_rows else 0, len(raw.body))
     # SurveyMonkey writes dates as the US writes them: 01/04/2024 10:00:23 AM.
-    reading = Reading(day_first=False, decimal=raw.reading.decimal)
+    first = raw.reading.day_first
+    reading = Reading(
+        day_first=False if first is None else first,
+        date_format=raw.reading.date_format,
+        decimal=raw.reading.decimal,
+    )
     date = column_of(header, "End Date", "Start Date")
     return _responses(raw, "SurveyMonkey", rows, date, scores, reading)
 

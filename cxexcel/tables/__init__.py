@@ -24,7 +24,7 @@ import pandas as pd
 
 from ..errors import InputError, SourceError, TableError
 from . import profiles
-from .reading import DATE_SETTINGS
+from .reading import DATE_SETTINGS, Reading
 from .schema import (
     NUMBER_LIMIT,
     SCHEMAS,
@@ -34,7 +34,7 @@ from .schema import (
     canonical_metric,
     normalise_name,
 )
-from .sources import RawTable, collect, load, recording_skips, table_name
+from .sources import READING, RawTable, collect, load, recording_skips, table_name
 from .surprises import surprises
 from .validate import validate
 
@@ -186,8 +186,12 @@ def _read(
         from ..imports import load_mapping
 
         mapping = load_mapping(mapping)
-    with profiles.using(mapping), recording_skips() as skips:
-        items = list(collect(sources))
+    token = READING.set(Reading(**chosen))
+    try:
+        with profiles.using(mapping), recording_skips() as skips:
+            items = list(collect(sources))
+    finally:
+        READING.reset(token)
     if skipped is not None:
         skipped.extend(skips)
     tables, errors = _read_found(items, schemas, notes, engine, chosen, every)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import dataclasses
 import itertools
 import os
 from collections.abc import Iterator, Mapping
@@ -84,6 +85,12 @@ class FilePlace:
         return f"{self.file} row {self.header_row}, column {header}", self.header_row, None
 
 
+#: How cells are read unless a profile or mapping says otherwise: the
+#: caller's date setting (``read_tables(dates=...)``), set while reading.
+_PLAIN = Reading()
+READING: contextvars.ContextVar[Reading] = contextvars.ContextVar("reading", default=_PLAIN)
+
+
 @dataclass
 class RawTable:
     """A table as found: header cells, body cells (object DataFrame with
@@ -99,7 +106,7 @@ class RawTable:
     #: where it lies, else :func:`load` reads it.
     parquet: Path | None = None
     #: How to read cells that do not say what they are (dates, decimal commas).
-    reading: Reading = field(default_factory=Reading)
+    reading: Reading = field(default_factory=lambda: READING.get())
 
 
 def table_name(name: object) -> str | None:
@@ -229,7 +236,7 @@ def _from_folder(folder: Path) -> Iterator[RawTable | TableError]:
                 except TableError as error:
                     yield error
         elif child.is_file() and not child.name.startswith((".", "~$")):
-            _skip(child, "not a table file (.xlsx, .xlsm, .csv or .parquet)")
+            _skip(child, "not a table file: .xlsx, .xlsm, .csv or .parquet are read")
 
 
 _SKIPPED: contextvars.ContextVar[list | None] = contextvars.ContextVar("skipped", default=None)
@@ -282,7 +289,7 @@ def _from_csv(path: Path, name: str, encoding: str | None = None) -> RawTable:
         name, path.name, first_row=layout.skip + 2, header_row=layout.skip + 1, origin=str(path)
     )
     # Excel writes ;-separated CSV where the comma is the decimal mark.
-    reading = Reading(decimal="," if layout.delimiter != "," else ".")
+    reading = dataclasses.replace(READING.get(), decimal="," if layout.delimiter != "," else ".")
     return RawTable(name, header, body, place, reading=reading)
 
 
@@ -909,6 +916,8 @@ def _from_xlwings_book(book) -> list[RawTable | TableError]:
 
 
 def _from_xlwings(book, mapping=None) -> Iterator[RawTable | TableError]:
+    """The tables of an xlwings Book: those named after input tables, then
+    sheets a mapping names or whose first rows are an export a profile knows."""
     origin = str(getattr(book, "name", "book"))
     try:
         sheets = {sheet.name: sheet for sheet in book.sheets}
@@ -932,15 +941,26 @@ def _from_xlwings(book, mapping=None) -> Iterator[RawTable | TableError]:
             yield error
         except Exception as exc:
             yield SourceError(f"{origin}: cannot read sheet {title} ({exc})", table=name)
-    if mapping is None:
-        return
     used = {title for _, title, _ in _find(sheets, parts)}
     for title, sheet in sheets.items():
-        if title not in used and table_name(title) is None and mapping.profile_for(title, []):
-            try:
+        if title in used or table_name(title) is not None or title.casefold() == "mapping":
+            continue
+        if any(table_name(t) for t in tables[title]):
+            continue  # a container of named tables
+        try:
+            if (mapping is not None and mapping.profile_for(title, [])) or _xlwings_export(sheet):
                 yield _xlwings_sheet(title, title, sheet, origin)
-            except Exception as exc:
-                yield SourceError(f"{origin}: cannot read sheet {title} ({exc})")
+        except Exception as exc:  # whatever the engine raises (COM, remote, Lite)
+            yield SourceError(f"{origin}: cannot read sheet {title} ({exc})")
+
+
+def _xlwings_export(sheet) -> bool:
+    """Whether a sheet named after no table holds an export a profile knows,
+    from its first rows only (the rest is read once it is recognised)."""
+    area = sheet.used_range
+    rows = [list(r) for r in _xlwings_values(area[:SAMPLE_ROWS, :])]
+    rows = [r for r in rows if any(not _blank_cell(v) for v in r)] or [[]]
+    return profiles.recognise(rows[0], rows=rows, source=sheet.name) is not None
 
 
 def _xlwings_table(name, title, table, origin) -> RawTable | TableError:

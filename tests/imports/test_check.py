@@ -125,5 +125,5 @@ def test_a_folder_whose_files_were_all_skipped_says_which_and_why(tmp_path, caps
     assert code == 2 and err.count("\n") == 1
     assert (
         "skipped export.csv (its name names no table and its columns are no export cxexcel "
-        "knows), notes.txt (not a table file (.xlsx, .xlsm, .csv or .parquet))" in err
+        "knows), notes.txt (not a table file: .xlsx, .xlsm, .csv or .parquet are read)" in err
     )

@@ -255,3 +255,41 @@ def test_ga4_and_mailchimp_exports_are_joined_by_day(tmp_path, capsys):
         match=r"Engagement is found twice: .* \(avg_session_minutes, dau, sessions in both\)",
     ):
         read_tables(tmp_path)
+
+
+def test_an_export_pasted_into_a_sheet_of_an_xlwings_book():
+    """The ribbon's route (a remote Book of xlwings Server): a SurveyMonkey
+    export pasted into a sheet of its own name is found by its first rows."""
+    import csv
+    import io
+
+    sys.path.insert(0, str(Path(__file__).parent.parent / "excel"))
+    from remote_book import book_payload, plain_sheet, remote_book
+
+    from cxexcel.tables import read_tables
+
+    grid = list(csv.reader(io.StringIO(exports.surveymonkey(DATA[:20]))))
+    book = remote_book(book_payload(plain_sheet("Survey", grid), plain_sheet("Notes", [["hello"]])))
+    notes: list[str] = []
+    responses = read_tables(book, notes=notes)["Responses"]
+    assert responses["nps"].tolist() == [float(d[1]) for d in DATA[:20]]
+    assert notes[0].startswith("Survey: SurveyMonkey export -> Responses, 20 responses")
+
+
+def test_the_callers_dates_setting_reaches_the_profiles(tmp_path):
+    import csv
+    import io
+
+    from cxexcel.tables import read_tables
+
+    data = exports.campaigns(4, seed=1)
+    rows = list(csv.reader(io.StringIO(exports.mailchimp(data))))
+    # An account writing day-first numeric dates: "13/01/2024 10:00".
+    for row, (when, *_) in zip(rows[1:], data, strict=True):
+        row[3] = when.strftime("%d/%m/%Y %H:%M")
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    path = tmp_path / "mc.csv"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    table = read_tables(path, dates="day-first")["Engagement"]
+    assert sorted(table["date"].dt.date) == sorted({d[0].date() for d in data})
