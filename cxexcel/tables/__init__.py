@@ -53,7 +53,7 @@ Scales = Mapping[str, tuple[int, int]] | None
 
 
 def read_tables(
-    *sources, scales: Scales = None, notes: list[str] | None = None, engine=None
+    *sources, scales: Scales = None, notes: list[str] | None = None, engine=None, billing=None
 ) -> dict[str, pd.DataFrame]:
     """Read and validate the input tables found in ``sources``.
 
@@ -83,16 +83,24 @@ def read_tables(
     the clean columns and ``_row``, the row's place in the file), not
     DataFrames, so a table larger than memory is never loaded.
 
+    Billing data (a billing system's subscriptions export, invoice lines,
+    with ``Rates`` and ``Coupons``; see docs/billing.md) without a
+    Subscriptions table becomes the Subscriptions table by the rules of
+    BILLING.md; ``billing`` sets them: a
+    :class:`cxexcel.metrics.billing.BillingSettings` or a mapping of its
+    fields (``currency``, ``as_of``, ``churn_at``, ``past_due``). Its
+    warnings (statuses not counted, unknown coupons ...) go to ``notes``.
+
     Raises the first problem as a ``TableError`` (``SourceError`` for a
     file that cannot be read); ``check_tables`` lists them all.
     """
-    tables, errors = _read(sources, scales, notes, engine)
+    tables, errors = _read(sources, scales, notes, engine, billing)
     if errors:
         raise errors[0]
     return tables
 
 
-def check_tables(*sources, scales: Scales = None) -> list[TableError]:
+def check_tables(*sources, scales: Scales = None, billing=None) -> list[TableError]:
     """Every problem with the input tables in ``sources`` (empty if none).
 
     Takes the same arguments as ``read_tables``. Each problem is a
@@ -101,13 +109,16 @@ def check_tables(*sources, scales: Scales = None) -> list[TableError]:
     214, column nps`` for files), with ``table``, ``column``, ``row`` and
     ``cell`` attributes. For each column only the first bad row is listed.
     """
-    return _read(sources, scales)[1]
+    return _read(sources, scales, billing=billing)[1]
 
 
 def _read(
-    sources, scales: Scales, notes: list[str] | None = None, engine=None
+    sources, scales: Scales, notes: list[str] | None = None, engine=None, billing=None
 ) -> tuple[dict[str, pd.DataFrame], list[TableError]]:
+    from ..metrics.billing import BillingSettings
+
     schemas = _with_scales(scales)
+    settings = BillingSettings.of(billing)
     found: dict[str, RawTable] = {}
     errors: list[TableError] = []
     for item in collect(sources):
@@ -148,7 +159,36 @@ def _read(
         errors.extend(problems)
         if frame is not None:
             tables[name] = frame
+    if not errors:
+        _billing(tables, found, settings, engine, notes, errors)
     return tables, errors
+
+
+def _billing(tables: dict, found: dict, settings, engine, notes, errors) -> None:
+    """The Subscriptions table from the billing tables among ``tables``, if any."""
+    from .billing import BILLING_SOURCES, derive_subscriptions
+
+    if not any(name in tables for name in BILLING_SOURCES):
+        return
+    if "Subscriptions" in tables:
+        if notes is not None:
+            notes.append(
+                "the billing tables are not used: a Subscriptions table is given "
+                f"({_where(found['Subscriptions'])})"
+            )
+        return
+    sources = {name: raw.place.label for name, raw in found.items()}
+    try:
+        frame, lines = derive_subscriptions(tables, settings, engine, sources)
+    except TableError as error:
+        errors.append(error)
+        return
+    ordered = {name: tables[name] for name in SCHEMAS if name in tables}
+    ordered["Subscriptions"] = frame
+    tables.clear()
+    tables.update({name: ordered[name] for name in SCHEMAS if name in ordered})
+    if notes is not None:
+        notes.extend(lines)
 
 
 def read_warehouse(engine, tables: Mapping[str, str], *, scales: Scales = None) -> dict:
