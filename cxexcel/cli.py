@@ -91,6 +91,7 @@ def _parser() -> argparse.ArgumentParser:
         help="a TOML file with source = URL and a [tables] section of NAME = TABLE lines",
     )
     report.add_argument("-f", "--force", action="store_true", help="replace an existing output")
+    _billing_arguments(report)
 
     demo = commands.add_parser(
         "demo",
@@ -104,6 +105,53 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     return parser
+
+
+def _billing_arguments(report: argparse.ArgumentParser) -> None:
+    """How billing exports (Stripe's subscriptions ...) become MRR (docs/billing.md)."""
+    group = report.add_argument_group("billing data (docs/billing.md)")
+    group.add_argument(
+        "--currency",
+        metavar="CODE",
+        help="report MRR in this currency (default: the one "
+        "with the most MRR); others are converted by the Rates table",
+    )
+    group.add_argument(
+        "--as-of", metavar="DATE", help="measure MRR at this day (default: the latest in the data)"
+    )
+    group.add_argument(
+        "--churn-at",
+        choices=("end", "cancel"),
+        help="a canceled subscription churns at the end "
+        "of its paid period (end, the default) or when it was canceled",
+    )
+    group.add_argument(
+        "--past-due",
+        choices=("count", "exclude"),
+        help="past_due subscriptions count as MRR (count, the default) or not",
+    )
+    group.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="a TOML file with a [billing] section of "
+        "these settings (currency, as_of, churn_at, past_due); the flags win",
+    )
+
+
+def _billing_settings(args: argparse.Namespace):
+    from .tables.billing import billing_settings
+
+    try:
+        return billing_settings(
+            args.config,
+            currency=args.currency,
+            as_of=args.as_of,
+            churn_at=args.churn_at,
+            past_due=args.past_due,
+        )
+    except ValueError as error:
+        raise _Refused(str(error)) from None
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -295,14 +343,15 @@ def _report(args: argparse.Namespace) -> int:
         if not source.exists():
             raise _Refused(f"input {source} does not exist")
     _check_output(args.output, args.inputs, args.force)
+    billing = _billing_settings(args)
     notes: list[str] = []
     if url is None:
         # Large Parquet tables are checked and reduced where they lie (DuckDB).
         engine = connect()
-        tables = read_tables(*args.inputs, notes=notes, engine=engine)
+        tables = read_tables(*args.inputs, notes=notes, engine=engine, billing=billing)
     else:
         engine = _connect_warehouse(url)
-        tables = read_tables(*args.inputs, notes=notes) if args.inputs else {}
+        tables = read_tables(*args.inputs, notes=notes, billing=billing) if args.inputs else {}
         both = sorted(set(tables) & {_table_key(name) for name in mapping})
         if both:
             raise _Refused(f"{both[0]} is both in the inputs and in the warehouse; keep one")

@@ -15,7 +15,7 @@ import pandas as pd
 
 from ..metrics.billing import BillingSettings
 
-__all__ = ["derive_subscriptions", "BILLING_SOURCES"]
+__all__ = ["derive_subscriptions", "billing_settings", "BILLING_SOURCES"]
 
 #: The billing tables MRR is measured from (Rates and Coupons only help).
 BILLING_SOURCES = ("BillingSubscriptions", "InvoiceLines")
@@ -67,3 +67,27 @@ def derive_subscriptions(
         "warnings": list(result.warnings),
     }
     return frame, notes
+
+
+def billing_settings(config=None, **flags) -> BillingSettings:
+    """The billing settings of a TOML file's ``[billing]`` section (``config``,
+    a path, or None) with ``flags`` (None: not given) applied over them.
+    Raises ``ValueError`` (an ``InputError`` for a bad value) naming the file
+    or the setting."""
+    from pathlib import Path
+
+    section = {}
+    if config is not None:
+        import tomllib
+
+        path = Path(config)
+        try:
+            if path.stat().st_size > 1_000_000:
+                raise ValueError(f"{path}: a settings file of more than 1 MB is not one")
+            loaded = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as error:
+            raise ValueError(f"{path}: cannot be read as a TOML settings file ({error})") from None
+        section = loaded.get("billing", {})
+        if not isinstance(section, dict):
+            raise ValueError(f"{path}: [billing] must be a section of settings")
+    return BillingSettings.of(section, **flags)

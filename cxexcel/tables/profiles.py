@@ -93,4 +93,4 @@ def _load() -> None:
 
 
 #: Modules whose import registers profiles; each package adds its own.
-_PROFILE_MODULES: list[str] = []
+_PROFILE_MODULES: list[str] = ["cxexcel.tables.billing_profiles"]
