@@ -172,8 +172,14 @@ def _latest_day(engine: Engine, subscriptions: Table | None, invoices: Table | N
 # -- subscriptions (a snapshot) ---------------------------------------------------------
 
 
+def _trimmed(column):
+    """``column`` without spaces around it. (Ibis' strip() on Spark also
+    strips the letters v, t, n, r and f: its escapes reach Spark's TRIM as letters.)"""
+    return column.re_replace(r"^\s+|\s+$", "")
+
+
 def _upper(column):
-    cleaned = column.strip().upper()
+    cleaned = _trimmed(column).upper()
     return ibis.ifelse(cleaned == "", ibis.null(), cleaned)
 
 
@@ -199,8 +205,8 @@ def _month_span(start, end, cutoff, last_month: int):
 
 
 def _snapshot_rows(engine, subs: Table, coupons, settings, cutoff, last_month, warnings) -> Table:
-    status = subs.status.strip().lower()
-    interval = subs.interval.strip().lower()
+    status = _trimmed(subs.status).lower()
+    interval = _trimmed(subs.interval).lower()
     subs = subs.mutate(
         _status=ibis.ifelse(status == "", ibis.null(), status),
         _interval=interval,
@@ -283,7 +289,7 @@ def _status_warnings(engine, subs, counted, settings, warnings) -> None:
 def _with_coupons(engine: Engine, subs: Table, coupons: Table | None, warnings) -> Table:
     """``subs`` with its discount: ``_percent``, ``_amount_off`` (a month's),
     ``_forever`` and ``_repeat_months``. A coupon no table describes is a warning."""
-    coupon = subs.coupon.strip()
+    coupon = _trimmed(subs.coupon)
     subs = subs.mutate(_coupon=ibis.ifelse(coupon == "", ibis.null(), coupon))
     own = subs.discount_percent.notnull()
     if coupons is None:
@@ -297,11 +303,11 @@ def _with_coupons(engine: Engine, subs: Table, coupons: Table | None, warnings) 
         )
     else:
         table = coupons.select(
-            _c_id=coupons.id.strip(),
+            _c_id=_trimmed(coupons.id),
             _c_percent=coupons.percent_off.cast("float64"),
             _c_amount=coupons.amount_off.cast("float64"),
             _c_currency=_upper(coupons.currency),
-            _c_duration=coupons.duration.strip().lower(),
+            _c_duration=_trimmed(coupons.duration).lower(),
             _c_months=coupons.duration_in_months.cast("float64"),
             _c_found=ibis.literal(True),
         )
@@ -343,14 +349,14 @@ def _with_coupons(engine: Engine, subs: Table, coupons: Table | None, warnings) 
 
 
 def _invoice_rows(engine: Engine, lines: Table, cutoff, last_month, warnings) -> Table:
-    status = lines.status.strip().lower()
+    status = _trimmed(lines.status).lower()
     lines = lines.mutate(_status=status, _currency=_upper(lines.currency))
     void = lines._status.isin(list(NOT_COUNTED_INVOICES)).fill_null(False)
     recurring = lines.period_start.notnull() & lines.period_end.notnull()
     counts = engine.execute(
         lines.aggregate(
-            void=void.sum(),
-            one_time=(~void & ~recurring).sum(),
+            void=ibis.ifelse(void, 1, 0).sum(),
+            one_time=ibis.ifelse(~void & ~recurring, 1, 0).sum(),
         )
     )
     n_void, n_once = (int(counts[c].fillna(0).iloc[0]) for c in ("void", "one_time"))
