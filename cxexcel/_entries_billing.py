@@ -9,13 +9,22 @@ from __future__ import annotations
 import pandas as pd
 
 from .catalog import Example, register
-from .tables.billing import mrr_from_subscriptions
 
 HAND = "hand-checked"
 
 
 def _month(text: str) -> pd.Timestamp:
     return pd.Timestamp(text)
+
+
+def mrr_from_subscriptions(
+    customer, start, end, amount, interval, quantity=None, trial_end=None, as_of=None
+):
+    """:func:`cxexcel.tables.billing.mrr_from_subscriptions`, imported on first
+    use (the catalogue loads without the table readers and their openpyxl)."""
+    from .tables.billing import mrr_from_subscriptions as run
+
+    return run(customer, start, end, amount, interval, quantity, trial_end, as_of)
 
 
 register(

@@ -114,6 +114,7 @@ _STRIPE_SUBSCRIPTION_COLUMNS = {
     "ended_at": ("Ended At",),
     "current_period_start": ("Current Period Start",),
     "coupon": ("Coupon", "Coupon ID"),
+    "segment": ("segment (metadata)", "Segment"),
 }
 
 
