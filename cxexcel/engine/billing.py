@@ -136,6 +136,7 @@ def billing_mrr(
     rows = parts[0]
     for part in parts[1:]:
         rows = rows.union(part)
+    _zero_decimal_note(engine, (subscriptions, invoices), warnings)
 
     currency, how = _reporting_currency(engine, rows, rates, settings)
     table = _converted(engine, rows, rates, currency)
@@ -343,6 +344,26 @@ def _with_coupons(engine: Engine, subs: Table, coupons: Table | None, warnings) 
         _percent=percent,
         _amount_off=amount_off.fill_null(0.0),
     )
+
+
+def _zero_decimal_note(engine: Engine, tables, warnings: list[str]) -> None:
+    """Say which currencies in minor units were taken as whole units (JPY ...)."""
+    found: set[str] = set()
+    for table in tables:
+        if table is None:
+            continue
+        currency = _upper(table.currency)
+        zero = table.filter(
+            (table.minor_units.fill_null(0) > 0)
+            & currency.isin(sorted(ZERO_DECIMAL_CURRENCIES)).fill_null(False)
+        )
+        found |= set(engine.execute(zero.select(c=_upper(zero.currency)).distinct())["c"])
+    if found:
+        names = ", ".join(sorted(found))
+        warnings.append(
+            f"{names}: zero-decimal currency (Stripe's list), amounts taken as whole units, "
+            "not divided by 100"
+        )
 
 
 # -- invoice lines (history) ------------------------------------------------------------

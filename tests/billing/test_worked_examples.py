@@ -133,7 +133,9 @@ def test_discount_percent_column():
 
 def test_zero_decimal_currency_in_its_own_units_and_converted():
     row = subscription(amount=5000, currency="jpy", minor_units=1)
-    assert set(mrr(row).values()) == {5000.0}
+    notes: list[str] = []
+    assert set(mrr(row, notes=notes).values()) == {5000.0}
+    assert any(note.startswith("billing: JPY: zero-decimal currency") for note in notes)
     usd = subscription(subscription_id="s2", customer_id="c2", amount=4900, minor_units=1)
     rates = [{"month": "2025-01", "currency": "JPY", "rate": 0.0065}]
     got = mrr(row, usd, Rates=rates, currency="USD")
@@ -301,3 +303,12 @@ def test_subscriptions_with_invoices_are_measured_from_them():
     snapshot = [subscription(amount=80), subscription(subscription_id="s2", customer_id="c2")]
     got = mrr(*snapshot, InvoiceLines=lines)
     assert got["2025-05"] == 60 + 49 and got["2025-06"] == 80 + 49
+
+
+def test_a_given_subscriptions_table_wins_over_billing_tables():
+    notes: list[str] = []
+    given = pd.DataFrame({"customer_id": ["x"], "month": ["2025-01-01"], "mrr": [5]})
+    snapshot = pd.DataFrame([subscription()])
+    tables = read_tables({"Subscriptions": given, "BillingSubscriptions": snapshot}, notes=notes)
+    assert tables["Subscriptions"]["mrr"].tolist() == [5.0]
+    assert any("billing tables are not used" in note for note in notes)
