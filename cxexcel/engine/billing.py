@@ -312,6 +312,10 @@ def _with_coupons(engine: Engine, subs: Table, coupons: Table | None, warnings) 
             _c_months=coupons.duration_in_months.cast("float64"),
             _c_found=ibis.literal(True),
         )
+        # One row per coupon id: a repeated id must not count a subscription twice.
+        table = table.group_by("_c_id").aggregate(
+            **{name: table[name].max() for name in table.columns if name != "_c_id"}
+        )
         described = subs.left_join(table, subs._coupon == table._c_id).drop("_c_id")
         described = described.mutate(_c_found=described._c_found.fill_null(False))
     unknown = described.filter(described._coupon.notnull() & ~own & ~described._c_found)

@@ -167,11 +167,20 @@ def _generic(table: str, what: str, unit: str):
     return convert
 
 
+@dataclasses.dataclass(frozen=True)
+class _UtcBlindProfile(profiles.Profile):
+    """A profile whose identifying headers match with a trailing ``(UTC)`` ignored."""
+
+    def matches(self, header) -> bool:
+        keys = {_key(cell) for cell in header}
+        return all(_key(name) in keys for name in self.headers)
+
+
 STRIPE_SUBSCRIPTIONS = profiles.register(
-    profiles.Profile(
+    _UtcBlindProfile(
         "Stripe subscriptions export",
         "BillingSubscriptions",
-        ("id", "Customer ID", "Interval", "Amount", "Status", "Current Period End (UTC)"),
+        ("id", "Customer ID", "Interval", "Amount", "Status", "Current Period End"),
         _stripe_subscriptions,
         priority=1,
     )

@@ -114,3 +114,22 @@ def test_cli_settings_and_their_errors(folder, tmp_path, capsys):
     assert main(["report", str(folder), "-o", str(out), "-f", "--config", str(config)]) == 2
     assert "'churn' is not a setting" in capsys.readouterr().err
     assert not (folder / "out.xlsx").exists()
+
+
+def test_an_export_without_the_utc_suffixes_is_recognised(tmp_path, rows):
+    usd = [row for row in rows if row["Currency"] == "usd"][:40]
+    folder = tmp_path / "plain"
+    folder.mkdir()
+    path = stripe_export.write(usd, folder / "export.csv")
+    lines = path.read_text().splitlines()
+    path.write_text("\n".join([lines[0].replace(" (UTC)", ""), *lines[1:]]) + "\n")
+    notes: list[str] = []
+    tables = read_tables(folder, notes=notes, billing={"as_of": AS_OF})
+    assert (
+        notes[0]
+        == "export.csv: Stripe subscriptions export -> Subscriptions, 40 subscriptions, USD"
+    )
+    got = by_month(tables["Subscriptions"])
+    expected = stripe_export.expected_mrr(usd, AS_OF)
+    assert sorted(got) == sorted(expected)
+    assert all(got[m] == pytest.approx(v, abs=1e-6) for m, v in expected.items())

@@ -312,3 +312,8 @@ def test_a_given_subscriptions_table_wins_over_billing_tables():
     tables = read_tables({"Subscriptions": given, "BillingSubscriptions": snapshot}, notes=notes)
     assert tables["Subscriptions"]["mrr"].tolist() == [5.0]
     assert any("billing tables are not used" in note for note in notes)
+
+
+def test_a_coupon_listed_twice_counts_once():
+    coupons = [{"id": "TWENTY", "percent_off": 20, "duration": "forever"}] * 2
+    assert set(mrr(subscription(amount=100, coupon="TWENTY"), Coupons=coupons).values()) == {80}
