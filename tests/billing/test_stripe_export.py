@@ -99,6 +99,26 @@ def test_cxexcel_report_on_the_folder(folder, tmp_path, capsys, rows):
     assert any("trialing" in line and "not counted" in line for line in err)
     book = openpyxl.load_workbook(out)
     assert "CX Revenue" in book.sheetnames
+    cells = [v for row in book["CX Revenue"].iter_rows(values_only=True) for v in row if v]
+    # EUR rates move: an FX movement column; the source and rules in words.
+    assert "FX" in cells and "Source of MRR" in cells
+    assert "Made from billing data: subscriptions.csv, by the rules of docs/billing.md." in cells
+    assert any(str(v).startswith("Rule: MRR in USD") for v in cells)
+    assert any("no history of plan changes" in str(v) for v in cells)
+    rows = list(book["CX Revenue"].iter_rows(values_only=True))
+    top = next(i for i, row in enumerate(rows) if "FX" in row)
+    names = list(rows[top])
+    checked = 0
+    for row in rows[top + 1 :]:
+        if not isinstance(row[names.index("Starting MRR")], (int, float)):
+            break
+        value = dict(zip(names, row, strict=True))
+        # Contraction and churned are shown negative.
+        flows = sum(value[n] for n in ("Starting MRR", "New", "Expansion", "Reactivation"))
+        flows += value["Contraction"] + value["Churned"] + value["FX"]
+        assert flows == pytest.approx(value["Ending MRR"], abs=1e-6)
+        checked += 1
+    assert checked >= 12
 
 
 def test_cli_settings_and_their_errors(folder, tmp_path, capsys):
