@@ -471,6 +471,12 @@ register(
         ("customer", "Customer id of each row (one row per customer and month).", "text"),
         ("month", "Month of each row (any date in the month).", "dates"),
         ("mrr", "Monthly recurring revenue of the customer in that month."),
+        (
+            "fx",
+            "Optional: the part of each row's MRR that comes from an exchange rate's change "
+            "since the month before (the fx column of CX.MRR_FROM_SUBSCRIPTIONS); adds an fx "
+            "movement before ending_mrr. Blanks are 0.",
+        ),
     ],
     "Table analytics",
     (
@@ -490,6 +496,22 @@ register(
                 [_timestamp("2024-04-01"), 0, 0, 0, 0, 0, 180, 180],
             ],
             HAND + ": b leaves in February, nobody pays in March, a and c come back in April",
+        ),
+        Example(
+            (
+                ["a", "b", "a", "b"],
+                ["2025-01-01", "2025-01-01", "2025-02-01", "2025-02-01"],
+                [110, 50, 105, 60],
+                [0, 0, -5, 0],
+            ),
+            [
+                ["month", "starting_mrr", "new", "expansion", "contraction"]
+                + ["churned", "reactivation", "fx", "ending_mrr"],
+                [_timestamp("2025-01-01"), 0, 160, 0, 0, 0, 0, 0, 160],
+                [_timestamp("2025-02-01"), 160, 0, 10, 0, 0, 0, -5, 165],
+            ],
+            HAND
+            + ": a pays EUR 100 at 1.10 then 1.05 USD (fx -5, not contraction); b expands by 10",
         ),
     ),
     returns="table",

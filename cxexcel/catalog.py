@@ -130,4 +130,4 @@ def get(name: str) -> Function:
 
 def _load() -> None:
     # The entries live beside the metrics they describe; importing them registers them.
-    from . import _entries, _entries_intervals, _entries_retention  # noqa: F401
+    from . import _entries, _entries_billing, _entries_intervals, _entries_retention  # noqa: F401

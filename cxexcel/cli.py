@@ -96,6 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     report.add_argument("-f", "--force", action="store_true", help="replace an existing output")
     _reading_options(report)
+    _billing_arguments(report)
 
     check = commands.add_parser(
         "check",
@@ -114,6 +115,7 @@ def _parser() -> argparse.ArgumentParser:
         help="bad rows listed per column (default 5)",
     )
     _reading_options(check)
+    _billing_arguments(check)
 
     demo = commands.add_parser(
         "demo",
@@ -201,6 +203,53 @@ def _problems_line(errors: list) -> _Refused:
 
 def _read_options(args: argparse.Namespace) -> dict:
     return {"scales": _scales(args.scale), "mapping": args.map, "dates": args.dates}
+
+
+def _billing_arguments(report: argparse.ArgumentParser) -> None:
+    """How billing exports (Stripe's subscriptions ...) become MRR (docs/billing.md)."""
+    group = report.add_argument_group("billing data (docs/billing.md)")
+    group.add_argument(
+        "--currency",
+        metavar="CODE",
+        help="report MRR in this currency (default: the one "
+        "with the most MRR); others are converted by the Rates table",
+    )
+    group.add_argument(
+        "--as-of", metavar="DATE", help="measure MRR at this day (default: the latest in the data)"
+    )
+    group.add_argument(
+        "--churn-at",
+        choices=("end", "cancel"),
+        help="a canceled subscription churns at the end "
+        "of its paid period (end, the default) or when it was canceled",
+    )
+    group.add_argument(
+        "--past-due",
+        choices=("count", "exclude"),
+        help="past_due subscriptions count as MRR (count, the default) or not",
+    )
+    group.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="a TOML file with a [billing] section of "
+        "these settings (currency, as_of, churn_at, past_due); the flags win",
+    )
+
+
+def _billing_settings(args: argparse.Namespace):
+    from .tables.billing import billing_settings
+
+    try:
+        return billing_settings(
+            args.config,
+            currency=args.currency,
+            as_of=args.as_of,
+            churn_at=args.churn_at,
+            past_due=args.past_due,
+        )
+    except ValueError as error:
+        raise _Refused(str(error)) from None
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -440,6 +489,7 @@ def _report(args: argparse.Namespace) -> int:
         if not source.exists():
             raise _Refused(f"input {source} does not exist")
     _check_output(args.output, args.inputs, args.force)
+    billing = _billing_settings(args)
     notes: list[str] = []
     skipped: list = []
     options = _read_options(args)
@@ -448,13 +498,23 @@ def _report(args: argparse.Namespace) -> int:
         engine = connect()
         errors: list = []
         tables = read_tables(
-            *args.inputs, notes=notes, engine=engine, problems=errors, skipped=skipped, **options
+            *args.inputs,
+            notes=notes,
+            engine=engine,
+            problems=errors,
+            skipped=skipped,
+            billing=billing,
+            **options,
         )
         if errors:
             raise _problems_line(errors)
     else:
         engine = _connect_warehouse(url)
-        tables = read_tables(*args.inputs, notes=notes, **options) if args.inputs else {}
+        tables = (
+            read_tables(*args.inputs, notes=notes, billing=billing, **options)
+            if args.inputs
+            else {}
+        )
         both = sorted(set(tables) & {_table_key(name) for name in mapping})
         if both:
             raise _Refused(f"{both[0]} is both in the inputs and in the warehouse; keep one")
@@ -485,7 +545,12 @@ def _check(args: argparse.Namespace) -> int:
     notes: list[str] = []
     skipped: list = []
     tables, errors = read_checked(
-        *args.inputs, notes=notes, every=args.per_column, skipped=skipped, **_read_options(args)
+        *args.inputs,
+        notes=notes,
+        every=args.per_column,
+        skipped=skipped,
+        billing=_billing_settings(args),
+        **_read_options(args),
     )
     for note in notes:
         print("found: " + " ".join(note.split()))

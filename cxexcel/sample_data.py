@@ -392,7 +392,13 @@ def write_workbook(tables: dict[str, pd.DataFrame], path: str | os.PathLike) -> 
         frame = tables.get(name)
         if frame is None:
             continue
-        columns = [c for c in schema.columns if c.name in frame.columns]
+        # Optional columns the data leaves blank throughout (Subscriptions'
+        # plan, currency, segment and fx) are left out of the sheet.
+        columns = [
+            c
+            for c in schema.columns
+            if c.name in frame.columns and (c.required or frame[c.name].notna().any())
+        ]
         sheet = workbook.create_sheet(name)
         sheet.append([c.name for c in columns])
         data = [frame[c.name].to_numpy(dtype=object) for c in columns]

@@ -151,7 +151,9 @@ def test_xlwings_office_js_route_is_exact_from_march_1900_on():
 
 def test_mrr_movements_with_serial_months_1_and_32_gives_months_1_and_32():
     entry = catalog.get("MRR_MOVEMENTS")
-    header, january, february = convert.call(entry, ([["a"], ["a"]], [[1], [32]], [[10], [12]]))
+    header, january, february = convert.call(
+        entry, ([["a"], ["a"]], [[1], [32]], [[10], [12]], convert.OMITTED)
+    )
     assert header == [
         "month",
         "starting_mrr",
@@ -168,13 +170,13 @@ def test_mrr_movements_with_serial_months_1_and_32_gives_months_1_and_32():
 
 def test_a_column_with_any_date_before_march_1900_is_all_serial_numbers():
     entry = catalog.get("MRR_MOVEMENTS")
-    rows = convert.call(entry, ([["a"], ["a"]], [[59], [61]], [[10], [12]]))
+    rows = convert.call(entry, ([["a"], ["a"]], [[59], [61]], [[10], [12]], convert.OMITTED))
     assert [row[0] for row in rows[1:]] == [32.0, 61.0]  # February and March 1900
 
 
 def test_modern_months_stay_dates_for_excel_to_format():
     entry = catalog.get("MRR_MOVEMENTS")
-    rows = convert.call(entry, ([["a"], ["a"]], [[45292], [45323]], [[10], [12]]))
+    rows = convert.call(entry, ([["a"], ["a"]], [[45292], [45323]], [[10], [12]], convert.OMITTED))
     months = [row[0] for row in rows[1:]]
     assert months == [pd.Timestamp(2024, 1, 1), pd.Timestamp(2024, 2, 1)]
     assert [datetime_to_xlserial(m.to_pydatetime()) for m in months] == [45292, 45323]

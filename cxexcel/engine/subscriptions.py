@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from ibis.expr.types import Table
 
+from ..metrics.movements import FX_NOISE
 from ._time import month_index
 
 if TYPE_CHECKING:
@@ -51,6 +52,7 @@ TOTAL_COLUMNS = (
     "paying",
     "joined",
     "lost",
+    "fx",
 )
 
 
@@ -60,7 +62,9 @@ class SubscriptionTotals:
 
     ``months`` has ``slot`` (0 for the first month) and :data:`TOTAL_COLUMNS`:
     MRR amounts (new, expansion, contraction, churned, reactivation, ending)
-    and customer counts (paying, joined, lost), 0 where nothing happened.
+    and customer counts (paying, joined, lost), 0 where nothing happened;
+    ``fx``, the continuing customers' MRR change from exchange rates alone
+    (the table's ``fx`` column; 0 without one).
     """
 
     first_month: int  #: month number of the first month (months since January 1970)
@@ -96,16 +100,21 @@ def subscription_totals(
     frame = frame.merge(part, on="slot", how="left").fillna(0)
     for name in ("paying", "joined", "lost"):
         frame[name] = frame[name].astype(np.int64)
-    for name in ("new", "expansion", "contraction", "churned", "reactivation", "ending"):
+    for name in ("new", "expansion", "contraction", "churned", "reactivation", "ending", "fx"):
         frame[name] = frame[name].astype(float)
     return SubscriptionTotals(first, n_months, frame[["slot", *TOTAL_COLUMNS]])
 
 
 def customer_months(subscriptions: Table) -> Table:
     """One row per customer and month: ``customer_id``, ``slot`` (month
-    number, :func:`month_index`) and ``mrr`` (the month's rows added up)."""
+    number, :func:`month_index`), ``mrr`` (the month's rows added up) and
+    ``fx`` (their ``fx`` column added up, blank 0; 0 without the column)."""
     numbered = subscriptions.mutate(slot=month_index(subscriptions.month))
-    return numbered.group_by(["customer_id", "slot"]).aggregate(mrr=numbered.mrr.sum())
+    grouped = numbered.group_by(["customer_id", "slot"])
+    if "fx" not in subscriptions.columns:
+        return grouped.aggregate(mrr=numbered.mrr.sum()).mutate(fx=ibis.literal(0.0))
+    fx = numbered.fx.cast("float64").fill_null(0.0).sum()
+    return grouped.aggregate(mrr=numbered.mrr.sum(), fx=fx)
 
 
 def row_totals(subscriptions: Table) -> Table:
@@ -153,6 +162,8 @@ def month_span(months: Table) -> Table:
 def paying_months(months: Table) -> Table:
     """The paying customer-months with their neighbours among the customer's
     paying months: ``prev_slot``, ``prev_mrr``, ``next_slot`` (null at the ends)."""
+    if "fx" not in months.columns:
+        months = months.mutate(fx=ibis.literal(0.0))
     paying = months.filter(months.mrr > 0)
     window = ibis.window(group_by=paying.customer_id, order_by=paying.slot)
     return paying.mutate(
@@ -165,19 +176,24 @@ def paying_months(months: Table) -> Table:
 def month_totals(paying: Table) -> Table:
     """Per paying month (``slot``): MRR ``ending``, customers ``paying``, and the
     ``new``, ``reactivation``, ``expansion`` and ``contraction`` MRR with the
-    customers ``joined`` (new or back after a gap)."""
+    customers ``joined`` (new or back after a gap), and ``fx``: the continuing
+    customers' change from exchange rates alone, not expansion or contraction."""
     first = paying.prev_slot.isnull()
     continued = paying.prev_slot == paying.slot - 1
-    change = paying.mrr - paying.prev_mrr.fill_null(0)
     zero = ibis.literal(0.0)
+    moved = ibis.ifelse(continued, paying.fx, zero)
+    change = paying.mrr - paying.prev_mrr.fill_null(0) - moved
+    # What is left of a change after its fx part is rounding noise below this.
+    noise = ibis.ifelse(moved != 0, FX_NOISE, 0.0)
     return paying.group_by("slot").aggregate(
         ending=paying.mrr.sum(),
         paying=paying.count(),
         new=ibis.ifelse(first, paying.mrr, zero).sum(),
         reactivation=ibis.ifelse(~first & ~continued, paying.mrr, zero).sum(),
-        expansion=ibis.ifelse(continued & (change > 0), change, zero).sum(),
-        contraction=ibis.ifelse(continued & (change < 0), -change, zero).sum(),
+        expansion=ibis.ifelse(continued & (change > noise), change, zero).sum(),
+        contraction=ibis.ifelse(continued & (change < -noise), -change, zero).sum(),
         joined=ibis.ifelse(continued, 0, 1).sum(),
+        fx=moved.sum(),
     )
 
 

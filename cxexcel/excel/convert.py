@@ -86,7 +86,13 @@ _NUMBER_TYPES = frozenset({int, float, type(None)})
 # argument with the default None switches formula; tests/excel/test_convert.py
 # lists them, so a new one gets a decision.
 BLANK_TAKES_DEFAULT = frozenset(
-    {("CSAT", "threshold"), ("CSAT_CI", "threshold"), ("NPS_SAMPLE_SIZE", "population")}
+    {
+        ("CSAT", "threshold"),
+        ("CSAT_CI", "threshold"),
+        ("NPS_SAMPLE_SIZE", "population"),
+        ("MRR_MOVEMENTS", "fx"),  # blank: no fx movement
+        ("MRR_FROM_SUBSCRIPTIONS", "quantity"),  # blank: 1 each
+    }
 )
 
 logger = logging.getLogger(__name__)

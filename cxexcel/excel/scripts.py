@@ -100,8 +100,9 @@ def build_metric_sheets_in(book: xw.Book) -> bool:
     if problems:
         _alert_problems(book, problems)
         return False
+    notes: list[str] = []
     try:
-        tables = read_tables(book)
+        tables = read_tables(book, notes=notes)
         report = build_report(tables)
     except CxError as error:
         _alert_problems(book, [error])
@@ -121,7 +122,19 @@ def build_metric_sheets_in(book: xw.Book) -> bool:
         # would be replaced, or a sheet name Excel would clash on.
         _alert_problems(book, [error])
         return False
+    _alert_billing(book, notes)
     return True
+
+
+def _alert_billing(book: xw.Book, notes: list[str]) -> None:
+    """What a billing export was read as and its warnings (statuses not
+    counted, unknown coupons ...), in one info alert; none without one."""
+    from ..tables.billing import is_billing_note
+
+    lines = [note for note in notes if is_billing_note(note)]
+    if lines:
+        text = "\n".join(f"- {line}" for line in lines)
+        book.app.alert(f"MRR from billing data:\n{text}", title=ALERT_TITLE, mode="info")
 
 
 def refresh_metric_sheets_in(book: xw.Book) -> bool:

@@ -7,7 +7,9 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from .cohorts import period_index, period_start, read_rows
+from ..errors import InputError
+from ._inputs import to_floats
+from .cohorts import ITEM, period_index, period_start, read_rows
 
 __all__ = [
     "mrr_movements",
@@ -36,8 +38,15 @@ MOVEMENT_COLUMNS = [
 #: The per-month totals :func:`movements_from_totals` reads.
 MOVEMENT_TOTALS = ("new", "expansion", "contraction", "churned", "reactivation", "ending")
 
+#: A change of MRR left after its fx part is taken out counts as expansion
+#: or contraction only beyond this (the rest is floating-point noise).
+FX_NOISE = 1e-9
 
-def mrr_movements(customer, month, mrr) -> pd.DataFrame:
+#: The columns with the ``fx`` movement (MRR changed by exchange rates alone).
+MOVEMENT_COLUMNS_FX = [*MOVEMENT_COLUMNS[:-1], "fx", "ending_mrr"]
+
+
+def mrr_movements(customer, month, mrr, fx=None) -> pd.DataFrame:
     """MRR movements per month: starting, new, expansion, contraction, churned, reactivation, ending.
 
     ``customer``, ``month`` and ``mrr`` are one row per customer-month (any
@@ -51,11 +60,21 @@ def mrr_movements(customer, month, mrr) -> pd.DataFrame:
     the previous month's ending MRR, and every month satisfies
     ending = starting + new + expansion + reactivation - contraction - churned.
 
+    ``fx`` (optional, one signed number per row; blank 0) is the part of
+    each row's MRR that comes from an exchange rate's change since the month
+    before (the Subscriptions table made from billing data in several
+    currencies has it). A continuing customer's change of MRR is then split:
+    the fx part is its own movement, ``fx`` (a column before
+    ``ending_mrr``), the rest is expansion or contraction, and ending =
+    starting + new + expansion + reactivation - contraction - churned + fx.
+
     Returns a DataFrame with columns ``month`` (first day of the month),
     ``starting_mrr``, ``new``, ``expansion``, ``contraction``, ``churned``,
-    ``reactivation``, ``ending_mrr``; movements are positive amounts.
+    ``reactivation``, (``fx``,) ``ending_mrr``; movements other than fx are
+    positive amounts.
     """
-    cust, slot, amount, first_month, n_months = paying_months(customer, month, mrr)
+    months, fx_months = _paying_months(customer, month, mrr, fx)
+    cust, slot, amount, first_month, n_months = months
 
     same_prev = np.zeros(len(slot), dtype=bool)
     same_prev[1:] = cust[1:] == cust[:-1]
@@ -76,7 +95,10 @@ def mrr_movements(customer, month, mrr) -> pd.DataFrame:
         # astype: bincount of nothing is an integer array.
         return np.bincount(where[mask], weights=values[mask], minlength=n_months).astype(float)
 
-    change = amount - prev_amount
+    moved = fx_months if fx_months is not None else np.zeros(len(slot))
+    moved = np.where(continued, moved, 0.0)
+    change = amount - prev_amount - moved
+    change[(moved != 0) & (np.abs(change) <= FX_NOISE)] = 0.0
     totals = {
         "new": total(~same_prev, amount),
         "reactivation": total(same_prev & ~continued, amount),
@@ -85,6 +107,8 @@ def mrr_movements(customer, month, mrr) -> pd.DataFrame:
         "churned": total(churns, amount, slot + 1),
         "ending": total(np.ones(len(slot), dtype=bool), amount),
     }
+    if fx is not None:
+        totals["fx"] = total(np.ones(len(slot), dtype=bool), moved)
     return movements_from_totals(first_month, n_months, np.arange(n_months), totals)
 
 
@@ -95,27 +119,29 @@ def movements_from_totals(first_month: int, n_months: int, slots, totals) -> pd.
     ``n_months`` - 1) and ``totals`` maps each of :data:`MOVEMENT_TOTALS` to
     one value per slot; months without a total have 0. Starting MRR is the
     previous month's ending MRR (0 in the first month). Same table as
-    :func:`mrr_movements`.
+    :func:`mrr_movements`; with an ``fx`` total, its ``fx`` column too.
     """
     slots = np.asarray(slots, dtype=np.int64)
     full = {}
-    for name in MOVEMENT_TOTALS:
+    names = (*MOVEMENT_TOTALS, "fx") if "fx" in totals else MOVEMENT_TOTALS
+    for name in names:
         column = np.zeros(n_months)
         np.add.at(column, slots, np.asarray(totals[name], dtype=float))
         full[name] = column
     ending = full["ending"]
-    return pd.DataFrame(
-        {
-            "month": period_start(np.arange(n_months) + first_month, "M"),
-            "starting_mrr": np.concatenate([[0.0], ending[:-1]]),
-            "new": full["new"],
-            "expansion": full["expansion"],
-            "contraction": full["contraction"],
-            "churned": full["churned"],
-            "reactivation": full["reactivation"],
-            "ending_mrr": ending,
-        }
-    )
+    table = {
+        "month": period_start(np.arange(n_months) + first_month, "M"),
+        "starting_mrr": np.concatenate([[0.0], ending[:-1]]),
+        "new": full["new"],
+        "expansion": full["expansion"],
+        "contraction": full["contraction"],
+        "churned": full["churned"],
+        "reactivation": full["reactivation"],
+    }
+    if "fx" in full:
+        table["fx"] = full["fx"]
+    table["ending_mrr"] = ending
+    return pd.DataFrame(table)
 
 
 #: Movements that add to MRR, and those shown as positive amounts that take from it.
@@ -180,6 +206,11 @@ def paying_months(customer, month, mrr) -> PayingMonths:
     months with a total of 0 are left out. The months span every calendar
     month from the first to the last in the data, rows with MRR 0 included.
     """
+    return _paying_months(customer, month, mrr, None)[0]
+
+
+def _paying_months(customer, month, mrr, fx) -> tuple[PayingMonths, np.ndarray | None]:
+    """:func:`paying_months` and, with ``fx``, each paying month's fx added up."""
     cols = read_rows(customer=("key", customer), month=("date", month), mrr=("amount", mrr))
     codes, _ = pd.factorize(cols["customer"])
     months = period_index(cols["month"], "M")
@@ -191,6 +222,27 @@ def paying_months(customer, month, mrr) -> PayingMonths:
     key = codes.astype(np.int64) * n_months + slot
     key, inverse = np.unique(key, return_inverse=True)
     amount = np.bincount(inverse, weights=cols["mrr"], minlength=len(key))
+    moved = None
+    if fx is not None:
+        values = _signed_numbers("fx", fx, len(cols[ITEM]))[cols[ITEM]]
+        moved = np.bincount(inverse, weights=values, minlength=len(key))
     positive = amount > 0
     key, amount = key[positive], amount[positive]
-    return PayingMonths(key // n_months, key % n_months, amount, first_month, n_months)
+    if moved is not None:
+        moved = moved[positive]
+    return PayingMonths(key // n_months, key % n_months, amount, first_month, n_months), moved
+
+
+def _signed_numbers(name: str, data, length: int) -> np.ndarray:
+    """Finite numbers of any sign, blanks as 0, ``length`` of them."""
+    values, _ = to_floats(name, data)
+    if len(values) != length:
+        raise InputError(
+            name,
+            f"has {len(values)} items but customer has {length}; the columns must be the same length",
+        )
+    infinite = np.isinf(values)
+    if infinite.any():
+        position = int(np.argmax(infinite)) + 1
+        raise InputError(name, "is not a finite number", float(values[position - 1]), position)
+    return np.nan_to_num(values, nan=0.0)

@@ -314,11 +314,14 @@ class Facts:
         """``mrr_movements`` of the Subscriptions table, one row per month
         (from the engine's totals: the same table)."""
         totals = self.subscription_totals
+        names = list(MOVEMENT_TOTALS)
+        if (totals.months["fx"].abs() > 1e-9).any():  # rates moved: fx is its own movement
+            names.append("fx")
         return movements_from_totals(
             totals.first_month,
             totals.n_months,
             totals.months["slot"],
-            {name: totals.months[name] for name in MOVEMENT_TOTALS},
+            {name: totals.months[name] for name in names},
         )
 
     @cached_property

@@ -100,11 +100,13 @@ def build(facts: Facts) -> model.Sheet | None:
     table = canvas.table(columns, rows, widths=(16.0, 14.0, 14.0, 14.0))
     canvas.chart_beside(table, "line", "MRR by month", "Month", ["MRR"], y_number_format="$#,##0")
 
+    fx = "fx" in moves.columns  # billing data in several currencies whose rates moved
     canvas.section(
         "MRR movements",
         f"{py_datetime(moves['month'].iloc[0]):%b %Y} is the opening balance (the MRR the "
         "data starts with, not new business). Contraction and churned are shown negative. "
-        "Ending = starting + new + expansion + reactivation - contraction - churned.",
+        "Ending = starting + new + expansion + reactivation - contraction - churned"
+        + (" + FX (MRR changed by exchange rates alone)." if fx else "."),
     )
     columns = (
         Column("Month", model.MONTH),
@@ -114,6 +116,7 @@ def build(facts: Facts) -> model.Sheet | None:
         Column("Reactivation", SIGNED_CURRENCY),
         Column("Contraction", SIGNED_CURRENCY),
         Column("Churned", SIGNED_CURRENCY),
+        *((Column("FX", SIGNED_CURRENCY),) if fx else ()),
         Column("Ending MRR", model.CURRENCY),
         Column("NRR", model.PERCENT),
         Column("GRR", model.PERCENT),
@@ -131,6 +134,7 @@ def build(facts: Facts) -> model.Sheet | None:
                 float(move.reactivation),
                 -float(move.contraction),
                 -float(move.churned),
+                *((float(move.fx),) if fx else ()),
                 float(move.ending_mrr),
                 rates["nrr"][index],
                 rates["grr"][index],
@@ -138,17 +142,36 @@ def build(facts: Facts) -> model.Sheet | None:
                 rates["upsell_share"][index],
             )
         )
-    table = canvas.table(columns, rows, widths=[16.0] + [13.0] * 11)
+    table = canvas.table(columns, rows, widths=[16.0] + [13.0] * (len(columns) - 1))
     canvas.chart_beside(
         table,
         "stacked_column",
         "MRR movements",
         "Month",
-        ["New", "Expansion", "Reactivation", "Contraction", "Churned"],
+        ["New", "Expansion", "Reactivation", "Contraction", "Churned", *(["FX"] if fx else [])],
         y_title="MRR change",
         y_number_format="$#,##0",
         width=560.0,
         colors=MOVEMENT_COLORS,
     )
     breakdowns.add(canvas, facts)
+    _billing_source(canvas, facts)
     return canvas.sheet()
+
+
+def _billing_source(canvas: Canvas, facts: Facts) -> None:
+    """Where the Subscriptions table came from when made from billing data,
+    and the rules used, in words (cxexcel.tables.billing)."""
+    billing = getattr(facts.tables.get("Subscriptions"), "attrs", {}).get("billing")
+    if not billing:
+        return
+    canvas.row += 1
+    canvas.section(
+        "Source of MRR",
+        f"Made from billing data: {billing['source']}, by the rules of docs/billing.md.",
+    )
+    lines = [f"Rule: {rule}" for rule in billing["rules"]]
+    lines += [f"Note: {warning}" for warning in billing["warnings"]]
+    for line in lines:
+        canvas.add(Cell(canvas.row, 1, line, None, None))
+        canvas.row += 1

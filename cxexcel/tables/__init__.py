@@ -65,6 +65,7 @@ def read_tables(
     dates: str | None = None,
     problems: list[TableError] | None = None,
     skipped: list | None = None,
+    billing=None,
 ) -> dict[str, pd.DataFrame]:
     """Read and validate the input tables found in ``sources``.
 
@@ -103,6 +104,13 @@ def read_tables(
     as 03/04/2024 ``"day-first"`` or ``"month-first"`` (refused as
     ambiguous otherwise), or numbers as Unix timestamps (``"unix"``,
     ``"unix-ms"``); any other text is a ``strftime`` format.
+    Billing data (a billing system's subscriptions export, invoice lines,
+    with ``Rates`` and ``Coupons``; see docs/billing.md) without a
+    Subscriptions table becomes the Subscriptions table by the rules of
+    BILLING.md; ``billing`` sets them: a
+    :class:`cxexcel.metrics.billing.BillingSettings` or a mapping of its
+    fields (``currency``, ``as_of``, ``churn_at``, ``past_due``). Its
+    warnings (statuses not counted, unknown coupons ...) go to ``notes``.
 
     Raises the first problem as a ``TableError`` (``SourceError`` for a
     file that cannot be read); ``check_tables`` lists them all. With
@@ -111,7 +119,9 @@ def read_tables(
     ``skipped``, a list, gets (path, why) for each file in a folder that
     was not read.
     """
-    tables, errors = _read(sources, scales, notes, engine, mapping, dates, skipped=skipped)
+    tables, errors = _read(
+        sources, scales, notes, engine, mapping, dates, skipped=skipped, billing=billing
+    )
     if problems is not None:
         problems.extend(errors)
     elif errors:
@@ -126,6 +136,7 @@ def check_tables(
     dates: str | None = None,
     notes: list[str] | None = None,
     every: int = 1,
+    billing=None,
 ) -> list[TableError]:
     """Every problem with the input tables in ``sources`` (empty if none).
 
@@ -136,7 +147,7 @@ def check_tables(
     ``cell`` attributes. For each column the first ``every`` bad rows are
     listed (the first only, by default).
     """
-    return _read(sources, scales, notes, None, mapping, dates, every)[1]
+    return _read(sources, scales, notes, None, mapping, dates, every, billing=billing)[1]
 
 
 def read_checked(
@@ -148,11 +159,12 @@ def read_checked(
     dates: str | None = None,
     every: int = 1,
     skipped: list | None = None,
+    billing=None,
 ) -> tuple[dict, list[TableError]]:
     """``read_tables``'s tables (those without problems) and every problem
     (up to ``every`` bad rows per column), without raising: for a command
     that reports them all."""
-    return _read(sources, scales, notes, engine, mapping, dates, every, skipped)
+    return _read(sources, scales, notes, engine, mapping, dates, every, skipped, billing)
 
 
 def _date_reading(dates: str | None) -> dict:
@@ -179,8 +191,12 @@ def _read(
     dates: str | None = None,
     every: int = 1,
     skipped: list | None = None,
+    billing=None,
 ) -> tuple[dict[str, pd.DataFrame], list[TableError]]:
+    from ..metrics.billing import BillingSettings
+
     schemas = _with_scales(scales)
+    settings = BillingSettings.of(billing)
     chosen = _date_reading(dates)
     if mapping is not None:
         from ..imports import load_mapping
@@ -194,7 +210,9 @@ def _read(
         READING.reset(token)
     if skipped is not None:
         skipped.extend(skips)
-    tables, errors = _read_found(items, schemas, notes, engine, chosen, every)
+    tables, errors, found = _read_found(items, schemas, notes, engine, chosen, every)
+    if not errors:
+        _billing(tables, found, settings, engine, notes, errors)
     if notes is not None:
         notes.extend(surprises(tables))
     return tables, errors
@@ -259,7 +277,7 @@ def _read_found(items, schemas, notes, engine, chosen, every):
             frame = _joined(frame, raw, other, schema, errors, every)
         if frame is not None:
             tables[name] = frame
-    return tables, errors
+    return tables, errors, found
 
 
 def _joined(frame, raw: RawTable, other: RawTable, schema, errors: list, every: int):
@@ -286,6 +304,33 @@ def _joined(frame, raw: RawTable, other: RawTable, schema, errors: list, every: 
     joined = frame[[key, *filled]].merge(second[[key, *added]], on=key, how="outer")
     joined = joined.sort_values(key, kind="stable").reset_index(drop=True)
     return joined.reindex(columns=schema.column_names).astype(frame.dtypes.to_dict())
+
+
+def _billing(tables: dict, found: dict, settings, engine, notes, errors) -> None:
+    """The Subscriptions table from the billing tables among ``tables``, if any."""
+    from .billing import BILLING_SOURCES, derive_subscriptions
+
+    if not any(name in tables for name in BILLING_SOURCES):
+        return
+    if "Subscriptions" in tables:
+        if notes is not None:
+            notes.append(
+                "the billing tables are not used: a Subscriptions table is given "
+                f"({_where(found['Subscriptions'])})"
+            )
+        return
+    sources = {name: raw.place.label for name, raw in found.items()}
+    try:
+        frame, lines = derive_subscriptions(tables, settings, engine, sources)
+    except TableError as error:
+        errors.append(error)
+        return
+    ordered = {name: tables[name] for name in SCHEMAS if name in tables}
+    ordered["Subscriptions"] = frame
+    tables.clear()
+    tables.update({name: ordered[name] for name in SCHEMAS if name in ordered})
+    if notes is not None:
+        notes.extend(lines)
 
 
 def read_warehouse(engine, tables: Mapping[str, str], *, scales: Scales = None) -> dict:

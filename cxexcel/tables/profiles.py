@@ -138,4 +138,4 @@ def _load() -> None:
 
 
 #: Modules whose import registers profiles; each package adds its own.
-_PROFILE_MODULES: list[str] = ["cxexcel.imports"]
+_PROFILE_MODULES: list[str] = ["cxexcel.imports", "cxexcel.tables.billing_profiles"]

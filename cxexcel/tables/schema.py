@@ -10,6 +10,8 @@ __all__ = [
     "Column",
     "TableSchema",
     "SCHEMAS",
+    "REPORT_TABLES",
+    "BILLING_TABLES",
     "TARGET_METRICS",
     "normalise_name",
     "canonical_metric",
@@ -184,8 +186,15 @@ SCHEMAS: dict[str, TableSchema] = {
                 Column("customer_id", "text", required=True, description="the customer"),
                 Column("month", "month", required=True, description="the month billed"),
                 Column("mrr", "amount", required=True, description="recurring revenue that month"),
-                Column("plan", "text", description="the plan billed that month"),
-                Column("segment", "text", description="the customer's segment"),
+                Column("plan", "text", description="the plan the revenue is for"),
+                Column("currency", "text", description="the currency billed (mrr is converted)"),
+                Column("segment", "text", description="e.g. SMB, Mid-Market, Enterprise"),
+                Column(
+                    "fx",
+                    "number",
+                    description="the part of mrr's change since the month before that comes "
+                    "from the exchange rate alone (billing data in other currencies)",
+                ),
             ),
             description="one row per customer and month with recurring revenue",
         ),
@@ -248,5 +257,105 @@ SCHEMAS: dict[str, TableSchema] = {
             ),
             description="goals shown beside each KPI",
         ),
+        TableSchema(
+            "BillingSubscriptions",
+            (
+                Column("subscription_id", "text", description="the subscription"),
+                Column("customer_id", "text", required=True, description="the customer"),
+                Column("plan", "text", description="the plan (price) subscribed to"),
+                Column(
+                    "amount",
+                    "amount",
+                    required=True,
+                    description="price per billing period and unit, before tax",
+                ),
+                Column("currency", "text", description="ISO code such as USD; blank: one currency"),
+                Column("interval", "text", required=True, description="day, week, month or year"),
+                Column("interval_count", "count", description="periods per bill (blank: 1)"),
+                Column("quantity", "amount", description="units (seats); blank: 1"),
+                Column("status", "text", description="active, past_due, canceled, trialing ..."),
+                Column("start", "date", required=True, description="when it started"),
+                Column("trial_end", "date", description="when its trial ends or ended"),
+                Column("canceled_at", "date", description="when the customer canceled"),
+                Column("ended_at", "date", description="when it ended (end of the paid period)"),
+                Column("current_period_start", "date", description="start of the period billed"),
+                Column("discount_percent", "amount", description="percent off, forever"),
+                Column("coupon", "text", description="a coupon id of the Coupons table"),
+                Column("segment", "text", description="e.g. SMB, Mid-Market, Enterprise"),
+                Column(
+                    "minor_units",
+                    "count",
+                    description="1: amount is in the currency's minor unit (cents), as Stripe "
+                    "exports it; blank or 0: major units",
+                ),
+            ),
+            description="a billing system's subscriptions, each as it is now (a snapshot)",
+        ),
+        TableSchema(
+            "InvoiceLines",
+            (
+                Column("invoice_id", "text", description="the invoice"),
+                Column("subscription_id", "text", description="the subscription billed"),
+                Column("customer_id", "text", required=True, description="the customer"),
+                Column("amount", "number", required=True, description="the line, before tax"),
+                Column("discount", "number", description="discount on the line"),
+                Column("tax", "number", description="tax on the line (never MRR)"),
+                Column("currency", "text", description="ISO code such as USD; blank: one currency"),
+                Column("period_start", "date", description="start of the service period"),
+                Column("period_end", "date", description="end of the service period"),
+                Column("status", "text", description="the invoice's: paid, open, void, draft ..."),
+                Column("plan", "text", description="the plan billed"),
+                Column("segment", "text", description="e.g. SMB, Mid-Market, Enterprise"),
+                Column(
+                    "minor_units",
+                    "count",
+                    description="1: amounts in the currency's minor unit (cents); blank: major",
+                ),
+            ),
+            description="invoice lines with the service period each pays for (history)",
+        ),
+        TableSchema(
+            "Rates",
+            (
+                Column("month", "month", required=True, description="the month"),
+                Column("currency", "text", required=True, description="ISO code such as EUR"),
+                Column(
+                    "rate",
+                    "amount",
+                    required=True,
+                    description="reporting-currency units per unit of currency that month",
+                ),
+            ),
+            description="exchange rates, one per currency and month (carried forward)",
+        ),
+        TableSchema(
+            "Coupons",
+            (
+                Column("id", "text", required=True, description="the coupon id"),
+                Column("percent_off", "amount", description="percent off"),
+                Column(
+                    "amount_off",
+                    "amount",
+                    description="amount off each bill, in minor units (cents) as Stripe exports",
+                ),
+                Column("currency", "text", description="currency of amount_off"),
+                Column("duration", "text", required=True, description="forever, repeating or once"),
+                Column("duration_in_months", "count", description="months a repeating one lasts"),
+            ),
+            description="coupons (discounts), as Stripe's coupon export",
+        ),
     )
 }
+
+#: The tables the report's sheets read.
+REPORT_TABLES: tuple[str, ...] = (
+    "Responses",
+    "Subscriptions",
+    "Orders",
+    "Spend",
+    "Engagement",
+    "Targets",
+)
+
+#: The billing tables the Subscriptions table can be derived from (BILLING.md).
+BILLING_TABLES: tuple[str, ...] = ("BillingSubscriptions", "InvoiceLines", "Rates", "Coupons")
