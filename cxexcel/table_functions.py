@@ -53,21 +53,26 @@ def _numbered(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return codes.astype(np.int64), np.asarray(uniques)
 
 
-def mrr_movements(customer, month, mrr) -> pd.DataFrame:
+def mrr_movements(customer, month, mrr, fx=None) -> pd.DataFrame:
     """:func:`cxexcel.metrics.mrr_movements`, reduced by the engine's
     Subscriptions expressions (as the CX Revenue sheet)."""
     from .engine.subscriptions import subscription_totals
-    from .metrics.movements import MOVEMENT_TOTALS, movements_from_totals
+    from .metrics.cohorts import ITEM
+    from .metrics.movements import MOVEMENT_TOTALS, _signed_numbers, movements_from_totals
 
     cols = read_rows(customer=("key", customer), month=("date", month), mrr=("amount", mrr))
     codes, _ = _numbered(cols["customer"])
     frame = pd.DataFrame({"customer_id": codes, "month": cols["month"], "mrr": cols["mrr"]})
+    names = list(MOVEMENT_TOTALS)
+    if fx is not None:
+        frame["fx"] = _signed_numbers("fx", fx, len(cols[ITEM]))[cols[ITEM]]
+        names.append("fx")
     totals = _run(lambda engine: subscription_totals(engine, engine.from_frame("cells", frame)))
     return movements_from_totals(
         totals.first_month,
         totals.n_months,
         totals.months["slot"],
-        {name: totals.months[name] for name in MOVEMENT_TOTALS},
+        {name: totals.months[name] for name in names},
     )
 
 

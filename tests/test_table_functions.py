@@ -49,6 +49,16 @@ def test_mrr_movements_equal_the_core(seed):
     )
 
 
+def test_mrr_movements_with_fx_equal_the_core():
+    customer = ["a", "a", "a", "b", "b", "c"]
+    month = ["2025-01-01", "2025-02-01", "2025-03-01", "2025-01-01", "2025-02-01", "2025-03-01"]
+    mrr = [110, 105, 120, 50, 50, 30]
+    fx = [0, -5, 0.5, 0, 0, None]
+    engine_table = table_functions.mrr_movements(customer, month, mrr, fx)
+    _same(engine_table, metrics.mrr_movements(customer, month, mrr, fx))
+    assert engine_table["fx"].tolist() == [0.0, -5.0, 0.5]
+
+
 @pytest.mark.parametrize("period", ["M", "W", "Q"])
 def test_cohorts_equal_the_core(period):
     ids, dates, _ = _transactions(4)
@@ -89,6 +99,7 @@ BAD_CALLS = [
     ("mrr_movements", (["a", "b"], ["2024-01-01", "2024-02-01"], [1, -2])),
     ("mrr_movements", (["a", None], ["2024-01-01", "2024-02-01"], [1, 2])),
     ("mrr_movements", ([None, None], [None, None], [None, None])),
+    ("mrr_movements", (["a", "b"], ["2024-01-01", "2024-02-01"], [1, 2], [0, "x"])),
     ("cohorts", (["a", "b"], ["2024-01-01", "2024-02-01"], "Y")),
     ("cohorts", (["a"], ["2024-01-01", "2024-02-01"])),
     ("survival", ([1, 2], [1, 2])),
