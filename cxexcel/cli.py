@@ -597,8 +597,19 @@ class _Terminated(BaseException):
     """SIGTERM, raised in the main thread so that ``finally`` blocks run."""
 
 
+#: SIGTERMs received: DuckDB turns one that arrives during a query into its
+#: own interrupt error (a KeyboardInterrupt), which is a termination all the same.
+_TERMINATIONS: list[int] = []
+
+
 def _terminate(signum, frame) -> None:
+    _TERMINATIONS.append(signum)
     raise _Terminated
+
+
+def _terminated_in_query() -> bool:
+    """Whether a KeyboardInterrupt is DuckDB's answer to a SIGTERM, not a Ctrl+C."""
+    return bool(_TERMINATIONS) and not _INTERRUPTS
 
 
 #: Set by :func:`run`: the process exits when the command is done, so once
@@ -618,9 +629,13 @@ def run() -> None:
     try:
         code = main()
     except KeyboardInterrupt:  # before or after main's own handling
-        _INTERRUPTS.append(signal.SIGINT)
-        _fail("interrupted; nothing was written")
-        code = EXIT_INTERRUPTED
+        if _terminated_in_query():
+            _fail("terminated; nothing was written")
+            code = EXIT_TERMINATED
+        else:
+            _INTERRUPTS.append(signal.SIGINT)
+            _fail("interrupted; nothing was written")
+            code = EXIT_INTERRUPTED
     except _Terminated:
         _fail("terminated; nothing was written")
         code = EXIT_TERMINATED
@@ -713,6 +728,9 @@ def main(argv: list[str] | None = None) -> int:
         _fail(f"cannot write {getattr(args, 'output', '')}: {error.strerror or error}")
         return EXIT_WRITE_FAILED
     except KeyboardInterrupt:
+        if _terminated_in_query():
+            _fail("terminated; nothing was written")
+            return EXIT_TERMINATED
         _INTERRUPTS.append(signal.SIGINT)  # handled: a late one is ignored
         _fail("interrupted; nothing was written")
         return EXIT_INTERRUPTED

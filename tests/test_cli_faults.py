@@ -83,6 +83,32 @@ def test_sigterm_while_writing_leaves_nothing(tmp_path, monkeypatch, capsys):
     assert signal.getsignal(signal.SIGTERM) is not cli._terminate  # handler restored
 
 
+def test_sigterm_during_a_duckdb_query_is_a_termination(tmp_path, monkeypatch, capsys):
+    """DuckDB turns the SIGTERM handler's exception into its own interrupt error
+    (a KeyboardInterrupt once out of the engine): still 143, "terminated"."""
+    from cxexcel.engine import connect
+    from cxexcel.engine.backend import quiet
+
+    def long_query(args):
+        engine = connect()
+        signal.setitimer(signal.ITIMER_REAL, 0.3)
+        with quiet():
+            engine.backend.raw_sql("select count(*) from range(100000000000) a").fetchall()
+        raise AssertionError("the query was not interrupted")
+
+    previous = signal.signal(signal.SIGALRM, lambda *_: os.kill(os.getpid(), signal.SIGTERM))
+    monkeypatch.setattr(cli, "_demo", long_query)
+    monkeypatch.setattr(cli, "_TERMINATIONS", [])
+    monkeypatch.setattr(cli, "_INTERRUPTS", [])
+    try:
+        code = cli.main(["demo", "-o", str(tmp_path / "OUT.xlsx")])
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+    assert code == cli.EXIT_TERMINATED
+    assert capsys.readouterr().err == "cxexcel: error: terminated; nothing was written\n"
+
+
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
 @pytest.mark.parametrize("delay", [0.8, 1.6, 2.4])
 def test_signals_at_any_moment_end_in_one_line(tmp_path, signum, delay):

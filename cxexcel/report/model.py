@@ -222,7 +222,7 @@ class CellStyle:
 TITLE = CellStyle(bold=True, size=16, color="1F3864")
 SUBTITLE = CellStyle(italic=True, color="595959")
 SECTION = CellStyle(bold=True, size=12, color="1F3864")
-HEADER = CellStyle(bold=True, color="FFFFFF", fill="1F3864", border_bottom=True)
+HEADER = CellStyle(bold=True, color="FFFFFF", fill="1F3864")
 LABEL = CellStyle(bold=True)
 NOTE = CellStyle(italic=True, size=9, color="7F7F7F")
 KPI_VALUE = CellStyle(bold=True, size=12)
