@@ -171,9 +171,11 @@ def _generic(table: str, what: str, unit: str):
 class _UtcBlindProfile(profiles.Profile):
     """A profile whose identifying headers match with a trailing ``(UTC)`` ignored."""
 
-    def matches(self, header) -> bool:
+    def matches(self, header, rows=None) -> bool:
         keys = {_key(cell) for cell in header}
-        return all(_key(name) in keys for name in self.headers)
+        if not all(_key(name) in keys for name in self.headers):
+            return False
+        return self.shape is None or rows is None or bool(self.shape(rows))
 
 
 STRIPE_SUBSCRIPTIONS = profiles.register(
