@@ -41,7 +41,12 @@ import xlwings as xw
 
 from ..errors import CxError, SourceError, TableError
 from ..report.build import build_report
-from ..report.xlwings_writer import excel_value, input_table_problems, write_book
+from ..report.xlwings_writer import (
+    SHEET_FORMAT_CALLBACK,
+    excel_value,
+    input_table_problems,
+    write_book,
+)
 from ..sample_data import generate
 from ..tables import SCHEMAS, check_tables, read_tables
 
@@ -116,7 +121,9 @@ def build_metric_sheets_in(book: xw.Book) -> bool:
         _alert_problems(book, problems)
         return False
     try:
-        write_book(report, book, input_tables=tables)
+        # On the server route, each sheet's formats go out as one action that
+        # the add-in's ribbon.js applies (the classic route ignores this).
+        write_book(report, book, input_tables=tables, format_callback=SHEET_FORMAT_CALLBACK)
     except SourceError as error:
         # Raised before anything is written: an input table on a sheet that
         # would be replaced, or a sheet name Excel would clash on.

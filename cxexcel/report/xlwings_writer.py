@@ -19,7 +19,12 @@ tables the report was just built from would be lost).
 Writes are batched, since on Excel on the web every action is a round trip:
 all values of a sheet are one 2-D write (empty cells included); number
 formats and styles go out once per rectangle of cells that share them, and
-column widths once per run of neighbouring columns of the same width.
+column widths once per run of neighbouring columns of the same width. With
+xlwings' own actions that is still one action per property and rectangle;
+given ``format_callback`` (the cxexcel add-in's :data:`SHEET_FORMAT_CALLBACK`,
+as the ribbon's Build passes it), the number formats, styles and column widths
+of a whole sheet go out as one action instead (:func:`sheet_formats`), which
+the add-in's JavaScript applies in a single round trip.
 
 Text from the data never becomes a formula. A string that Excel would not
 keep as that exact text when typed — one starting with ``=``, ``+``, ``-``,
@@ -78,7 +83,9 @@ from .model import (
 
 __all__ = [
     "REPORT_SHEET_NAMES",
+    "SHEET_FORMAT_CALLBACK",
     "write_book",
+    "sheet_formats",
     "owned_sheet_names",
     "input_tables_on_owned_sheets",
     "input_table_problems",
@@ -94,6 +101,12 @@ __all__ = [
 REPORT_SHEET_NAMES: tuple[str, ...] = tuple(
     sys.modules[builder.__module__].NAME for builder in SHEET_BUILDERS
 )
+
+#: The JavaScript function the cxexcel add-in registers with xlwings
+#: (``cxFormatSheet`` in ``cxexcel/addin/static/js/ribbon.js``): called
+#: through ``book.app.macro(...)`` with :func:`sheet_formats` of one sheet, it
+#: applies them all and syncs once.
+SHEET_FORMAT_CALLBACK = "cxFormatSheet"
 
 _CHART_TYPES = {
     "column": "column_clustered",
@@ -207,7 +220,13 @@ def column_points(characters: float) -> float:
     return round((7 * characters + 5) * 0.75, 2)
 
 
-def write_book(report: Report, book, input_tables: Collection[str] = ()) -> None:
+def write_book(
+    report: Report,
+    book,
+    input_tables: Collection[str] = (),
+    *,
+    format_callback: str | None = None,
+) -> None:
     """Replace cxexcel's sheets in ``book`` with the sheets of ``report``.
 
     Every existing sheet named like one of :data:`REPORT_SHEET_NAMES` is
@@ -218,6 +237,13 @@ def write_book(report: Report, book, input_tables: Collection[str] = ()) -> None
 
     ``input_tables`` names the input tables the report was read from (the
     keys of :func:`cxexcel.tables.read_tables` for ``book``).
+
+    ``format_callback`` names a JavaScript function registered in the add-in
+    that applies :func:`sheet_formats` (:data:`SHEET_FORMAT_CALLBACK` in
+    cxexcel's add-in): on a remote Book each sheet's cell formats and column
+    widths then go out as one action rather than one per property and
+    rectangle. ``None`` (the default) uses xlwings' own actions, which every
+    add-in understands; on classic desktop Excel it is ignored.
 
     Raises :class:`~cxexcel.errors.SourceError`, before changing anything,
     when the report cannot go into this workbook: one of the sheets to be
@@ -242,7 +268,8 @@ def write_book(report: Report, book, input_tables: Collection[str] = ()) -> None
             target = book.sheets.add(sheet.name, before=book.sheets[0])
         else:
             target = book.sheets.add(sheet.name, after=previous)
-        _write_sheet(sheet, target, _is_remote(book))
+        remote = _is_remote(book)
+        _write_sheet(sheet, target, remote, format_callback if remote else None)
         written.append(target)
         previous = target
     if written:
@@ -290,20 +317,16 @@ def _is_remote(book) -> bool:
     return book.app.engine.name != "excel"
 
 
-def _write_sheet(sheet: Sheet, target, remote: bool) -> None:
+def _write_sheet(sheet: Sheet, target, remote: bool, format_callback: str | None) -> None:
     cells = sheet.cell_map()
     if cells:
         _write_values(target, cells)
-    formats = {key: cell.number_format for key, cell in cells.items() if cell.number_format}
-    for number_format, area in _rectangles(formats):
-        target.range(area.address).number_format = number_format
-    styles = {key: cell.style for key, cell in cells.items() if _has_effect(cell.style)}
-    for style, area in _rectangles(styles):
-        _apply_style(target.range(area.address), style, area)
-    for first, last, width in _width_runs(sheet.column_widths):
-        columns = f"{model.column_letter(first)}:{model.column_letter(last)}"
-        # Office.js measures column widths in points, desktop Excel in characters.
-        target.range(columns).column_width = column_points(width) if remote else width
+    if format_callback is not None:
+        formats = sheet_formats(sheet)
+        if formats["numberFormats"] or formats["styles"] or formats["columnWidths"]:
+            target.book.app.macro(format_callback)(formats)
+    else:
+        _write_formats(sheet, cells, target, remote)
     if sheet.freeze is not None:
         frozen = _frozen_range(*sheet.freeze)
         if frozen:
@@ -320,6 +343,104 @@ def _write_sheet(sheet: Sheet, target, remote: bool) -> None:
             table_style_name=model.EXCEL_TABLE_STYLE,
             has_headers=True,
         )
+
+
+def _write_formats(sheet: Sheet, cells: Mapping[tuple[int, int], Cell], target, remote: bool):
+    """Number formats, styles and column widths with xlwings' own actions."""
+    formats = {key: cell.number_format for key, cell in cells.items() if cell.number_format}
+    for number_format, area in _rectangles(formats):
+        target.range(area.address).number_format = number_format
+    styles = {key: cell.style for key, cell in cells.items() if _has_effect(cell.style)}
+    for style, area in _rectangles(styles):
+        _apply_style(target.range(area.address), style, area)
+    for first, last, width in _width_runs(sheet.column_widths):
+        # Office.js measures column widths in points, desktop Excel in characters.
+        target.range(_columns(first, last)).column_width = column_points(width) if remote else width
+
+
+def sheet_formats(sheet: Sheet) -> dict:
+    """The number formats, styles and column widths of ``sheet`` in one
+    JSON-ready description, for the add-in's :data:`SHEET_FORMAT_CALLBACK`.
+
+    Cells sharing a format are covered by rectangles, as with xlwings' own
+    actions, and rectangles of one format are listed together::
+
+        {"sheet": "CX Summary",
+         "numberFormats": [{"format": "0.0%", "ranges": ["B5", "C5:C9"]}],
+         "styles": [{"style": {"bold": True, "color": "#FFFFFF",
+                               "fill": "#1F3864"}, "ranges": ["A3:F3"]}],
+         "columnWidths": [{"columns": "A:A", "points": 129.75}]}
+
+    Style keys are Office.js' names: ``bold``, ``italic``, ``size``,
+    ``color`` (font), ``fill``, ``horizontalAlignment``,
+    ``verticalAlignment``, ``wrapText`` and ``borders`` (the sides that get a
+    continuous line); widths are in points (:func:`column_points`).
+    """
+    cells = sheet.cell_map()
+    number_formats: dict[str, list[str]] = defaultdict(list)
+    for number_format, area in _rectangles(
+        {key: cell.number_format for key, cell in cells.items() if cell.number_format}
+    ):
+        number_formats[number_format].append(area.address)
+    styles: dict[tuple, list[str]] = defaultdict(list)
+    for style, area in _rectangles(
+        {key: cell.style for key, cell in cells.items() if _has_effect(cell.style)}
+    ):
+        office = _office_style(style, area)
+        styles[tuple(sorted((key, _hashable(value)) for key, value in office.items()))].append(
+            area.address
+        )
+    return {
+        "sheet": sheet.name,
+        "numberFormats": [
+            {"format": number_format, "ranges": ranges}
+            for number_format, ranges in number_formats.items()
+        ],
+        "styles": [
+            {"style": {key: _listed(value) for key, value in style}, "ranges": ranges}
+            for style, ranges in styles.items()
+        ],
+        "columnWidths": [
+            {"columns": _columns(first, last), "points": column_points(width)}
+            for first, last, width in _width_runs(sheet.column_widths)
+        ],
+    }
+
+
+def _office_style(style: CellStyle, area: CellRange) -> dict:
+    """``style`` in Office.js' vocabulary, as :func:`_apply_style` writes it."""
+    office: dict = {}
+    if style.bold:
+        office["bold"] = True
+    if style.italic:
+        office["italic"] = True
+    if style.size is not None:
+        office["size"] = style.size
+    if style.color is not None:
+        office["color"] = "#" + style.color
+    if style.fill is not None:
+        office["fill"] = "#" + style.fill
+    if style.align is not None:
+        office["horizontalAlignment"] = style.align.capitalize()
+    if style.wrap:
+        office["wrapText"] = True
+    if style.align is not None or style.wrap:
+        office["verticalAlignment"] = "Top"
+    if style.border_bottom:
+        office["borders"] = ["EdgeBottom"] + (["InsideHorizontal"] if area.rows > 1 else [])
+    return office
+
+
+def _hashable(value):
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _listed(value):
+    return list(value) if isinstance(value, tuple) else value
+
+
+def _columns(first: int, last: int) -> str:
+    return f"{model.column_letter(first)}:{model.column_letter(last)}"
 
 
 def _write_values(target, cells: Mapping[tuple[int, int], Cell]) -> None:

@@ -76,3 +76,17 @@ def test_the_billing_profiles_are_registered():
         "Generic subscriptions table",
         "Generic invoice lines",
     } <= names
+
+
+def test_a_sheet_of_other_data_beside_the_tables_is_left_alone(tmp_path):
+    # Every profile is asked with the header and the first rows; the Stripe
+    # subscriptions profile (headers matched without "(UTC)") must take both.
+    (tmp_path / "Responses.csv").write_text("date,nps\n2025-01-02,9\n2025-01-03,4\n")
+    (tmp_path / "notes.csv").write_text("topic,owner\nrenewals,Ann\n")
+    notes: list[str] = []
+    tables = read_tables(tmp_path, notes=notes)
+    assert list(tables) == ["Responses"]
+    header = ["id", "Customer ID", "Interval", "Amount", "Status", "Current Period End (UTC)"]
+    stripe = next(p for p in profiles.profiles() if p.name == "Stripe subscriptions export")
+    assert stripe.matches(header, [["sub_1", "cus_1", "month", "10", "active", "2025-02-01"]])
+    assert not stripe.matches(["topic", "owner"], [["renewals", "Ann"]])

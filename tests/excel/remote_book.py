@@ -40,7 +40,17 @@ __all__ = [
     "remote_book",
     "Replay",
     "cell_name",
+    "cells_of",
+    "FORMAT_CALLBACK",
 ]
+
+#: The add-in's JavaScript callback that applies a sheet's formats in one
+#: action (``SHEET_FORMAT_CALLBACK`` of ``cxexcel.report.xlwings_writer``,
+#: spelled out here so that a rename shows up as a failing test).
+FORMAT_CALLBACK = "cxFormatSheet"
+
+# xlwings' border sides (setBorderProperty) in Office.js' names.
+_BORDER_SIDES = {"edge_bottom": "EdgeBottom", "inside_horizontal": "InsideHorizontal"}
 
 _TABLE_STYLE = "TableStyleMedium2"
 
@@ -74,6 +84,23 @@ def cell_name(row: int, column: int) -> str:
         number, rest = divmod(number - 1, 26)
         letters = chr(65 + rest) + letters
     return f"{letters}{row + 1}"
+
+
+def _column_number(letters: str) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + ord(letter) - 64
+    return number - 1
+
+
+def cells_of(address: str) -> list[str]:
+    """The A1 names of the cells of an address such as ``B2`` or ``A1:C3``."""
+    corners = []
+    for part in address.replace("$", "").split(":"):
+        letters = part.rstrip("0123456789")
+        corners.append((int(part[len(letters) :]) - 1, _column_number(letters)))
+    (top, left), (bottom, right) = corners[0], corners[-1]
+    return [cell_name(r, c) for r in range(top, bottom + 1) for c in range(left, right + 1)]
 
 
 def _address(top: int, left: int, rows: int, columns: int) -> str:
@@ -166,15 +193,38 @@ def remote_book(payload: dict) -> xw.Book:
     return xw.Book(json=copy.deepcopy(payload))
 
 
+def _border(args):
+    side, attribute, value = args
+    assert attribute == "line_style", args
+    return f"border:{_BORDER_SIDES[side]}", value.capitalize()
+
+
+# xlwings' own style actions -> (Office.js property, value).
+_STYLE_ACTIONS = {
+    "setFontProperty": lambda args: (args[0], args[1]),
+    "setRangeColor": lambda args: ("fill", args[0]),
+    "setHorizontalAlignment": lambda args: ("horizontalAlignment", args[0]),
+    "setVerticalAlignment": lambda args: ("verticalAlignment", args[0]),
+    "setWrapText": lambda args: ("wrapText", args[0]),
+    "setBorderProperty": _border,
+}
+
+
 @dataclass
 class Replay:
     """What a list of actions would do to the workbook in ``payload``.
 
     Sheets are tracked by position, as the JavaScript resolves them, so
     ``located`` pairs every action with the name of the sheet it lands on
-    (``None`` for book-level actions such as ``alert``). ``values`` and
-    ``number_formats`` map sheet name -> A1 cell -> what was last written
-    there; ``sheet_names`` is the sheet order at the end.
+    (``None`` for book-level actions such as ``alert``; the sheet a
+    ``cxFormatSheet`` call names for that). ``values`` and ``number_formats``
+    map sheet name -> A1 cell -> what was last written there; ``styles`` maps
+    sheet name -> A1 cell -> Office.js property -> value (``bold``, ``size``,
+    ``color``, ``fill``, ``horizontalAlignment``, ``wrapText``,
+    ``border:EdgeBottom`` ...) and ``column_widths`` sheet name -> column
+    letter -> points, whether xlwings' own actions or the add-in's
+    ``cxFormatSheet`` callback set them; ``sheet_names`` is the sheet order
+    at the end.
     """
 
     payload: dict
@@ -185,11 +235,13 @@ class Replay:
     added: list[str] = field(init=False)
     values: dict[str, dict[str, object]] = field(init=False)
     number_formats: dict[str, dict[str, str]] = field(init=False)
+    styles: dict[str, dict[str, dict[str, object]]] = field(init=False)
+    column_widths: dict[str, dict[str, float]] = field(init=False)
 
     def __post_init__(self):
         names = [sheet["name"] for sheet in self.payload["sheets"]]
         self.located, self.deleted, self.added = [], [], []
-        self.values, self.number_formats = {}, {}
+        self.values, self.number_formats, self.styles, self.column_widths = {}, {}, {}, {}
         for action in self.actions:
             func, position = action["func"], action["sheet_position"]
             target = None if position is None else names[position]
@@ -209,7 +261,44 @@ class Replay:
                 fmt = action["args"][0]
                 rows, columns = action["row_count"], action["column_count"]
                 self._spread(self.number_formats, target, action, [[fmt] * columns] * rows)
+            elif func in _STYLE_ACTIONS:
+                key, value = _STYLE_ACTIONS[func](action["args"])
+                rows, columns = action["row_count"], action["column_count"]
+                styles = self.styles.setdefault(target, {})
+                for r in range(rows):
+                    for c in range(columns):
+                        cell = cell_name(action["start_row"] + r, action["start_column"] + c)
+                        styles.setdefault(cell, {})[key] = value
+            elif func == "setColumnWidth":
+                widths = self.column_widths.setdefault(target, {})
+                for c in range(action["column_count"]):
+                    widths[cell_name(0, action["start_column"] + c)[:-1]] = action["args"][0]
+            elif func == "runMacro" and action["args"][0] == FORMAT_CALLBACK:
+                self.located[-1] = (action["args"][1]["sheet"], action)
+                self._format_sheet(action["args"][1])
         self.sheet_names = names
+
+    def _format_sheet(self, formats: dict) -> None:
+        """What the add-in's cxFormatSheet does with ``formats`` (static/js/ribbon.js)."""
+        sheet = formats["sheet"]
+        number_formats = self.number_formats.setdefault(sheet, {})
+        for entry in formats["numberFormats"]:
+            for address in entry["ranges"]:
+                for cell in cells_of(address):
+                    number_formats[cell] = entry["format"]
+        styles = self.styles.setdefault(sheet, {})
+        for entry in formats["styles"]:
+            style = dict(entry["style"])
+            for side in style.pop("borders", []):
+                style[f"border:{side}"] = "Continuous"
+            for address in entry["ranges"]:
+                for cell in cells_of(address):
+                    styles.setdefault(cell, {}).update(style)
+        widths = self.column_widths.setdefault(sheet, {})
+        for entry in formats["columnWidths"]:
+            first, last = (_column_number(letters) for letters in entry["columns"].split(":"))
+            for column in range(first, last + 1):
+                widths[cell_name(0, column)[:-1]] = entry["points"]
 
     @staticmethod
     def _spread(store, sheet, action, grid):

@@ -1,7 +1,10 @@
 """The two writers agree: the openpyxl file and the xlwings writer's actions
 on a remote Book (as Excel sends it) carry the same values and number
 formats, cell by cell, on every sheet — and the same frozen panes,
-conditional-format ranges and chart positions.
+conditional-format ranges and chart positions. Both shapes of the actions
+are checked: xlwings' own actions (one per property and rectangle), and one
+``cxFormatSheet`` call per sheet as the ribbon's Build sends them (the add-in's
+JavaScript that applies it is checked in tests/excel/test_format_callback.py).
 
 Values are compared the way Excel holds them: an action value ``'text`` is
 the text ``text`` (the apostrophe is Excel's text marker, not part of the
@@ -21,7 +24,13 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "excel"))
 
-from remote_book import Replay, cell_name, payload_from_tables, remote_book  # noqa: E402
+from remote_book import (  # noqa: E402
+    FORMAT_CALLBACK,
+    Replay,
+    cell_name,
+    payload_from_tables,
+    remote_book,
+)
 
 from cxexcel.report import build_report, write_workbook  # noqa: E402
 from cxexcel.report.xlwings_writer import write_book  # noqa: E402
@@ -31,10 +40,15 @@ HYPERLINK = '=HYPERLINK("http://x","y")'
 _ISO = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}:\d{2})?$")
 
 
-@pytest.fixture(scope="module", params=[7, 11], ids=["seed7", "seed11"])
+@pytest.fixture(
+    scope="module",
+    params=[(7, None), (11, None), (7, FORMAT_CALLBACK), (11, FORMAT_CALLBACK)],
+    ids=["seed7", "seed11", "seed7-callback", "seed11-callback"],
+)
 def both(request, tmp_path_factory):
     """The same report through both writers: (openpyxl workbook, replay of the actions)."""
-    tables = generate(seed=request.param, customers=80)
+    seed, format_callback = request.param
+    tables = generate(seed=seed, customers=80)
     responses = tables["Responses"].copy()
     detractors = responses.index[responses["nps"] <= 6]
     responses.loc[responses.loc[detractors, "date"].idxmax(), "comment"] = HYPERLINK
@@ -44,7 +58,7 @@ def both(request, tmp_path_factory):
     write_workbook(report, path)
     payload = payload_from_tables(tables)
     book = remote_book(payload)
-    write_book(report, book)
+    write_book(report, book, format_callback=format_callback)
     return report, openpyxl.load_workbook(path), Replay(payload, book.json()["actions"])
 
 
@@ -136,13 +150,13 @@ def test_same_number_formats_cell_by_cell(both):
 def test_same_fills_and_bold_cells(both):
     report, workbook, replay = both
     for name in report.sheet_names:
-        fills, bold = {}, set()
-        for action in replay.on(name):
-            if action["func"] == "setRangeColor":
-                for address in _cells(action):
-                    fills[address] = action["args"][0].lstrip("#").upper()
-            elif action["func"] == "setFontProperty" and action["args"] == ["bold", True]:
-                bold.update(_cells(action))
+        styles = replay.styles.get(name, {})
+        fills = {
+            address: style["fill"].lstrip("#").upper()
+            for address, style in styles.items()
+            if "fill" in style
+        }
+        bold = {address for address, style in styles.items() if style.get("bold") is True}
         cells = [cell for row in workbook[name].iter_rows() for cell in row]
         file_fills = {
             cell.coordinate: cell.fill.fgColor.rgb[-6:].upper()
@@ -152,6 +166,42 @@ def test_same_fills_and_bold_cells(both):
         file_bold = {cell.coordinate for cell in cells if cell.font.b}
         assert fills == file_fills, name
         assert bold == file_bold, name
+
+
+def test_same_fonts_alignment_and_wrapping(both):
+    # Italic, size, font colour, alignment and wrapping: what the file sets
+    # beyond Excel's defaults, the actions set on exactly those cells.
+    report, workbook, replay = both
+    for name in report.sheet_names:
+        from_file = {}
+        for row in workbook[name].iter_rows():
+            for cell in row:
+                look = {}
+                if cell.font.i:
+                    look["italic"] = True
+                if cell.font.sz is not None and cell.font.sz != 11:
+                    look["size"] = float(cell.font.sz)
+                color = cell.font.color
+                if color is not None and color.type == "rgb" and color.rgb != "FF000000":
+                    look["color"] = "#" + color.rgb[-6:].upper()
+                if cell.alignment.horizontal:
+                    look["horizontalAlignment"] = cell.alignment.horizontal.capitalize()
+                if cell.alignment.wrap_text:
+                    look["wrapText"] = True
+                if look:
+                    from_file[cell.coordinate] = look
+        from_actions = {}
+        for address, style in replay.styles.get(name, {}).items():
+            look = {
+                key: float(value) if key == "size" else value
+                for key, value in style.items()
+                if key in ("italic", "size", "color", "horizontalAlignment", "wrapText")
+            }
+            if "color" in look:
+                look["color"] = look["color"].upper()
+            if look:
+                from_actions[address] = look
+        assert from_actions == from_file, name
 
 
 def test_formula_like_comment_is_text_in_both(both):
@@ -267,15 +317,6 @@ def _file_series(chart) -> list[tuple[str, str, str]]:
             local((item.cat.numRef or item.cat.strRef).f),
         )
         for item in chart.series
-    ]
-
-
-def _cells(action: dict) -> list[str]:
-    top, left = action["start_row"], action["start_column"]
-    return [
-        cell_name(top + r, left + c)
-        for r in range(action["row_count"])
-        for c in range(action["column_count"])
     ]
 
 

@@ -20,12 +20,14 @@ from cxexcel.report import model as m  # noqa: E402
 from cxexcel.report.build import SHEET_BUILDERS, build_report  # noqa: E402
 from cxexcel.report.xlwings_writer import (  # noqa: E402
     REPORT_SHEET_NAMES,
+    SHEET_FORMAT_CALLBACK,
     _rectangles,
     chart_series_drawn,
     column_points,
     excel_value,
     input_tables_on_owned_sheets,
     owned_sheet_names,
+    sheet_formats,
     write_book,
 )
 from cxexcel.sample_data import generate  # noqa: E402
@@ -128,6 +130,57 @@ def test_styles_header_fill_font_and_bottom_border():
     assert {"args": ["size", 16], "start_row": 0} in [
         {"args": a["args"], "start_row": a["start_row"]} for a in title
     ]
+
+
+def test_sheet_formats_list_the_rectangles_of_one_format_together():
+    header = m.CellStyle(bold=True, color="FFFFFF", fill="1F3864")
+    ruled = m.CellStyle(bold=True, border_bottom=True)
+    cells = (
+        m.Cell(1, 1, "a", "0.0%", header),
+        m.Cell(1, 2, "b", "0.0%", header),
+        m.Cell(4, 1, "c", "0.0%", header),
+        m.Cell(6, 3, "d", None, ruled),
+        m.Cell(7, 3, "e", None, ruled),
+        m.Cell(8, 5, "f", None, m.CellStyle(align="center", wrap=True)),
+    )
+    sheet = m.Sheet("CX Surveys", blocks=cells, column_widths={1: 14, 2: 14, 4: 9.5})
+    assert sheet_formats(sheet) == {
+        "sheet": "CX Surveys",
+        "numberFormats": [{"format": "0.0%", "ranges": ["A1:B1", "A4"]}],
+        "styles": [
+            {
+                "style": {"bold": True, "color": "#FFFFFF", "fill": "#1F3864"},
+                "ranges": ["A1:B1", "A4"],
+            },
+            {
+                "style": {"bold": True, "borders": ["EdgeBottom", "InsideHorizontal"]},
+                "ranges": ["C6:C7"],
+            },
+            {
+                "style": {
+                    "horizontalAlignment": "Center",
+                    "verticalAlignment": "Top",
+                    "wrapText": True,
+                },
+                "ranges": ["E8"],
+            },
+        ],
+        "columnWidths": [
+            {"columns": "A:B", "points": column_points(14)},
+            {"columns": "D:D", "points": column_points(9.5)},
+        ],
+    }
+
+
+def test_with_the_callback_a_sheet_formats_in_one_action():
+    book = remote_book(book_payload(plain_sheet("Data", [["x"]])))
+    write_book(_report(), book, format_callback=SHEET_FORMAT_CALLBACK)
+    replay = Replay(book_payload(plain_sheet("Data", [["x"]])), book.json()["actions"])
+    funcs = [a["func"] for a in replay.on("CX Surveys")]
+    assert funcs.count("runMacro") == 1
+    assert not {"setNumberFormat", "setFontProperty", "setColumnWidth"} & set(funcs)
+    assert replay.number_formats["CX Surveys"]["C5"] == m.PERCENT
+    assert replay.column_widths["CX Surveys"] == {"A": column_points(14), "C": column_points(9.5)}
 
 
 def test_freeze_panes_and_column_widths_in_points():
