@@ -603,8 +603,28 @@ _TERMINATIONS: list[int] = []
 
 
 def _terminate(signum, frame) -> None:
-    _TERMINATIONS.append(signum)
+    if _in_finalizer(frame):
+        _later(_terminate)
+        return
+    _TERMINATIONS.append(signal.SIGTERM)
     raise _Terminated
+
+
+def _in_finalizer(frame) -> bool:
+    """Whether ``frame`` runs inside an object's ``__del__``: an exception
+    cannot leave one (Python prints "Exception ignored in ..." with a
+    traceback and goes on), so a signal that lands there is raised just after."""
+    while frame is not None:
+        if frame.f_code.co_name == "__del__":
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _later(handler) -> None:
+    """Call ``handler`` (as a signal handler) in a few milliseconds."""
+    signal.signal(signal.SIGALRM, handler)
+    signal.setitimer(signal.ITIMER_REAL, 0.005)
 
 
 def _terminated_in_query() -> bool:
@@ -698,12 +718,15 @@ def _interrupt(signum, frame) -> None:
     an error of its own) the next are ignored, so none can break into the
     cleanup and end the run with a traceback or a death by signal."""
     if not _INTERRUPTS:
-        _INTERRUPTS.append(signum)
+        if _in_finalizer(frame):
+            _later(_interrupt)
+            return
+        _INTERRUPTS.append(signal.SIGINT)
         raise KeyboardInterrupt
 
 
 def _ignore_signals() -> None:
-    for signum in (signal.SIGINT, signal.SIGTERM):
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGALRM):
         with contextlib.suppress(ValueError, OSError):  # not the main thread
             signal.signal(signum, signal.SIG_IGN)
 
@@ -737,6 +760,16 @@ def main(argv: list[str] | None = None) -> int:
     except _Terminated:
         _fail("terminated; nothing was written")
         return EXIT_TERMINATED
+    except Exception:
+        # A signal raised inside a callback of a C library (DuckDB scanning a
+        # DataFrame) comes back as that library's error: the signal's exit.
+        if _TERMINATIONS:
+            _fail("terminated; nothing was written")
+            return EXIT_TERMINATED
+        if _INTERRUPTS:
+            _fail("interrupted; nothing was written")
+            return EXIT_INTERRUPTED
+        raise
     finally:
         if previous is not None:
             _on_sigterm(previous)

@@ -146,6 +146,57 @@ def _subscriptions(months: list[str]) -> pd.DataFrame:
     )
 
 
+@pytest.mark.parametrize(
+    ("handler", "raised"), [(cli._interrupt, KeyboardInterrupt), (cli._terminate, cli._Terminated)]
+)
+def test_a_signal_inside_a_finalizer_is_raised_just_after(monkeypatch, handler, raised):
+    """An exception cannot leave __del__ (Python prints a traceback and goes
+    on): a Ctrl+C or SIGTERM landing in one is raised once it has returned."""
+    monkeypatch.setattr(cli, "_INTERRUPTS", [])
+    monkeypatch.setattr(cli, "_TERMINATIONS", [])
+    previous = signal.getsignal(signal.SIGALRM)
+
+    class Dying:
+        def __del__(self):
+            handler(signal.SIGINT, sys._getframe())  # the signal lands here
+
+    try:
+        with pytest.raises(raised):
+            Dying()  # deleted at once: __del__ runs, and must not raise
+            time.sleep(1.0)  # the deferred signal arrives within milliseconds
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@pytest.mark.parametrize(
+    ("received", "code", "said"),
+    [("_TERMINATIONS", 143, "terminated"), ("_INTERRUPTS", 130, "interrupted")],
+)
+def test_a_library_error_after_a_signal_is_the_signals_exit(
+    tmp_path, monkeypatch, capsys, received, code, said
+):
+    """DuckDB turns a signal raised in its DataFrame scan into an error of its own."""
+    monkeypatch.setattr(cli, "_TERMINATIONS", [])
+    monkeypatch.setattr(cli, "_INTERRUPTS", [])
+
+    def scan(args):
+        getattr(cli, received).append(signal.SIGTERM)
+        raise RuntimeError("counting the rows of the object registered as 'x' failed: _Terminated")
+
+    monkeypatch.setattr(cli, "_demo", scan)
+    assert cli.main(["demo", "-o", str(tmp_path / "OUT.xlsx")]) == code
+    assert capsys.readouterr().err == f"cxexcel: error: {said}; nothing was written\n"
+
+
+def test_a_library_error_without_a_signal_is_not_hidden(tmp_path, monkeypatch):
+    monkeypatch.setattr(cli, "_TERMINATIONS", [])
+    monkeypatch.setattr(cli, "_INTERRUPTS", [])
+    monkeypatch.setattr(cli, "_demo", lambda args: (_ for _ in ()).throw(RuntimeError("bug")))
+    with pytest.raises(RuntimeError, match="bug"):
+        cli.main(["demo", "-o", str(tmp_path / "OUT.xlsx")])
+
+
 def test_a_span_of_centuries_is_refused_naming_the_rows(tmp_path, capsys):
     """13 kB of Subscriptions spanning 1900-2199 once made a 4.5 MB workbook in 33 s."""
     months = [f"{2020 + i % 4}-{1 + i % 12:02d}-01" for i in range(300)]

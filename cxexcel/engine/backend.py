@@ -47,6 +47,8 @@ def _interrupted(error: Exception) -> bool:
 
     if isinstance(error, getattr(duckdb, "InterruptException", ())):
         return True
+    if "KeyboardInterrupt" in str(error):  # raised in a Python callback of a query
+        return True
     return isinstance(error, RuntimeError) and "interrupted" in str(error).lower()
 
 
