@@ -113,6 +113,10 @@ def _clean(column: Column, value: IbisColumn | None, found=None) -> ibis.Value:
     return text.nullif("")
 
 
+#: What Ibis' ``strip()`` removes (DuckDB's TRIM of these characters).
+_PADDING = (" ", "\t", "\n", "\r", "\x0b", "\x0c")
+
+
 def _has_nan(column: Column) -> str:
     return f"_cx_nan_{column.name}"
 
@@ -129,14 +133,18 @@ def _flag(found, name, column: Column) -> bool:
     return bool(flag) if not pd.isna(flag) else False
 
 
-def _facts(column: Column, value: IbisColumn, filled) -> dict[str, ibis.Value]:
+def _facts(column: Column, value: IbisColumn) -> dict[str, ibis.Value]:
     """The measures :func:`_clean` reads, for the check query."""
     kind = value.type()
     if column.kind in _NUMBER_KINDS and kind.is_floating():
-        return {_has_nan(column): ibis.ifelse(filled & value.isnan(), 1, 0).max()}
+        return {_has_nan(column): ibis.ifelse(value.isnan(), 1, 0).max()}
     if column.kind == "text" and kind.is_string():
-        padded = value.notnull() & (value != value.strip())
-        return {_has_padding(column): ibis.ifelse(filled & padded, 1, 0).max()}
+        # Ends checked, not value != strip(value): a TRIM per row is what
+        # the clean table saves (the characters Ibis' strip() removes).
+        padded = (
+            ibis.or_(*(value.startswith(c) | value.endswith(c) for c in _PADDING)) & value.notnull()
+        )
+        return {_has_padding(column): ibis.ifelse(padded, 1, 0).max()}
     return {}
 
 
@@ -255,26 +263,23 @@ def _check(engine, source, header, raw, schema, validate, row_column):
         return None  # missing columns: the in-memory path's message, from the header alone
 
     filled = ~ibis.and_(*(_blank(source[name]) for name in header)) if header else None
-    # One pass over the source: each measure counts only the filled rows.
-    kept = filled if filled is not None else ibis.literal(True)
-    measures = {"kept": ibis.ifelse(kept, 1, 0).sum(), "total": source.count()}
+    rows = source.filter(filled) if filled is not None else source
+    measures = {"kept": rows.count()}
     bad_rows = {}
     for column in schema.columns:
         if column.name not in mapped:
             continue
-        value = source[mapped[column.name][1]]
+        value = rows[mapped[column.name][1]]
         bad = ~_blank(value) & _bad(column, value)
         if column.required:
             bad = bad | _blank(value)
         bad_rows[column.name] = bad
         if row_column is not None:
-            measures[column.name] = ibis.ifelse(kept & bad, source[row_column], None).min()
+            measures[column.name] = ibis.ifelse(bad, rows[row_column], None).min()
         else:
-            measures[column.name] = ibis.ifelse(kept & bad, 1, 0).max()
-        measures.update(_facts(column, value, kept))
-    found = engine.execute(source.aggregate(**measures)).iloc[0]
-    if pd.isna(found["kept"]):
-        found["kept"] = 0
+            measures[column.name] = ibis.ifelse(bad, 1, 0).max()
+        measures.update(_facts(column, value))
+    found = engine.execute(rows.aggregate(**measures)).iloc[0]
     errors: list[TableError] = []
     if int(found["kept"]) == 0:
         errors.append(
@@ -295,7 +300,7 @@ def _check(engine, source, header, raw, schema, validate, row_column):
         if row_column is not None:
             one = source.filter(source[row_column] == int(first)).drop(row_column)
         else:
-            one = source.filter(kept & bad_rows[column.name]).drop("_cx_row").limit(1)
+            one = rows.filter(bad_rows[column.name]).drop("_cx_row").limit(1)
         errors.extend(_recheck(engine, one, raw, schema, first, column.name, validate, mapped))
     if errors:
         return None, errors
@@ -305,8 +310,9 @@ def _check(engine, source, header, raw, schema, validate, row_column):
         )
         for column in schema.columns
     }
-    every_row = int(found["kept"]) == int(found["total"])
-    table = source.filter(filled) if filled is not None and not every_row else source
+    # Without blank rows the clean table needs no filter (a Parquet count is cheap).
+    every_row = filled is None or int(found["kept"]) == int(engine.execute(source.count()))
+    table = source if every_row else source.filter(filled)
     if row_column is None:
         return table.select(**clean), []
     return table.select(**clean, _row=table[row_column]), []
