@@ -480,7 +480,7 @@ def _default_permissions(path: Path) -> None:
 
 def _report(args: argparse.Namespace) -> int:
     from .engine import connect
-    from .tables import read_tables, read_warehouse
+    from .tables import read_checked, read_tables, read_warehouse
 
     url, mapping = _warehouse(args)
     if not args.inputs and url is None:
@@ -496,15 +496,8 @@ def _report(args: argparse.Namespace) -> int:
     if url is None:
         # Large Parquet tables are checked and reduced where they lie (DuckDB).
         engine = connect()
-        errors: list = []
-        tables = read_tables(
-            *args.inputs,
-            notes=notes,
-            engine=engine,
-            problems=errors,
-            skipped=skipped,
-            billing=billing,
-            **options,
+        tables, errors = read_checked(
+            *args.inputs, notes=notes, engine=engine, skipped=skipped, billing=billing, **options
         )
         if errors:
             raise _problems_line(errors)

@@ -352,14 +352,14 @@ def _appear_during(monkeypatch, step: str, out: Path, content: bytes) -> None:
     if step == "read":
         import cxexcel.tables
 
-        real = cxexcel.tables.read_tables
+        real = cxexcel.tables.read_checked
 
-        def read_tables(*args, **kwargs):
-            tables = real(*args, **kwargs)
+        def read_checked(*args, **kwargs):
+            found = real(*args, **kwargs)
             out.write_bytes(content)
-            return tables
+            return found
 
-        monkeypatch.setattr(cxexcel.tables, "read_tables", read_tables)
+        monkeypatch.setattr(cxexcel.tables, "read_checked", read_checked)
     else:
         real = cli._put_in_place
 

@@ -63,7 +63,6 @@ def read_tables(
     engine=None,
     mapping=None,
     dates: str | None = None,
-    problems: list[TableError] | None = None,
     skipped: list | None = None,
     billing=None,
 ) -> dict[str, pd.DataFrame]:
@@ -113,18 +112,14 @@ def read_tables(
     warnings (statuses not counted, unknown coupons ...) go to ``notes``.
 
     Raises the first problem as a ``TableError`` (``SourceError`` for a
-    file that cannot be read); ``check_tables`` lists them all. With
-    ``problems``, a list, every problem (the first bad row of each column)
-    is added to it instead, and the tables without problems come back.
-    ``skipped``, a list, gets (path, why) for each file in a folder that
+    file that cannot be read); ``check_tables`` and ``read_checked`` list
+    them all. ``skipped``, a list, gets (path, why) for each file in a folder that
     was not read.
     """
     tables, errors = _read(
         sources, scales, notes, engine, mapping, dates, skipped=skipped, billing=billing
     )
-    if problems is not None:
-        problems.extend(errors)
-    elif errors:
+    if errors:
         raise errors[0]
     return tables
 
