@@ -55,8 +55,46 @@ def _blank(value: IbisColumn) -> ibis.Value:
     if kind.is_floating():
         return value.isnull() | value.isnan()
     if kind.is_string():
-        return value.isnull() | (value.strip() == "")
+        # Only text that is empty or starts with a space or control character
+        # can strip to nothing: TRIM runs on those rows alone (on every row it
+        # was most of the check's time).
+        return ibis.cases(
+            (value.isnull(), True),
+            (_opens_with_space(value), _strip(value) == ""),
+            else_=False,
+        )
     return value.isnull()
+
+
+#: Python's whitespace (what ``str.strip()`` and so the in-memory path
+#: remove): the ASCII ones and those beyond, by code point.
+_WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
+    + "".join(map(chr, range(0x2000, 0x200B)))
+    + "\u2028\u2029\u202f\u205f\u3000"
+)
+_WIDE_WHITESPACE = tuple(ord(c) for c in _WHITESPACE if ord(c) > 32)
+
+
+def _space_code(code: ibis.Value) -> ibis.Value:
+    """Whether a character's code is a control character, the space or
+    other whitespace (a superset of :data:`_WHITESPACE`; 0 for no character)."""
+    return (code <= 32) | code.isin(_WIDE_WHITESPACE)
+
+
+def _opens_with_space(value: IbisColumn) -> ibis.Value:
+    """Whether text is empty or its first character is :func:`_space_code`'s."""
+    return _space_code(value.ascii_str())
+
+
+def _strip(value: IbisColumn) -> ibis.Value:
+    """Text without :data:`_WHITESPACE` around it, as ``str.strip()`` makes it
+    (Ibis' ``strip()`` removes six ASCII characters only)."""
+    # \x0B and \x0C as regex escapes: sqlglot writes the characters as \v and
+    # \f in Spark SQL, which Spark reads as the letters v and f.
+    others = _WHITESPACE.replace("\x0b", "").replace("\x0c", "")
+    space = "[" + others + "\\x0B\\x0C]+"
+    return value.re_replace("^" + space + "|" + space + "$", "")
 
 
 def _bad(column: Column, value: IbisColumn) -> ibis.Value:
@@ -109,12 +147,8 @@ def _clean(column: Column, value: IbisColumn | None, found=None) -> ibis.Value:
         return stamp.truncate("M") if column.kind == "month" else stamp
     if not kind.is_string():
         return value.cast("string")
-    text = value.strip() if _flag(found, _has_padding, column) else value
+    text = _strip(value) if _flag(found, _has_padding, column) else value
     return text.nullif("")
-
-
-#: What Ibis' ``strip()`` removes (DuckDB's TRIM of these characters).
-_PADDING = (" ", "\t", "\n", "\r", "\x0b", "\x0c")
 
 
 def _has_nan(column: Column) -> str:
@@ -139,11 +173,12 @@ def _facts(column: Column, value: IbisColumn) -> dict[str, ibis.Value]:
     if column.kind in _NUMBER_KINDS and kind.is_floating():
         return {_has_nan(column): ibis.ifelse(value.isnan(), 1, 0).max()}
     if column.kind == "text" and kind.is_string():
-        # Ends checked, not value != strip(value): a TRIM per row is what
-        # the clean table saves (the characters Ibis' strip() removes).
-        padded = (
-            ibis.or_(*(value.startswith(c) | value.endswith(c) for c in _PADDING)) & value.notnull()
-        )
+        # The first and last characters' codes, not value != strip(value): a
+        # strip per row is what the clean table saves. A column flagged by a
+        # control character that is not whitespace is stripped for nothing,
+        # never left padded.
+        last = value.right(1).ascii_str()
+        padded = (_opens_with_space(value) | _space_code(last)) & value.notnull()
         return {_has_padding(column): ibis.ifelse(padded, 1, 0).max()}
     return {}
 

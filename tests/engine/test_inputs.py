@@ -96,6 +96,30 @@ def _padded(frame):
     return out
 
 
+#: Text around which Python's str.strip() (the in-memory path) removes
+#: whitespace, ASCII or not, and text it keeps as it is.
+WIDE_PADDING = [
+    "\xa0SMB",
+    "SMB\u3000",
+    "\x1cSMB\x1f",
+    "\u2028",
+    "\u2000\u200a",
+    "\x0bSMB\x0c",
+    "\x01SMB",  # a control character that is not whitespace stays
+    "\u200bSMB",  # a zero-width space is not whitespace either
+    "S M B",
+    "vtnrf fav",  # letters Spark once read as escapes
+]
+
+
+def _wide_padding(frame):
+    out = frame.copy()
+    out["segment"] = out["segment"].astype(object)
+    for row, text in enumerate(WIDE_PADDING, start=1):
+        out.loc[row, "segment"] = text
+    return out
+
+
 def _nan_scores(frame):
     out = frame.copy()
     out.loc[[0, 5], "nps"] = np.nan
@@ -109,8 +133,8 @@ def _blank_row(frame):
 
 @pytest.mark.parametrize(
     "change",
-    [_padded, _nan_scores, _blank_row, lambda f: f],
-    ids=["padded", "nan", "blank", "as is"],
+    [_padded, _wide_padding, _nan_scores, _blank_row, lambda f: f],
+    ids=["padded", "wide padding", "nan", "blank", "as is"],
 )
 def test_clean_columns_follow_the_data_as_in_memory(tmp_path, sample, change, engine_only):
     """The clean expression skips TRIM and NaN tests a column does not need;
