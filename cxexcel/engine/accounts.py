@@ -3,9 +3,11 @@
 Every function takes Ibis tables: ``responses`` (the Responses input table,
 with ``customer_id``, ``date`` and ``nps``) and ``months``
 (:func:`cxexcel.engine.subscriptions.customer_months`: one row per customer
-and month with the month's MRR). A customer *pays* in a month when that MRR
-is above 0. The results are small: counts per group, or lists cut at a
-``limit``.
+and month with the month's MRR, or its paying rows alone,
+:func:`~cxexcel.engine.subscriptions.paying_months`). A customer *pays* in a
+month when that MRR is above 0. The results are small: counts per group, or
+lists cut at a ``limit``. Where the data's last month matters it can be
+given (``last``, a month number): paying months alone may end before it.
 """
 
 from __future__ import annotations
@@ -14,12 +16,13 @@ import ibis
 from ibis.expr.types import Table
 
 from ._time import month_index
+from .subscriptions import last_month
 
 __all__ = [
     "answers_with_mrr",
-    "score_counts_by_band",
-    "churn_after_answer",
+    "answer_outcomes",
     "latest_answers",
+    "latest_paying_answers",
     "mrr_by_latest_group",
     "detractor_accounts",
     "lost_accounts",
@@ -54,33 +57,37 @@ def answers_with_mrr(responses: Table, months: Table) -> Table:
     )
 
 
-def score_counts_by_band(answers: Table, edges: tuple[float, ...]) -> Table:
-    """Answers per MRR band and score: ``band`` (0 below ``edges[0]``, 1 from
-    ``edges[0]`` below ``edges[1]``... ), ``score``, ``n``. Answers of
-    customers paying nothing that month are left out."""
+def answer_outcomes(
+    answers: Table, months: Table, horizon: int, edges: tuple[float, ...], last: int | None = None
+) -> Table:
+    """The answers given while paying, counted per ``band`` (0 below
+    ``edges[0]``, 1 from ``edges[0]`` below ``edges[1]``... by the MRR of the
+    month of the answer), ``score`` (and its NPS ``group``), ``known`` (1 for an answer at least
+    ``horizon`` months before the data's last month, ``last``: a month number,
+    the last of ``months`` if not given) and ``churned`` (1 for a known answer
+    whose customer paid nothing ``horizon`` months later): ``n``. One pass
+    gives the NPS by MRR band (all rows) and the churn after answering (the
+    known rows); answers of customers paying nothing that month are left out."""
+    last = last_month(months, last)
     paying = answers.filter(answers.mrr > 0)
     band = ibis.literal(0)
     for edge in edges:
         band = band + ibis.ifelse(paying.mrr >= edge, 1, 0)
-    banded = paying.mutate(band=band)
-    return banded.group_by(["band", "score"]).aggregate(n=banded.count())
-
-
-def churn_after_answer(answers: Table, months: Table, horizon: int) -> Table:
-    """Per NPS group: ``answers`` given while paying, at least ``horizon``
-    months before the data's last month, and ``churned``: of those, the ones
-    whose customer paid nothing ``horizon`` months later."""
-    last = months.slot.max().as_scalar()
-    paying = months.filter(months.mrr > 0)
-    later = paying.select(later_customer=paying.customer_id.cast("string"), later_slot=paying.slot)
-    base = answers.filter((answers.mrr > 0) & (answers.slot + horizon <= last))
-    joined = base.left_join(
+    paying = paying.mutate(band=band)
+    later = months.filter(months.mrr > 0)
+    later = later.select(later_customer=later.customer_id.cast("string"), later_slot=later.slot)
+    joined = paying.left_join(
         later,
-        [base.customer_id == later.later_customer, base.slot + horizon == later.later_slot],
+        [paying.customer_id == later.later_customer, paying.slot + horizon == later.later_slot],
     )
-    joined = joined.mutate(group=nps_group(joined.score))
-    return joined.group_by("group").aggregate(
-        answers=joined.count(), churned=joined.later_slot.isnull().sum()
+    known = joined.slot + horizon <= last
+    marked = joined.mutate(
+        group=nps_group(joined.score),
+        known=ibis.ifelse(known, 1, 0),
+        churned=ibis.ifelse(known & joined.later_slot.isnull(), 1, 0),
+    )
+    return marked.group_by(["band", "score", "group", "known", "churned"]).aggregate(
+        n=marked.count()
     )
 
 
@@ -103,43 +110,48 @@ def latest_answers(responses: Table) -> Table:
     )
 
 
-def _current_mrr(months: Table) -> Table:
-    last = months.slot.max().as_scalar()
+def _current_mrr(months: Table, last: int | None = None) -> Table:
+    last = last_month(months, last)
     now = months.filter((months.slot == last) & (months.mrr > 0))
     return now.select(now_customer=now.customer_id.cast("string"), now_mrr=now.mrr)
 
 
-def mrr_by_latest_group(responses: Table, months: Table) -> Table:
-    """Per NPS group of the customers' latest answers: ``customers`` paying in
-    the data's last month and their ``mrr`` then."""
-    latest = latest_answers(responses)
-    now = _current_mrr(months)
-    joined = latest.inner_join(now, latest.customer_id == now.now_customer)
-    joined = joined.mutate(group=nps_group(joined.score))
-    return joined.group_by("group").aggregate(customers=joined.count(), mrr=joined.now_mrr.sum())
+def latest_paying_answers(responses: Table, months: Table, last: int | None = None) -> Table:
+    """:func:`latest_answers` of the customers paying in the data's last month
+    (``last``, a month number; the last of ``months`` if not given), with
+    ``now_mrr``, their MRR then. Only those customers' answers are ranked."""
+    now = _current_mrr(months, last)
+    answered = responses.filter(responses.nps.notnull() & responses.customer_id.notnull())
+    answered = answered.semi_join(now, answered.customer_id.cast("string") == now.now_customer)
+    latest = latest_answers(answered)
+    return latest.inner_join(now, latest.customer_id == now.now_customer).drop("now_customer")
 
 
-def detractor_accounts(responses: Table, months: Table, limit: int) -> Table:
-    """Customers paying in the data's last month whose latest answer is a
+def mrr_by_latest_group(latest: Table) -> Table:
+    """Per NPS group of :func:`latest_paying_answers`: ``customers`` and their
+    ``mrr`` in the data's last month."""
+    grouped = latest.mutate(group=nps_group(latest.score))
+    return grouped.group_by("group").aggregate(customers=grouped.count(), mrr=grouped.now_mrr.sum())
+
+
+def detractor_accounts(latest: Table, limit: int) -> Table:
+    """The customers of :func:`latest_paying_answers` whose latest answer is a
     detractor's, most MRR first (at most ``limit``): ``customer_id``,
     ``mrr``, ``date``, ``score`` and ``segment``, ``comment`` where present."""
-    latest = latest_answers(responses)
-    now = _current_mrr(months)
-    joined = latest.inner_join(now, latest.customer_id == now.now_customer)
-    detractors = joined.filter(joined.score <= 6)
+    detractors = latest.filter(latest.score <= 6)
     extra = [c for c in ("segment", "comment") if c in latest.columns]
     ordered = detractors.order_by([ibis.desc("now_mrr"), "customer_id"]).limit(limit)
     return ordered.select("customer_id", "date", "score", *extra, mrr=ordered.now_mrr)
 
 
-def lost_accounts(months: Table, limit: int) -> Table:
+def lost_accounts(months: Table, limit: int, last: int | None = None) -> Table:
     """Customers who churned (paid nothing) or contracted (paid less, above 0)
-    in the data's last month against the month before, most MRR lost first
+    in the data's last month (``last``, a month number; the last of
+    ``months`` if not given) against the month before, most MRR lost first
     (at most ``limit``): ``customer_id``, ``before``, ``now``, ``change``."""
-    last = months.slot.max().as_scalar()
-    before = months.filter((months.slot == last - 1) & (months.mrr > 0))
+    before = months.filter((months.slot == last_month(months, last) - 1) & (months.mrr > 0))
     before = before.select(customer_id=before.customer_id.cast("string"), before=before.mrr)
-    now = _current_mrr(months)
+    now = _current_mrr(months, last)
     joined = before.left_join(now, before.customer_id == now.now_customer)
     joined = joined.mutate(now=joined.now_mrr.fill_null(0.0))
     lost = joined.filter(joined.now < joined.before)

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
 __all__ = [
     "customer_months",
     "month_span",
+    "row_span",
+    "last_month",
     "paying_months",
     "month_totals",
     "churn_totals",
@@ -73,14 +75,13 @@ class SubscriptionTotals:
 
 
 def subscription_totals(
-    engine: Engine, subscriptions: Table, months: Table | None = None
+    engine: Engine, subscriptions: Table, paying: Table | None = None
 ) -> SubscriptionTotals:
     """Run the Subscriptions reductions on ``engine``: one query, whose result
     has a row per month with anything paid or lost (and the data's span).
-    ``months``: the table's :func:`customer_months`, if already at hand."""
-    months = customer_months(subscriptions) if months is None else months
-    span = month_span(months)
-    paying = paying_months(months)
+    ``paying``: the table's :func:`paying_months`, if already at hand."""
+    paying = paying_months(customer_months(subscriptions)) if paying is None else paying
+    span = row_span(subscriptions)
     per_month = month_totals(paying)
     churn = churn_totals(paying, span).rename(churn_slot="slot")
     joined = per_month.join(churn, per_month.slot == churn.churn_slot, how="outer")
@@ -128,19 +129,20 @@ def row_totals(subscriptions: Table) -> Table:
     )
 
 
-def window_retention(months: Table, window: int = 12) -> Table:
+def window_retention(months: Table, window: int = 12, last: int | None = None) -> Table:
     """The totals of revenue retention over ``window`` months, per month (``slot``).
 
-    ``months`` are :func:`customer_months`. The base of month m is the
-    customers paying (MRR > 0) in month m - window: ``base_mrr`` their MRR
-    then, ``mrr_now`` their MRR in month m (0 for those not paying then) and
-    ``kept_mrr`` the smaller of the two, added up — the totals
-    :func:`cxexcel.metrics.mrr_retention.revenue_retention` divides. Months
-    past the data's last month are left out.
+    ``months`` are :func:`customer_months` (or :func:`paying_months`). The
+    base of month m is the customers paying (MRR > 0) in month m - window:
+    ``base_mrr`` their MRR then, ``mrr_now`` their MRR in month m (0 for those
+    not paying then) and ``kept_mrr`` the smaller of the two, added up — the
+    totals :func:`cxexcel.metrics.mrr_retention.revenue_retention` divides.
+    Months past the data's last month (``last``, a month number; the last of
+    ``months`` if not given) are left out.
     """
     paying = months.filter(months.mrr > 0)
     later = paying.select(customer_id=paying.customer_id, now_slot=paying.slot, now_mrr=paying.mrr)
-    last = months.slot.max().as_scalar()
+    last = last_month(months, last)
     base = paying.filter(paying.slot + window <= last)
     joined = base.left_join(
         later,
@@ -159,9 +161,23 @@ def month_span(months: Table) -> Table:
     return months.aggregate(first=months.slot.min(), last=months.slot.max())
 
 
+def last_month(months: Table, last: int | None = None) -> ibis.Value:
+    """Month number ``last`` as an Ibis value, or the last month of ``months``."""
+    return months.slot.max().as_scalar() if last is None else ibis.literal(int(last))
+
+
+def row_span(subscriptions: Table) -> Table:
+    """:func:`month_span` of the customer-months, from the rows as they are
+    (the same months, without grouping them by customer first)."""
+    slot = month_index(subscriptions.month)
+    return subscriptions.aggregate(first=slot.min(), last=slot.max())
+
+
 def paying_months(months: Table) -> Table:
     """The paying customer-months with their neighbours among the customer's
-    paying months: ``prev_slot``, ``prev_mrr``, ``next_slot`` (null at the ends)."""
+    paying months: ``prev_slot``, ``prev_mrr``, ``next_slot`` (null at the
+    ends), and ``cohort``: the customer's first paying month. One window (one
+    sort by customer and month) gives them all."""
     if "fx" not in months.columns:
         months = months.mutate(fx=ibis.literal(0.0))
     paying = months.filter(months.mrr > 0)
@@ -170,6 +186,7 @@ def paying_months(months: Table) -> Table:
         prev_slot=paying.slot.lag().over(window),
         prev_mrr=paying.mrr.lag().over(window),
         next_slot=paying.slot.lead().over(window),
+        cohort=paying.slot.min().over(window),
     )
 
 
@@ -224,26 +241,22 @@ class SubscriptionActivity:
 
 
 def subscription_activity(
-    engine: Engine, subscriptions: Table, months: Table | None = None
+    engine: Engine, subscriptions: Table, paying: Table | None = None
 ) -> SubscriptionActivity:
-    """Cohort and tenure counts in one query over the customer-months
-    (``months``, if already at hand)."""
-    months = customer_months(subscriptions) if months is None else months
-    span = month_span(months)
-    paying = months.filter(months.mrr > 0)
-    window = ibis.window(group_by=paying.customer_id)
-    marked = paying.mutate(cohort=paying.slot.min().over(window))
-    cohorts = marked.group_by(["cohort", (marked.slot - marked.cohort).name("age")]).aggregate(
-        n=marked.count()
+    """Cohort and tenure counts in one query over the paying customer-months
+    (``paying``: the table's :func:`paying_months`, if already at hand). A
+    customer's tenure runs from their cohort to their last paying month, the
+    row without a next one."""
+    paying = paying_months(customer_months(subscriptions)) if paying is None else paying
+    span = row_span(subscriptions)
+    cohorts = paying.group_by(["cohort", (paying.slot - paying.cohort).name("age")]).aggregate(
+        n=paying.count()
     )
-    spans = paying.group_by("customer_id").aggregate(
-        first=paying.slot.min(), final=paying.slot.max()
-    )
-    spans = spans.cross_join(span)
-    tenures = spans.group_by(
-        duration=spans.final - spans.first + 1,
-        churned=ibis.ifelse(spans.final < spans["last"], 1, 0),
-    ).aggregate(n=spans.count())
+    ends = paying.filter(paying.next_slot.isnull()).cross_join(span)
+    tenures = ends.group_by(
+        duration=ends.slot - ends.cohort + 1,
+        churned=ibis.ifelse(ends.slot < ends["last"], 1, 0),
+    ).aggregate(n=ends.count())
 
     def rows(kind: int, a, b, n) -> dict:
         return {

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..engine import Engine, connect
+from ..engine import subscriptions as engine_subscriptions
 from ..engine._time import month_index
 from ..engine.backend import quiet, temporary_name
 from ..engine.subscriptions import (
@@ -183,35 +184,47 @@ class Facts:
         return SurveyFacts(self.engine, self.engine_table("Responses"), self.tops)
 
     @cached_property
-    def _customer_months(self):
-        """The Subscriptions customer-months, made once for the queries that
-        read them: a temporary table on the embedded DuckDB (which spills it
-        to disk beyond its memory limit), an expression elsewhere."""
+    def _paying_months(self):
+        """The Subscriptions paying customer-months with their neighbours
+        (:func:`~cxexcel.engine.subscriptions.paying_months`), made once for
+        every query that reads them: a temporary table on the embedded DuckDB
+        (which spills it to disk beyond its memory limit), an expression
+        elsewhere."""
         months = customer_months(self.engine_table("Subscriptions"))
-        if self.engine.name != "duckdb":
-            return months
-        with quiet():
-            return self.engine.backend.create_table(
-                temporary_name("customer_months"), months, temp=True
-            )
+        return self.table_once("paying_months", engine_subscriptions.paying_months(months))
 
     @property
-    def customer_month_table(self):
-        """The Subscriptions customer-months on the engine (``customer_id``,
-        ``slot``, ``mrr``), for reductions that join other tables to them."""
-        return self._customer_months
+    def paying_month_table(self):
+        """The Subscriptions paying customer-months on the engine
+        (``customer_id``, ``slot``, ``mrr`` above 0 ...), for reductions that
+        join other tables to them."""
+        return self._paying_months
+
+    def table_once(self, name: str, expression):
+        """``expression`` made once for the queries that read it: a temporary
+        table on the embedded DuckDB, the expression itself elsewhere."""
+        if self.engine.name != "duckdb":
+            return expression
+        with quiet():
+            return self.engine.backend.create_table(temporary_name(name), expression, temp=True)
+
+    @property
+    def last_slot(self) -> int:
+        """The month number of the Subscriptions table's last month."""
+        totals = self.subscription_totals
+        return totals.first_month + totals.n_months - 1
 
     @cached_property
     def subscription_activity(self) -> SubscriptionActivity:
         """The Subscriptions table's cohort and tenure counts."""
         subs = self.engine_table("Subscriptions")
-        return subscription_activity(self.engine, subs, self._customer_months)
+        return subscription_activity(self.engine, subs, self._paying_months)
 
     @cached_property
     def subscription_totals(self) -> SubscriptionTotals:
         """The Subscriptions table reduced to totals per month."""
         subs = self.engine_table("Subscriptions")
-        return subscription_totals(self.engine, subs, self._customer_months)
+        return subscription_totals(self.engine, subs, self._paying_months)
 
     @cached_property
     def subscription_rows(self) -> pd.DataFrame:
@@ -226,7 +239,8 @@ class Facts:
         Subscriptions (``nrr``, ``grr``; NaN for the first 12 months)."""
         from ..metrics.mrr_retention import retention_from_totals
 
-        totals = self.engine.execute(window_retention(self._customer_months, 12))
+        paying = self._paying_months
+        totals = self.engine.execute(window_retention(paying, 12, self.last_slot))
         n_months = self.subscription_totals.n_months
         slots = totals["slot"].to_numpy(np.int64) - self.subscription_totals.first_month
         nrr, grr = retention_from_totals(totals["base_mrr"], totals["mrr_now"], totals["kept_mrr"])

@@ -71,18 +71,24 @@ def build(facts: Facts) -> model.Sheet | None:
     canvas.freeze = (canvas.row, 2)
     if joined:
         responses = facts.engine_table("Responses")
-        months = facts.customer_month_table
+        months = facts.paying_month_table
+        latest_now = facts.table_once(
+            "latest_answers", reductions.latest_paying_answers(responses, months, facts.last_slot)
+        )
         answers = reductions.answers_with_mrr(responses, months)
-        _mrr_by_group(canvas, facts, responses, months, latest)
-        _nps_by_band(canvas, facts, answers)
-        _churn_after(canvas, facts, answers, months)
-        _detractors(canvas, facts, responses, months, latest)
+        outcomes = facts.engine.execute(
+            reductions.answer_outcomes(answers, months, HORIZON, BAND_EDGES, facts.last_slot)
+        )
+        _mrr_by_group(canvas, facts, latest_now, latest)
+        _nps_by_band(canvas, outcomes)
+        _churn_after(canvas, outcomes)
+        _detractors(canvas, facts, latest_now, latest)
     _lost(canvas, facts, latest)
     return canvas.sheet()
 
 
-def _mrr_by_group(canvas: Canvas, facts: Facts, responses, months, latest: str) -> None:
-    totals = facts.engine.execute(reductions.mrr_by_latest_group(responses, months))
+def _mrr_by_group(canvas: Canvas, facts: Facts, latest_now, latest: str) -> None:
+    totals = facts.engine.execute(reductions.mrr_by_latest_group(latest_now))
     by_group = {row.group: row for row in totals.itertuples(index=False)}
     total_mrr = float(facts.customer_months["mrr"].iloc[-1])
     at_risk = float(by_group["detractor"].mrr) if "detractor" in by_group else 0.0
@@ -118,8 +124,8 @@ def _mrr_by_group(canvas: Canvas, facts: Facts, responses, months, latest: str) 
     canvas.table(columns, rows)
 
 
-def _nps_by_band(canvas: Canvas, facts: Facts, answers) -> None:
-    counts = facts.engine.execute(reductions.score_counts_by_band(answers, BAND_EDGES))
+def _nps_by_band(canvas: Canvas, outcomes: pd.DataFrame) -> None:
+    counts = outcomes.groupby(["band", "score"], as_index=False)["n"].sum()
     canvas.section(
         "NPS by MRR band",
         "Each answer in the band of the customer's MRR in the month of the answer "
@@ -150,9 +156,10 @@ def _nps_by_band(canvas: Canvas, facts: Facts, answers) -> None:
     )
 
 
-def _churn_after(canvas: Canvas, facts: Facts, answers, months) -> None:
-    counts = facts.engine.execute(reductions.churn_after_answer(answers, months, HORIZON))
-    by_group = {row.group: row for row in counts.itertuples(index=False)}
+def _churn_after(canvas: Canvas, outcomes: pd.DataFrame) -> None:
+    known = outcomes[outcomes["known"] == 1]
+    given = known.groupby("group")["n"].sum()
+    churned = (known["n"] * known["churned"]).groupby(known["group"]).sum()
     canvas.section(
         f"Churn {HORIZON} months after answering",
         f"Answers given while paying, at least {HORIZON} months before the last month: "
@@ -160,11 +167,9 @@ def _churn_after(canvas: Canvas, facts: Facts, answers, months) -> None:
     )
     rows = []
     for key, label in GROUPS:
-        row = by_group.get(key)
-        given = int(row.answers) if row is not None else 0
-        churned = int(row.churned) if row is not None else 0
+        answers, lost = int(given.get(key, 0)), int(churned.get(key, 0))
         rows.append(
-            (label, given, churned, figure(metrics.churn, given, churned) if given else None)
+            (label, answers, lost, figure(metrics.churn, answers, lost) if answers else None)
         )
     columns = (
         Column("Answer"),
@@ -184,8 +189,8 @@ def _churn_after(canvas: Canvas, facts: Facts, answers, months) -> None:
     )
 
 
-def _detractors(canvas: Canvas, facts: Facts, responses, months, latest: str) -> None:
-    frame = facts.engine.execute(reductions.detractor_accounts(responses, months, LIMIT))
+def _detractors(canvas: Canvas, facts: Facts, latest_now, latest: str) -> None:
+    frame = facts.engine.execute(reductions.detractor_accounts(latest_now, LIMIT))
     canvas.section(
         "Detractors paying now",
         f"Customers paying in {latest} whose latest answer is a detractor's, most MRR "
@@ -208,7 +213,8 @@ def _detractors(canvas: Canvas, facts: Facts, responses, months, latest: str) ->
 
 
 def _lost(canvas: Canvas, facts: Facts, latest: str) -> None:
-    frame = facts.engine.execute(reductions.lost_accounts(facts.customer_month_table, LIMIT))
+    lost = reductions.lost_accounts(facts.paying_month_table, LIMIT, facts.last_slot)
+    frame = facts.engine.execute(lost)
     canvas.section(
         f"Churned or contracted in {latest}",
         f"Customers paying less in {latest} than the month before, most MRR lost first "
