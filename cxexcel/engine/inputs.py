@@ -201,22 +201,29 @@ def check_parquet(
     raw,
     schema: TableSchema,
     validate: Callable,
+    every: int = 1,
 ) -> tuple[Table | None, list[TableError]] | None:
     """The clean table of a Parquet input and its problems, checked by
     ``engine``; None where the in-memory path must read it.
 
     ``raw`` is the file's RawTable without its body (header and place), and
-    ``validate`` the in-memory validator, run on the rows found bad.
+    ``validate`` the in-memory validator, run on the rows found bad (the
+    first ``every`` of each column).
     """
     source = engine.read_parquet(path, file_row_number=True)
     header = [c for c in source.columns if c != "file_row_number"]
     if header != list(raw.header):
         return None
-    return _check(engine, source, header, raw, schema, validate, "file_row_number")
+    return _check(engine, source, header, raw, schema, validate, "file_row_number", every)
 
 
 def check_table(
-    engine: Engine, source: Table, label: str, schema: TableSchema, validate: Callable
+    engine: Engine,
+    source: Table,
+    label: str,
+    schema: TableSchema,
+    validate: Callable,
+    every: int = 1,
 ) -> tuple[Table | None, list[TableError]]:
     """The clean table of a warehouse table ``source`` (shown as ``label``) and
     its problems. A warehouse table has no row numbers: a bad row is named by
@@ -266,7 +273,7 @@ def check_table(
     if problems:
         return None, problems
     numbered = source.mutate(_cx_row=ibis.literal(0))
-    return _check(engine, numbered, header, raw, schema, validate, None)
+    return _check(engine, numbered, header, raw, schema, validate, None, every)
 
 
 @dataclass(frozen=True)
@@ -291,9 +298,10 @@ class WarehousePlace:
         return f"{self.file} column {header}", None, None
 
 
-def _check(engine, source, header, raw, schema, validate, row_column):
+def _check(engine, source, header, raw, schema, validate, row_column, every=1):
     """Check ``source`` (its ``header`` columns) against ``schema``; rows are
-    ``row_column`` (a 0-based position), or unnumbered when it is None."""
+    ``row_column`` (a 0-based position), or unnumbered when it is None.
+    ``every``: the bad rows named per column, as the in-memory validator's."""
     mapped: dict[str, tuple[int, str]] = {}
     for position, name in enumerate(header):
         column = schema.column(name)
@@ -325,6 +333,8 @@ def _check(engine, source, header, raw, schema, validate, row_column):
             measures[column.name] = ibis.ifelse(bad, rows[row_column], None).min()
         else:
             measures[column.name] = ibis.ifelse(bad, 1, 0).max()
+        if every > 1:
+            measures[_bad_count(column)] = ibis.ifelse(bad, 1, 0).sum()
         measures.update(_facts(column, value))
     found = engine.execute(rows.aggregate(**measures)).iloc[0]
     errors: list[TableError] = []
@@ -344,11 +354,24 @@ def _check(engine, source, header, raw, schema, validate, row_column):
             or (row_column is None and int(first) == 0)
         ):
             continue
-        if row_column is not None:
-            one = source.filter(source[row_column] == int(first)).drop(row_column)
+        if every == 1 and row_column is not None:
+            found_rows = source.filter(source[row_column] == int(first))
         else:
-            one = rows.filter(bad_rows[column.name]).drop("_cx_row").limit(1)
-        errors.extend(_recheck(engine, one, raw, schema, first, column.name, validate, mapped))
+            found_rows = rows.filter(bad_rows[column.name])
+            if row_column is not None:
+                found_rows = found_rows.order_by(row_column)
+            found_rows = found_rows.limit(every)
+        cells = engine.execute(found_rows)
+        problems = []
+        for index in range(len(cells)):
+            one = cells.iloc[[index]]
+            row = int(one[row_column].iloc[0]) if row_column is not None else 0
+            one = one.drop(columns=[row_column or "_cx_row"])
+            problems.extend(_recheck(one, raw, schema, row, column.name, validate, mapped))
+        more = int(found[_bad_count(column)]) - len(cells) if every > 1 else 0
+        if more > 0 and problems:
+            problems[-1] = _with_more(problems[-1], more, column.name)
+        errors.extend(problems)
     if errors:
         return None, errors
     clean = {
@@ -365,11 +388,22 @@ def _check(engine, source, header, raw, schema, validate, row_column):
     return table.select(**clean, _row=table[row_column]), []
 
 
-def _recheck(engine, one, raw, schema, row, name, validate, mapped) -> list[TableError]:
-    """The validator's error for column ``name`` in the one-row table ``one``."""
+def _bad_count(column: Column) -> str:
+    return f"_cx_bad_{column.name}"
+
+
+def _with_more(error: TableError, more: int, name: str) -> TableError:
+    """``error`` saying how many more bad rows its column has, as the
+    in-memory validator's last listed row does."""
+    also = f" (and {more:,} more bad row{'' if more == 1 else 's'} in {name})"
+    return TableError(str(error) + also, error.table, error.column, error.row, error.cell)
+
+
+def _recheck(cells, raw, schema, row, name, validate, mapped) -> list[TableError]:
+    """The validator's error for column ``name`` in ``cells``, one row of the
+    table (file row ``row``, 0-based)."""
     import dataclasses
 
-    cells = engine.execute(one)
     body = cells.astype(object).where(cells.notna(), None)
     body.columns = range(body.shape[1])
     if isinstance(raw.place, WarehousePlace):

@@ -254,7 +254,7 @@ def _read_found(items, schemas, notes, engine, chosen, every):
             continue
         raw = found[name]
         if raw.body is None and engine is not None:
-            checked = _engine_check(engine, raw, schema)
+            checked = _engine_check(engine, raw, schema, every)
             if checked is not None:
                 table, problems = checked
                 errors.extend(problems)
@@ -387,15 +387,16 @@ def _warehouse_table(engine, qualified: str):
         return engine.backend.table(table)
 
 
-def _engine_check(engine, raw: RawTable, schema: TableSchema):
+def _engine_check(engine, raw: RawTable, schema: TableSchema, every: int = 1):
     """(clean engine table or None, problems) of a Parquet input the engine can
-    check where it lies; None to read it into memory instead."""
+    check where it lies (naming ``every`` bad rows per column); None to read
+    it into memory instead."""
     from ..engine.inputs import ENGINE_TABLES, check_parquet
 
     if raw.name not in ENGINE_TABLES:
         return None
     try:
-        return check_parquet(engine, raw.parquet, raw, schema, validate)
+        return check_parquet(engine, raw.parquet, raw, schema, validate, every)
     except Exception:  # a file the engine cannot read: the in-memory path says why
         logger.debug("the engine could not check %s", raw.parquet, exc_info=True)
         return None

@@ -22,7 +22,7 @@ from cxexcel import engine as engines
 from cxexcel.engine.inputs import ENGINE_TABLES
 from cxexcel.errors import TableError
 from cxexcel.sample_data import generate
-from cxexcel.tables import check_tables, read_tables
+from cxexcel.tables import check_tables, read_checked, read_tables
 
 
 @pytest.fixture(scope="module")
@@ -201,6 +201,44 @@ def test_a_bad_value_gets_the_in_memory_message(tmp_path, sample, case, engine_o
         in_memory.value.row,
     )
     assert f"row {row + 1}," in str(checked.value)
+
+
+@pytest.mark.parametrize("every", [1, 3, 5])
+def test_several_bad_rows_per_column_are_named_as_in_memory(tmp_path, sample, every, engine_only):
+    """cxexcel check --per-column N: the first N bad rows of each column, the
+    last saying how many more, word for word the in-memory path's."""
+    responses = sample["Responses"].copy()
+    responses.loc[[3, 9, 40, 41, 90, 200, 201], "nps"] = 11.0
+    responses.loc[[5, 60], "csat"] = 0.0
+    responses.loc[7, "date"] = pd.NaT
+    subscriptions = sample["Subscriptions"].copy()
+    subscriptions.loc[[2, 4, 6, 8], "mrr"] = -5.0
+    folder = write(tmp_path / "in", {"Responses": responses, "Subscriptions": subscriptions})
+    _, in_memory = read_checked(folder, every=every)
+    _engine_call["on"] = True
+    try:
+        tables, checked = read_checked(folder, engine=engines.connect(), every=every)
+    finally:
+        _engine_call["on"] = False
+    assert [str(e) for e in checked] == [str(e) for e in in_memory]
+    assert [(e.column, e.row) for e in checked] == [(e.column, e.row) for e in in_memory]
+    assert len(checked) == min(every, 7) + min(every, 2) + 1 + min(every, 4)
+    assert ("(and 4 more bad rows in nps)" in str(checked[every])) == (every == 3)
+
+
+def test_check_reads_parquet_on_the_engine(tmp_path, sample, engine_only, capsys):
+    """cxexcel check checks a Parquet table where it lies (never loading it)
+    and counts its rows on the engine."""
+    from cxexcel import cli
+
+    folder = write(tmp_path / "in", {"Responses": sample["Responses"]})
+    _engine_call["on"] = True
+    try:
+        code = cli.main(["check", str(folder)])
+    finally:
+        _engine_call["on"] = False
+    assert code == 0
+    assert f"Responses: {len(sample['Responses']):,} rows, no problems" in capsys.readouterr().out
 
 
 def test_blank_rows_are_skipped_and_rows_keep_their_file_numbers(tmp_path, sample, engine_only):
