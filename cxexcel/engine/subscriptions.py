@@ -40,6 +40,8 @@ __all__ = [
     "SubscriptionActivity",
     "subscription_activity",
     "row_totals",
+    "row_months",
+    "one_row_per_month",
     "window_retention",
 ]
 
@@ -116,6 +118,38 @@ def customer_months(subscriptions: Table) -> Table:
         return grouped.aggregate(mrr=numbered.mrr.sum()).mutate(fx=ibis.literal(0.0))
     fx = numbered.fx.cast("float64").fill_null(0.0).sum()
     return grouped.aggregate(mrr=numbered.mrr.sum(), fx=fx)
+
+
+def row_months(subscriptions: Table) -> Table:
+    """The rows as customer-months (``customer_id``, ``slot``, ``mrr``,
+    ``fx``, blank 0), with no grouping: :func:`customer_months` itself for a
+    table whose rows are one per customer and month (rows of 0 aside), as
+    :func:`one_row_per_month` tells."""
+    fx = subscriptions.fx.cast("float64").fill_null(0.0) if "fx" in subscriptions.columns else 0.0
+    return subscriptions.select(
+        customer_id=subscriptions.customer_id,
+        slot=month_index(subscriptions.month),
+        mrr=subscriptions.mrr,
+        fx=ibis.literal(fx) if isinstance(fx, float) else fx,
+    )
+
+
+def one_row_per_month(subscriptions: Table, paying: Table) -> Table:
+    """One row, ``ok`` 1 when :func:`paying_months` of :func:`row_months`
+    (``paying``) equals that of :func:`customer_months`: no customer with two
+    paying rows in a month (they are neighbours in the customer's order), no
+    amount below 0 and no fx on a row of 0 (then rows of 0 add nothing to a
+    month), else 0."""
+    repeats = paying.filter(paying.prev_slot == paying.slot)
+    repeats = repeats.aggregate(repeats=repeats.count())
+    odd = subscriptions.mrr < 0
+    if "fx" in subscriptions.columns:
+        odd = odd | (
+            (subscriptions.mrr == 0) & (subscriptions.fx.cast("float64").fill_null(0) != 0)
+        )
+    odd_rows = subscriptions.aggregate(odd=ibis.ifelse(odd, 1, 0).max().fill_null(0))
+    both = repeats.cross_join(odd_rows)
+    return both.select(ok=ibis.ifelse((both.repeats == 0) & (both.odd == 0), 1, 0))
 
 
 def row_totals(subscriptions: Table) -> Table:
