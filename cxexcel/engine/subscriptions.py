@@ -29,8 +29,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "customer_months",
-    "month_span",
-    "row_span",
+    "month_bounds",
     "last_month",
     "paying_months",
     "month_totals",
@@ -77,35 +76,47 @@ class SubscriptionTotals:
 
 
 def subscription_totals(
-    engine: Engine, subscriptions: Table, paying: Table | None = None
+    engine: Engine,
+    subscriptions: Table,
+    paying: Table | None = None,
+    bounds: tuple[int, int] | None = None,
 ) -> SubscriptionTotals:
     """Run the Subscriptions reductions on ``engine``: one query, whose result
-    has a row per month with anything paid or lost (and the data's span).
-    ``paying``: the table's :func:`paying_months`, if already at hand."""
+    has a row per month with anything paid or lost. ``paying``: the table's
+    :func:`paying_months`, and ``bounds``: its :func:`month_bounds`, if
+    already at hand."""
+    bounds = month_bounds(engine, subscriptions) if bounds is None else bounds
+    if bounds is None:
+        return SubscriptionTotals(0, 0, pd.DataFrame(columns=["slot", *TOTAL_COLUMNS]))
+    first, last = bounds
     paying = paying_months(customer_months(subscriptions)) if paying is None else paying
-    span = row_span(subscriptions)
     per_month = month_totals(paying)
-    churn = churn_totals(paying, span).rename(churn_slot="slot")
+    churn = churn_totals(paying, last).rename(churn_slot="slot")
     joined = per_month.join(churn, per_month.slot == churn.churn_slot, how="outer")
     joined = joined.mutate(slot=ibis.coalesce(joined.slot, joined.churn_slot)).drop("churn_slot")
-    result = engine.execute(joined.cross_join(span))
-    if len(result) == 0:  # nobody ever paid: the span alone
-        bounds = engine.execute(span)
-        first, last = bounds["first"].iloc[0], bounds["last"].iloc[0]
-    else:
-        first, last = result["first"].iloc[0], result["last"].iloc[0]
-    if pd.isna(first):
-        return SubscriptionTotals(0, 0, pd.DataFrame(columns=["slot", *TOTAL_COLUMNS]))
-    first, n_months = int(first), int(last) - int(first) + 1
+    result = engine.execute(joined)
+    n_months = last - first + 1
     frame = pd.DataFrame({"slot": np.arange(n_months)})
-    part = result.drop(columns=["first", "last"])
-    part = part.assign(slot=part["slot"].astype(np.int64) - first)
+    part = result.assign(slot=result["slot"].astype(np.int64) - first)
     frame = frame.merge(part, on="slot", how="left").fillna(0)
     for name in ("paying", "joined", "lost"):
         frame[name] = frame[name].astype(np.int64)
     for name in ("new", "expansion", "contraction", "churned", "reactivation", "ending", "fx"):
         frame[name] = frame[name].astype(float)
     return SubscriptionTotals(first, n_months, frame[["slot", *TOTAL_COLUMNS]])
+
+
+def month_bounds(engine: Engine, subscriptions: Table) -> tuple[int, int] | None:
+    """The month numbers (:func:`month_index`) of the table's first and last
+    months, or None for a table without rows: the months of the
+    customer-months, from the earliest and latest date alone."""
+    bounds = engine.execute(
+        subscriptions.aggregate(first=subscriptions.month.min(), last=subscriptions.month.max())
+    ).iloc[0]
+    if pd.isna(bounds["first"]):
+        return None
+    first, last = pd.Timestamp(bounds["first"]), pd.Timestamp(bounds["last"])
+    return ((first.year - 1970) * 12 + first.month - 1, (last.year - 1970) * 12 + last.month - 1)
 
 
 def customer_months(subscriptions: Table) -> Table:
@@ -190,21 +201,9 @@ def window_retention(months: Table, window: int = 12, last: int | None = None) -
     )
 
 
-def month_span(months: Table) -> Table:
-    """One row: ``first`` and ``last`` month number of the data."""
-    return months.aggregate(first=months.slot.min(), last=months.slot.max())
-
-
 def last_month(months: Table, last: int | None = None) -> ibis.Value:
     """Month number ``last`` as an Ibis value, or the last month of ``months``."""
     return months.slot.max().as_scalar() if last is None else ibis.literal(int(last))
-
-
-def row_span(subscriptions: Table) -> Table:
-    """:func:`month_span` of the customer-months, from the rows as they are
-    (the same months, without grouping them by customer first)."""
-    slot = month_index(subscriptions.month)
-    return subscriptions.aggregate(first=slot.min(), last=slot.max())
 
 
 def paying_months(months: Table) -> Table:
@@ -248,12 +247,12 @@ def month_totals(paying: Table) -> Table:
     )
 
 
-def churn_totals(paying: Table, span: Table) -> Table:
+def churn_totals(paying: Table, last: int) -> Table:
     """Per month (``slot``): the MRR ``churned`` and customers ``lost``: paying
-    the month before and not in this one (months after the data's last excluded)."""
+    the month before and not in this one (months after the data's last,
+    month number ``last``, excluded)."""
     stops = paying.next_slot.isnull() | (paying.next_slot != paying.slot + 1)
-    ended = paying.filter(stops).cross_join(span)
-    ended = ended.filter(ended.slot + 1 <= ended["last"])
+    ended = paying.filter(stops & (paying.slot + 1 <= last))
     return ended.group_by(slot=ended.slot + 1).aggregate(
         churned=ended.mrr.sum(), lost=ended.count()
     )
@@ -275,21 +274,25 @@ class SubscriptionActivity:
 
 
 def subscription_activity(
-    engine: Engine, subscriptions: Table, paying: Table | None = None
+    engine: Engine,
+    subscriptions: Table,
+    paying: Table | None = None,
+    bounds: tuple[int, int] | None = None,
 ) -> SubscriptionActivity:
     """Cohort and tenure counts in one query over the paying customer-months
-    (``paying``: the table's :func:`paying_months`, if already at hand). A
-    customer's tenure runs from their cohort to their last paying month, the
-    row without a next one."""
+    (``paying``: the table's :func:`paying_months`, and ``bounds``: its
+    :func:`month_bounds`, if already at hand). A customer's tenure runs from
+    their cohort to their last paying month, the row without a next one."""
+    bounds = month_bounds(engine, subscriptions) if bounds is None else bounds
+    last = bounds[1] if bounds is not None else 0
     paying = paying_months(customer_months(subscriptions)) if paying is None else paying
-    span = row_span(subscriptions)
     cohorts = paying.group_by(["cohort", (paying.slot - paying.cohort).name("age")]).aggregate(
         n=paying.count()
     )
-    ends = paying.filter(paying.next_slot.isnull()).cross_join(span)
+    ends = paying.filter(paying.next_slot.isnull())
     tenures = ends.group_by(
         duration=ends.slot - ends.cohort + 1,
-        churned=ibis.ifelse(ends.slot < ends["last"], 1, 0),
+        churned=ibis.ifelse(ends.slot < last, 1, 0),
     ).aggregate(n=ends.count())
 
     def rows(kind: int, a, b, n) -> dict:

@@ -226,16 +226,20 @@ class Facts:
         return totals.first_month + totals.n_months - 1
 
     @cached_property
+    def _month_bounds(self) -> tuple[int, int] | None:
+        return engine_subscriptions.month_bounds(self.engine, self.engine_table("Subscriptions"))
+
+    @cached_property
     def subscription_activity(self) -> SubscriptionActivity:
         """The Subscriptions table's cohort and tenure counts."""
         subs = self.engine_table("Subscriptions")
-        return subscription_activity(self.engine, subs, self._paying_months)
+        return subscription_activity(self.engine, subs, self._paying_months, self._month_bounds)
 
     @cached_property
     def subscription_totals(self) -> SubscriptionTotals:
         """The Subscriptions table reduced to totals per month."""
         subs = self.engine_table("Subscriptions")
-        return subscription_totals(self.engine, subs, self._paying_months)
+        return subscription_totals(self.engine, subs, self._paying_months, self._month_bounds)
 
     @cached_property
     def subscription_rows(self) -> pd.DataFrame:
