@@ -228,22 +228,32 @@ def month_totals(paying: Table) -> Table:
     ``new``, ``reactivation``, ``expansion`` and ``contraction`` MRR with the
     customers ``joined`` (new or back after a gap), and ``fx``: the continuing
     customers' change from exchange rates alone, not expansion or contraction."""
-    first = paying.prev_slot.isnull()
     continued = paying.prev_slot == paying.slot - 1
     zero = ibis.literal(0.0)
     moved = ibis.ifelse(continued, paying.fx, zero)
-    change = paying.mrr - paying.prev_mrr.fill_null(0) - moved
-    # What is left of a change after its fx part is rounding noise below this.
-    noise = ibis.ifelse(moved != 0, FX_NOISE, 0.0)
-    return paying.group_by("slot").aggregate(
-        ending=paying.mrr.sum(),
-        paying=paying.count(),
-        new=ibis.ifelse(first, paying.mrr, zero).sum(),
-        reactivation=ibis.ifelse(~first & ~continued, paying.mrr, zero).sum(),
-        expansion=ibis.ifelse(continued & (change > noise), change, zero).sum(),
-        contraction=ibis.ifelse(continued & (change < -noise), -change, zero).sum(),
-        joined=ibis.ifelse(continued, 0, 1).sum(),
-        fx=moved.sum(),
+    # Each row's part worked out once (a projection), then added up: written
+    # into the sums, the change and its tests were evaluated again in each.
+    rows = paying.select(
+        "slot",
+        "mrr",
+        first=paying.prev_slot.isnull(),
+        continued=continued,
+        moved=moved,
+        change=paying.mrr - paying.prev_mrr.fill_null(0) - moved,
+        # What is left of a change after its fx part is rounding noise below this.
+        noise=ibis.ifelse(moved != 0, FX_NOISE, 0.0),
+    )
+    return rows.group_by("slot").aggregate(
+        ending=rows.mrr.sum(),
+        paying=rows.count(),
+        new=ibis.ifelse(rows.first, rows.mrr, zero).sum(),
+        reactivation=ibis.ifelse(~rows.first & ~rows.continued, rows.mrr, zero).sum(),
+        expansion=ibis.ifelse(rows.continued & (rows.change > rows.noise), rows.change, zero).sum(),
+        contraction=ibis.ifelse(
+            rows.continued & (rows.change < -rows.noise), -rows.change, zero
+        ).sum(),
+        joined=ibis.ifelse(rows.continued, 0, 1).sum(),
+        fx=rows.moved.sum(),
     )
 
 
