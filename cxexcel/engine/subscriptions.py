@@ -40,6 +40,7 @@ __all__ = [
     "subscription_activity",
     "row_totals",
     "row_months",
+    "has_fx",
     "one_row_per_month",
     "window_retention",
 ]
@@ -131,18 +132,28 @@ def customer_months(subscriptions: Table) -> Table:
     return grouped.aggregate(mrr=numbered.mrr.sum(), fx=fx)
 
 
-def row_months(subscriptions: Table) -> Table:
+def row_months(subscriptions: Table, with_fx: bool = True) -> Table:
     """The rows as customer-months (``customer_id``, ``slot``, ``mrr``,
     ``fx``, blank 0), with no grouping: :func:`customer_months` itself for a
     table whose rows are one per customer and month (rows of 0 aside), as
-    :func:`one_row_per_month` tells."""
-    fx = subscriptions.fx.cast("float64").fill_null(0.0) if "fx" in subscriptions.columns else 0.0
-    return subscriptions.select(
-        customer_id=subscriptions.customer_id,
-        slot=month_index(subscriptions.month),
-        mrr=subscriptions.mrr,
-        fx=ibis.literal(fx) if isinstance(fx, float) else fx,
-    )
+    :func:`one_row_per_month` tells. Without ``with_fx`` (a table whose fx
+    column is all blank or 0) there is no ``fx`` column; ``slot`` is a 32-bit
+    number: the table is made to be kept (:func:`paying_months`), so narrow."""
+    columns = {
+        "customer_id": subscriptions.customer_id,
+        "slot": month_index(subscriptions.month).cast("int32"),
+        "mrr": subscriptions.mrr,
+    }
+    if with_fx and "fx" in subscriptions.columns:
+        columns["fx"] = subscriptions.fx.cast("float64").fill_null(0.0)
+    return subscriptions.select(**columns)
+
+
+def has_fx(subscriptions: Table) -> ibis.Value:
+    """Whether the table's ``fx`` column holds a value other than 0."""
+    if "fx" not in subscriptions.columns:
+        return ibis.literal(False)
+    return (subscriptions.fx.cast("float64").fill_null(0.0) != 0).any().fill_null(False)
 
 
 def one_row_per_month(subscriptions: Table, paying: Table) -> Table:
@@ -210,9 +221,8 @@ def paying_months(months: Table) -> Table:
     """The paying customer-months with their neighbours among the customer's
     paying months: ``prev_slot``, ``prev_mrr``, ``next_slot`` (null at the
     ends), and ``cohort``: the customer's first paying month. One window (one
-    sort by customer and month) gives them all."""
-    if "fx" not in months.columns:
-        months = months.mutate(fx=ibis.literal(0.0))
+    sort by customer and month) gives them all. ``fx`` is kept where
+    ``months`` has it."""
     paying = months.filter(months.mrr > 0)
     window = ibis.window(group_by=paying.customer_id, order_by=paying.slot)
     return paying.mutate(
@@ -230,7 +240,7 @@ def month_totals(paying: Table) -> Table:
     customers' change from exchange rates alone, not expansion or contraction."""
     continued = paying.prev_slot == paying.slot - 1
     zero = ibis.literal(0.0)
-    moved = ibis.ifelse(continued, paying.fx, zero)
+    moved = ibis.ifelse(continued, paying.fx, zero) if "fx" in paying.columns else zero
     # Each row's part worked out once (a projection), then added up: written
     # into the sums, the change and its tests were evaluated again in each.
     rows = paying.select(

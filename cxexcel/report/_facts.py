@@ -195,7 +195,8 @@ class Facts:
             # Most tables have a row per customer and month: then the rows
             # are the customer-months, and grouping them (a hash of every
             # row) is not needed. Checked on the result.
-            rows = engine_subscriptions.row_months(subs)
+            with_fx = bool(self.engine.execute(engine_subscriptions.has_fx(subs)))
+            rows = engine_subscriptions.row_months(subs, with_fx)
             paying = self.table_once("paying_months", engine_subscriptions.paying_months(rows))
             check = engine_subscriptions.one_row_per_month(subs, paying)
             if int(self.engine.execute(check)["ok"].iloc[0]) == 1:
