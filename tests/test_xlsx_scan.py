@@ -34,12 +34,10 @@ GRAMMAR = _sheettags.grammar(_CELL_TAG)
 def _accepted(rows: bytes) -> bool:
     """Whether the scan's tag check accepts ``rows`` as sheet data."""
     try:
-        chunk = _calamine._prepare(rows, 0, len(rows))
+        chunk = _calamine._prepare(rows, 0, len(rows))  # with the cells' attributes
         arr = _calamine._bytes(rows, 0, len(rows))
-        at = chunk.lt[chunk.cell_at]
-        _, _, is_open, end = _calamine._cell_attributes(arr, at, chunk.ref_end + 1)
-        lt, b1, b2 = chunk.lt, chunk.b1, chunk.b2
-        _sheettags.check(rows, 0, arr, len(rows), lt, b1, b2, chunk.cell_at, end, is_open)
+        lt, b1, b2, cells = chunk.lt, chunk.b1, chunk.b2, chunk.cell_at
+        _sheettags.check(rows, 0, arr, len(rows), lt, b1, b2, cells, chunk.cell_end, chunk.is_open)
     except _sheettags.Unsure:
         return False
     return True
@@ -172,7 +170,9 @@ def _broken_rows(draw) -> bytes:
                 pieces.insert(where, pieces[where])
             elif how == "swap" and where + 1 < len(pieces):
                 pieces[where], pieces[where + 1] = pieces[where + 1], pieces[where]
-            elif how in ("cut", "change"):  # a piece loses a character, or another takes its place
+            elif (
+                how in ("cut", "change") and pieces[where]
+            ):  # a piece loses a character, or another takes its place
                 piece = pieces[where]
                 at = draw(st.integers(0, len(piece) - 1))
                 other = draw(st.sampled_from(' x/<>"=')) if how == "change" else ""
@@ -191,6 +191,10 @@ _SETTINGS = settings(max_examples=1500, deadline=None, suppress_health_check=[He
 @example(b' <row r="1"/>')
 @example(b"x")
 @example(b"")
+@example(b'<row r="1"><c r="A1"> <v>1</v></c></row>')
+@example(b'<row r="1"><c r="A1"><v>1</c></row>')
+@example(b'<row r="1"><c r="A1"/>x</row>')
+@example(b'<row r="1"></c >x</row>')
 @example(b'<row r="1"><c r="A1"><f t="shared" si="0"/>x<v>1</v></c></row>')
 @example(b'<row r="1"><c r="A1"><f t="shared" si="0"/> </c></row>')
 @example(b'<row r="1"></rox>')

@@ -172,7 +172,8 @@ _CHUNK = 4 << 20
 class _Chunk:
     """Rows ``data[start:end]``: where their tags are (``lt``, relative to
     start), the two bytes after each "<", and each cell tag's index in lt,
-    reference and the end of that reference."""
+    reference, attributes (style and type), whether it is not self-closing
+    and where its ">" is."""
 
     start: int
     end: int
@@ -182,7 +183,10 @@ class _Chunk:
     cell_at: np.ndarray
     row: np.ndarray
     col: np.ndarray
-    ref_end: np.ndarray
+    style: np.ndarray
+    ctype: np.ndarray
+    is_open: np.ndarray
+    cell_end: np.ndarray
 
 
 @dataclass
@@ -233,7 +237,7 @@ def prepare(data: bytes) -> Prepared:
             max(int(chunk.row.max()) for chunk in full),
             max(int(chunk.col.max()) for chunk in full),
         )
-    texts = any(data.find(b' t="' + kind, start, end) >= 0 for kind in (b'str"', b'inlineStr"'))
+    texts = any(np.any((chunk.ctype == T_STR) | (chunk.ctype == T_INL)) for chunk in chunks)
     return Prepared(data, start, end, chunks, cells, box, texts)
 
 
@@ -248,7 +252,7 @@ def _bytes(data: bytes, start: int, end: int) -> np.ndarray:
 def _prepare(data: bytes, start: int, end: int) -> _Chunk:
     arr = _bytes(data, start, end)
     lt = np.flatnonzero(arr[: end - start] == 0x3C).astype(np.int32)
-    b1, b2 = arr[lt + 1], arr[lt + 2]
+    b1, b2 = arr.take(lt + 1), arr.take(lt + 2)
     if not np.all(_ALLOWED_FIRST[b1]):
         raise Unsure("an element that is not part of the plain sheet data")
     cell_at = np.flatnonzero(b1 == _C).astype(np.int32)
@@ -267,7 +271,9 @@ def _prepare(data: bytes, start: int, end: int) -> _Chunk:
     ref_end = at + 6 + nlet + ndig
     if np.any((nlet == 0) | (ndig == 0) | (ndig > 7) | (arr[ref_end] != 0x22)):
         raise Unsure("a cell reference")
-    return _Chunk(start, end, lt, b1, b2, cell_at, row.astype(np.int32), col, ref_end)
+    style, ctype, is_open, cell_end = _cell_attributes(arr, at, ref_end + 1)
+    row = row.astype(np.int32)
+    return _Chunk(start, end, lt, b1, b2, cell_at, row, col, style, ctype, is_open, cell_end)
 
 
 def scan(prepared: Prepared, strings: int, date_styles, timedelta_styles) -> SheetScan:
@@ -280,12 +286,9 @@ def scan(prepared: Prepared, strings: int, date_styles, timedelta_styles) -> She
         if marker in head or marker in tail:  # SheetFilter passes such parts unfiltered
             raise Unsure(f"the part holds {marker!r}")
     _check_head(head)
-    for marker, why in ((b"_x00", "an _x00HH_ escape"), (b"]]>", "]]> in text")):
-        if data.find(marker[:1], start, end) >= 0 and data.find(marker, start, end) >= 0:
-            raise Unsure(why)
-    if data.find(b"x14ac:", start, end) >= 0 and b"xmlns:x14ac=" not in _ROOT.search(head)[0]:
-        raise Unsure("an undeclared prefix")
     parts = [_scan(data, chunk, start, strings, set(date_styles)) for chunk in prepared.chunks]
+    if any(part.prefixed for part in parts) and b"xmlns:x14ac=" not in _ROOT.search(head)[0]:
+        raise Unsure("an undeclared prefix")
     return _joined(data, start, end, parts)
 
 
@@ -339,11 +342,12 @@ def _check_text(data: bytes, start: int, end: int, arr: np.ndarray) -> None:
             codecs.decode(memoryview(data)[start:end], "utf-8")
         except UnicodeDecodeError as exc:
             raise Unsure("not UTF-8") from exc
-        if (
-            data.find(b"\xef\xbf\xbe", start, end) >= 0
-            or data.find(b"\xef\xbf\xbf", start, end) >= 0
-        ):
+        if _found(arr, n, b"\xef\xbf\xbe") or _found(arr, n, b"\xef\xbf\xbf"):
             raise Unsure("U+FFFE or U+FFFF")
+    if _found(arr, n, b"_x00"):
+        raise Unsure("an _x00HH_ escape")
+    if _found(arr, n, b"]]>"):
+        raise Unsure("]]> in text")
     if data.find(b"&", start, end) >= 0:
         at = np.flatnonzero(raw == 0x26)
         ok = np.zeros(len(at), bool)
@@ -351,6 +355,13 @@ def _check_text(data: bytes, start: int, end: int, arr: np.ndarray) -> None:
             ok |= _match(arr, at, entity)
         if not ok.all():
             raise Unsure("an entity other than the five of XML")
+
+
+def _found(arr: np.ndarray, n: int, text: bytes) -> bool:
+    """Whether ``text`` is in ``arr[:n]`` (a bytes.find of more than one
+    byte takes ten times as long)."""
+    first = arr[:n] == text[0]
+    return bool(first.any()) and bool(np.any(_match(arr, np.flatnonzero(first), text)))
 
 
 _O, _C, _F, _V, _I, _T, _S = (ord(c) for c in "/cfvits")
@@ -367,6 +378,7 @@ class _Part:
     cells: dict
     kept: tuple | None
     missing: list
+    prefixed: bool  # a row attribute with the x14ac: prefix
 
 
 def _scan(data: bytes, chunk: _Chunk, base: int, strings: int, date_styles: set[int]) -> _Part:
@@ -377,8 +389,9 @@ def _scan(data: bytes, chunk: _Chunk, base: int, strings: int, date_styles: set[
     _check_text(data, start, end, arr)
     lt, b1, b2 = chunk.lt, chunk.b1, chunk.b2
     cell_at, row_, col = chunk.cell_at, chunk.row, chunk.col
-    style, ctype, is_open, cell_end = _cell_attributes(arr, lt[cell_at], chunk.ref_end + 1)
-    row_at, number = _sheettags.check(data, start, arr, n, lt, b1, b2, cell_at, cell_end, is_open)
+    style, ctype, is_open = chunk.style, chunk.ctype, chunk.is_open
+    rows = _sheettags.check(data, start, arr, n, lt, b1, b2, cell_at, chunk.cell_end, is_open)
+    row_at, number = rows.at, rows.numbers
     # The grammar holds: each "<" starts one of the tags it allows, and no
     # text lies between tags but the text of <v>, <t> and <f>.
     last_tag = len(lt) - 1
@@ -466,7 +479,9 @@ def _scan(data: bytes, chunk: _Chunk, base: int, strings: int, date_styles: set[
         "shared": shared[value].astype(np.int32),
         "number": cell_number[value],
     }
-    return _Part(number, number[keep], widths[keep], row_lengths, cells, box, missing)
+    return _Part(
+        number, number[keep], widths[keep], row_lengths, cells, box, missing, rows.prefixed
+    )
 
 
 def _joined(data: bytes, start: int, end: int, parts: list[_Part]) -> SheetScan:
@@ -926,7 +941,8 @@ def _dates(serials: np.ndarray, styles: np.ndarray, book) -> tuple[np.ndarray, n
             day = day + (v < 60)
         total = day.astype(np.int64) * _MS_PER_DAY + ms.astype(np.int64)
         stamps = (np.datetime64(epoch, "ms") + total.astype("timedelta64[ms]")).astype("M8[us]")
-        out[fast] = stamps.astype(object)
+        distinct, inverse = np.unique(stamps, return_inverse=True)  # dates repeat: box each once
+        out[fast] = distinct.astype(object)[inverse]
         result[fast] = stamps
     for i in np.flatnonzero(~fast):
         try:

@@ -26,6 +26,7 @@ from that parse.
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -120,9 +121,19 @@ _F_OPEN_TAG = re.compile(rb"<f" + _F_ATTRIBUTES + rb" ?>")
 _F_EMPTY_TAG = re.compile(rb"<f(?= )" + _F_ATTRIBUTES + rb" ?/>")
 
 
+class Rows(NamedTuple):
+    """The row tags of sheet data: their indexes in ``lt``, the rows'
+    numbers, and whether an attribute has the prefix ``x14ac:`` (which the
+    worksheet must declare)."""
+
+    at: np.ndarray
+    numbers: np.ndarray
+    prefixed: bool
+
+
 def check(data, base: int, arr: np.ndarray, n: int, lt, b1, b2, cell_at, cell_end, cell_open):
     """Raise ``Unsure`` unless ``data[base:base + n]`` is plain sheet data;
-    else return the indexes in ``lt`` of its row tags and the rows' numbers.
+    else return its ``Rows``.
 
     ``arr`` is those bytes with zeros after them (at least 64), ``lt`` the
     positions of its "<", ``b1`` and ``b2`` the two bytes after each;
@@ -136,7 +147,7 @@ def check(data, base: int, arr: np.ndarray, n: int, lt, b1, b2, cell_at, cell_en
     if count == 0:
         if n:
             raise Unsure("text outside the cells")
-        return np.zeros(0, np.intp), np.zeros(0, np.int64)
+        return Rows(np.zeros(0, np.intp), np.zeros(0, np.int64), False)
     if lt[0] != 0:
         raise Unsure("text outside the cells")
     following = np.empty_like(lt)
@@ -144,10 +155,16 @@ def check(data, base: int, arr: np.ndarray, n: int, lt, b1, b2, cell_at, cell_en
     following[-1] = n
     gap = following - lt  # from each "<" to the next
     b3 = arr.take(lt + 3)
-    tokens = [np.zeros(count, bool) for _ in range(18)]
+    tokens: list[np.ndarray | None] = [None] * 18  # where each token is (None: nowhere)
     by_gap: dict[int, np.ndarray] = {}
+    first: dict[int, np.ndarray | None] = {}  # the tags by their first letter, if any
     for spelling, token, text in _FIXED:
-        mask = (b1 == spelling[1]) & (b2 == spelling[2])
+        if spelling[1] not in first:
+            letter = b1 == spelling[1]
+            first[spelling[1]] = letter if letter.any() else None
+        if first[spelling[1]] is None:
+            continue
+        mask = first[spelling[1]] & (b2 == spelling[2])
         if len(spelling) > 3:
             mask &= b3 == spelling[3]
         if not mask.any():
@@ -156,7 +173,7 @@ def check(data, base: int, arr: np.ndarray, n: int, lt, b1, b2, cell_at, cell_en
             at = lt[np.flatnonzero(mask)] + 4
             if not np.all(match(arr, at, spelling[4:])):
                 raise Unsure("an element that is not part of the plain sheet data")
-        tokens[token] |= mask
+        tokens[token] = mask if tokens[token] is None else tokens[token] | mask
         if not text:  # the next "<" right after the tag
             by_gap[len(spelling)] = by_gap.get(len(spelling), False) | mask
     for length, mask in by_gap.items():
@@ -165,36 +182,54 @@ def check(data, base: int, arr: np.ndarray, n: int, lt, b1, b2, cell_at, cell_en
     # Cells: their tags' ends are known, and no text follows them.
     if not np.all(following[cell_at] == cell_end + 1):
         raise Unsure("text between elements")
-    tokens[C_OPEN][cell_at[cell_open]] = True
-    tokens[C_EMPTY][cell_at[~cell_open]] = True
-    rows, numbers = _rows(data, base, arr, lt, following, b1 == _R, tokens)
+    _mark(tokens, C_OPEN, cell_at[cell_open], count)
+    _mark(tokens, C_EMPTY, cell_at[~cell_open], count)
+    rows = _rows(data, base, arr, lt, following, b1 == _R, tokens)
     formulas = (b1 == _F) & (b2 == 0x20)
     if formulas.any():
         _formulas(data, base, arr, n, lt, following, formulas, tokens)
     # A tag of no token (spelt otherwise) fails here too: the first tag must
     # be a row, and each tag allows only tokens after it.
-    if not any(tokens[t][0] for t in _FIRST) or not any(tokens[t][-1] for t in _LAST):
+    if not _any(tokens, _FIRST, 0) or not _any(tokens, _LAST, -1):
         raise Unsure("elements out of place")
     for before, after in _FOLLOW:
-        this = _any(tokens, before)[:-1]
-        if this.any() and not np.all(~this | _any(tokens, after)[1:]):
+        this = _any(tokens, before)
+        if this is None or not this[:-1].any():
+            continue
+        allowed = _any(tokens, after)
+        if allowed is None or not np.all(~this[:-1] | allowed[1:]):
             raise Unsure("elements out of place")
-    return rows, numbers
+    return rows
 
 
 _R, _F = ord("r"), ord("f")
 
 
-def _any(tokens: list[np.ndarray], which: tuple[int, ...]) -> np.ndarray:
-    mask = tokens[which[0]]
-    for token in which[1:]:
-        mask = mask | tokens[token]
+def _mark(tokens: list, token: int, where: np.ndarray, count: int) -> None:
+    """Token ``token`` is at the indexes ``where``."""
+    if len(where):
+        if tokens[token] is None:
+            tokens[token] = np.zeros(count, bool)
+        tokens[token][where] = True
+
+
+def _any(tokens: list, which: tuple[int, ...], at: int | None = None):
+    """Where any of the tokens ``which`` is (None: nowhere), or whether one
+    is at index ``at``."""
+    found = [tokens[token] for token in which if tokens[token] is not None]
+    if at is not None:
+        return any(mask[at] for mask in found)
+    if not found:
+        return None
+    mask = found[0]
+    for other in found[1:]:
+        mask = mask | other
     return mask
 
 
-def _rows(data, base, arr, lt, following, mask, tokens):
+def _rows(data, base, arr, lt, following, mask, tokens) -> Rows:
     """The row tags: ``<row r="N"`` with N from 1 to 9999999, then known
-    attributes, then ">" or "/>"; their indexes in ``lt`` and numbers."""
+    attributes, then ">" or "/>"."""
     rows = np.flatnonzero(mask)
     at = lt[rows]
     if not np.all(match(arr, at + 1, b'row r="')):
@@ -203,14 +238,15 @@ def _rows(data, base, arr, lt, following, mask, tokens):
     if np.any((count == 0) | (arr[at + 8] == 0x30) | (arr[at + 8 + count] != 0x22)):
         raise Unsure("a row number")
     stop = following[rows]
-    for text in distinct(data, base, arr, at + 9 + count, stop):
+    tails = distinct(data, base, arr, at + 9 + count, stop)
+    for text in tails:
         if _ROW_TAIL.fullmatch(text) is None:
             raise Unsure("a row's attributes")
     # What follows the number is the rest of the tag: no "<" or ">" in it but its last.
     closed = arr[stop - 2] == 0x2F
-    tokens[ROW_EMPTY][rows[closed]] = True
-    tokens[ROW_OPEN][rows[~closed]] = True
-    return rows, numbers
+    _mark(tokens, ROW_EMPTY, rows[closed], len(lt))
+    _mark(tokens, ROW_OPEN, rows[~closed], len(lt))
+    return Rows(rows, numbers, any(b" x14ac:" in text for text in tails))
 
 
 def _formulas(data, base, arr, n, lt, following, mask, tokens) -> None:
@@ -232,8 +268,8 @@ def _formulas(data, base, arr, n, lt, following, mask, tokens) -> None:
     empty = arr[close - 1] == 0x2F
     if not np.all(~empty | (following[which] == close + 1)):
         raise Unsure("text between elements")
-    tokens[F_EMPTY][which[empty]] = True
-    tokens[F_OPEN][which[~empty]] = True
+    _mark(tokens, F_EMPTY, which[empty], len(lt))
+    _mark(tokens, F_OPEN, which[~empty], len(lt))
 
 
 def distinct(data, base: int, arr: np.ndarray, starts, stops, width: int = 64) -> set[bytes]:
