@@ -527,8 +527,8 @@ def _cell_attributes(arr, at, pos):
     must be ``s``, ``t``, ``cm`` and ``vm`` in that order, then ">" or "/>"
     (with a space before it or not)."""
     count = len(at)
-    style = np.zeros(count, np.int64)
-    ctype = np.full(count, T_N, np.int64)
+    style = np.zeros(count, np.int32)
+    ctype = np.full(count, T_N, np.uint8)
     more = np.flatnonzero(arr[pos] == 0x20)  # the cells with more attributes
     sub = pos[more]
     has_s = (arr[sub + 1] == _S) & (arr[sub + 2] == 0x3D) & (arr[sub + 3] == 0x22)
