@@ -729,9 +729,9 @@ def package(bodies: list[memoryview], strings: int) -> bytes:
     Each sheet is its sheet data alone in a bare worksheet that starts with
     an empty ``<mergeCells>``: python-calamine reads a sheet a second time,
     to its end, for its merged cells, and this ends that read at once. There
-    are no styles (every number reads as a number; dates are made from the
-    serial numbers the way openpyxl makes them) and ``strings`` empty shared
-    strings (their text is taken from openpyxl's table)."""
+    are no styles (calamine's numbers are not used: the scan reads them) and
+    ``strings`` empty shared strings (their text is taken from openpyxl's
+    table): calamine is used for the texts of inline strings and formulas."""
     sheets = "".join(
         f'<sheet name="s{i}" sheetId="{i + 1}" r:id="rId{i + 1}"/>' for i in range(len(bodies))
     )
