@@ -1,8 +1,9 @@
 """Benchmark: reading a 100k-row x 7-column .xlsx input table.
 
 Writes a ``Responses`` workbook as Excel saves one (shared strings, a date
-format, a dimension; ``--inline``: as openpyxl writes one, inline strings)
-and times, in one run:
+format, a dimension; ``--inline``: as openpyxl writes one, inline strings;
+``--times``: each date with a time of day, a serial of up to 17 digits as
+Excel writes it) and times, in one run:
 
 - **calamine alone**: ``CalamineWorkbook.from_path(...).get_sheet_by_name(...)
   .to_python()``, the cells and nothing else;
@@ -21,6 +22,7 @@ Run from the project root::
 
     .venv/bin/python bench/xlsx.py              # 100,000 rows
     .venv/bin/python bench/xlsx.py --rows 20000 --inline
+    .venv/bin/python bench/xlsx.py --times
 """
 
 from __future__ import annotations
@@ -55,11 +57,14 @@ COMMENTS = [
 ]
 
 
-def responses_xlsx(path: Path, rows: int, inline: bool, seed: int = 1) -> None:
-    """A Responses sheet of ``rows`` survey answers: a date, three scores,
-    a customer id, a segment and (for 30% of them) a comment."""
+def responses_xlsx(path: Path, rows: int, inline: bool, seed: int = 1, times: bool = False) -> None:
+    """A Responses sheet of ``rows`` survey answers: a date (with a time of
+    day if ``times``), three scores, a customer id, a segment and (for 30%
+    of them) a comment."""
     rng = np.random.default_rng(seed)
     dates = 45292 + rng.integers(0, 730, rows)
+    if times:
+        dates = [repr(serial) for serial in (dates + rng.random(rows)).tolist()]
     nps, csat, ces = rng.integers(0, 11, rows), rng.integers(1, 6, rows), rng.integers(1, 8, rows)
     customers, segments = rng.integers(0, 5000, rows), rng.integers(0, 4, rows)
     comments = np.where(rng.random(rows) < 0.3, rng.integers(0, len(COMMENTS), rows), -1)
@@ -161,6 +166,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--openpyxl-repeat", type=int, default=2)
     parser.add_argument("--inline", action="store_true", help="inline strings, as openpyxl writes")
+    parser.add_argument("--times", action="store_true", help="dates with a time of day")
     args = parser.parse_args()
 
     from python_calamine import CalamineWorkbook
@@ -170,7 +176,7 @@ def main() -> None:
 
     folder = Path(tempfile.mkdtemp(prefix="cxexcel-bench-"))
     path = folder / "responses.xlsx"
-    responses_xlsx(path, args.rows, args.inline)
+    responses_xlsx(path, args.rows, args.inline, times=args.times)
     with zipfile.ZipFile(path) as archive:
         xml = archive.getinfo("xl/worksheets/sheet1.xml").file_size
 
@@ -209,6 +215,7 @@ def main() -> None:
     kind = (
         "inline strings (as openpyxl writes)" if args.inline else "shared strings (as Excel writes)"
     )
+    kind += ", dates with times of day" if args.times else ""
     print(
         f"{args.rows:,} rows x 7 columns, {kind}: {path.stat().st_size / 2**20:.1f} MiB file, "
         f"{xml / 2**20:.1f} MiB sheet XML; python {sys.version.split()[0]}, {os.cpu_count()} CPUs"

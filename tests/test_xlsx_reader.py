@@ -926,6 +926,18 @@ FALLBACKS = {
     "row 0": ('<row r="3">', '<row r="0">'),
     "column beyond XFD": ('<c r="B3">', '<c r="XFE3">'),
     "DTD in the sheet": ("<worksheet ", BILLION_LAUGHS + "<worksheet "),
+    "]]> in text": ("<t>inline</t>", "<t>in]]>line</t>"),
+    "U+FFFF": ("<t>inline</t>", "<t>in\xef\xbf\xbfline</t>"),
+    "undeclared prefix": (
+        'xmlns:x14ac="http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac"',
+        'xmlns:y="urn:y"',
+        '<row r="2">',
+        '<row r="2" x14ac:dyDescent="0.25">',
+    ),
+    "text after a cell": ('</c><c r="B3">', '</c>x<c r="B3">'),
+    "value after a self-closing cell": ('<c r="B2"><v>9</v></c>', '<c r="B2"/><v>9</v></c>'),
+    "unknown row attribute": ('<row r="3">', '<row r="3" foo="1">'),
+    "row tag spelt otherwise": ("</row>", "</row >"),
 }
 
 
@@ -947,6 +959,20 @@ def _patch(data: bytes, part: str, *replacements: str) -> bytes:
 def test_the_good_base_is_read_by_calamine(tmp_path):
     [raw] = _both(_write(tmp_path, _excel_book({"Responses": _GOOD}, _GOOD_STRINGS)))
     assert raw.body.shape == (2, 3)
+
+
+def test_a_prefix_in_text_needs_no_declaration(tmp_path):
+    base = _excel_book({"Responses": _GOOD}, _GOOD_STRINGS)
+    data = _patch(
+        base,
+        "xl/worksheets/sheet1.xml",
+        'xmlns:x14ac="http://schemas.microsoft.com/office/spreadsheetml/2009/9/ac"',
+        'xmlns:y="urn:y"',
+        "<t>inline</t>",
+        "<t>x14ac:dyDescent</t>",
+    )
+    [raw] = _both(_write(tmp_path, data))
+    assert raw.body.iloc[1, 2] == "x14ac:dyDescent"
 
 
 @pytest.mark.parametrize("chunk", [4 << 20, 50], ids=["whole", "rows"])

@@ -7,14 +7,16 @@ reference where openpyxl uses the row element, takes XML that expat
 refuses, reads an error cell as "", ... So calamine is only handed a sheet
 once ``scan`` has shown that the sheet's XML has the plain form spreadsheet
 programs write, for which both readers give the same cells, and only its
-numbers and texts are taken: types, dates, shared strings, empty cells and
-the table's shape come from the scan and from openpyxl's own rules.
-Whatever ``scan`` cannot vouch for raises ``Unsure``, and the caller reads
-the workbook with openpyxl, so that the answer (tables, messages, warnings)
-does not change.
+texts are taken (``t="str"`` and inline strings; a sheet without them is
+not handed to calamine at all): numbers, types, dates, shared strings,
+empty cells and the table's shape come from the scan and from openpyxl's
+own rules. Whatever ``scan`` cannot vouch for raises ``Unsure``, and the
+caller reads the workbook with openpyxl, so that the answer (tables,
+messages, warnings) does not change.
 
 ``scan`` checks the sheet data with numpy, tag by tag, without Python code
-per cell. It requires (else ``Unsure``):
+per cell (the form of the tags in ``_sheettags``, the numbers, read as
+openpyxl reads them, in ``_plainnumbers``). It requires (else ``Unsure``):
 
 - UTF-8 without DTD, comments or CDATA in the part; no processing
   instructions, ``&#`` references, control characters, carriage returns or
@@ -50,12 +52,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import _plainnumbers, _sheettags
 from ._sheetfilter import MAX_CARRY, MAX_MISSING, MissingValues
-
-
-class Unsure(Exception):
-    """The calamine reader cannot vouch for this workbook: read it with openpyxl."""
-
+from ._sheettags import Unsure
+from ._sheettags import digits as _digits
+from ._sheettags import match as _match
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _MAIN_B = MAIN.encode()
@@ -69,7 +70,7 @@ T_N, T_S, T_B, T_E, T_STR, T_INL = range(6)
 # Where a cell's value comes from (openpyxl's value; cells without one are left out).
 K_INT, K_BIGINT, K_FLOAT, K_DATE, K_SHARED, K_BOOL = range(1, 7)
 K_ERROR, K_STR, K_INLINE, K_EMPTY_TEXT, K_RAW_TEXT = range(7, 12)
-_FROM_CALAMINE = (K_INT, K_FLOAT, K_DATE, K_STR, K_INLINE)
+_FROM_CALAMINE = (K_STR, K_INLINE)
 
 #: calamine allocates its whole range: a sheet whose range is this many times
 #: larger than its cells (and than _GRID_FLOOR) is read by openpyxl.
@@ -79,53 +80,6 @@ _GRID_FLOOR = 4_000_000
 _PAD = 64
 
 
-def _attributes(*orders: list[bytes]) -> bytes:
-    """A regex of a tag's attributes, each optional, in one of ``orders``
-    (so that none can come twice)."""
-    return (
-        b"(?:"
-        + b"|".join(
-            b"".join(b"(?: " + name + b'="[^"<>&]*+")?' for name in order) for order in orders
-        )
-        + b")"
-    )
-
-
-_ROW_SCHEMA = [b"spans", b"s", b"customFormat", b"ht", b"hidden", b"customHeight"]
-_ROW_SCHEMA += [b"outlineLevel", b"collapsed", b"thickTop", b"thickBot", b"ph", b"x14ac:dyDescent"]
-_ROW_OPENPYXL = [b"hidden", b"outlineLevel", b"collapsed", b"ht", b"customFormat"]
-_ROW_OPENPYXL += [b"customHeight", b"s", b"thickBot", b"thickTop", b"spans"]
-_F_SCHEMA = [b"t", b"aca", b"ref", b"dt2D", b"dtr", b"del1", b"del2", b"r1", b"r2", b"ca"]
-_F_SCHEMA += [b"si", b"bx"]
-_F_REF_FIRST = [b"t", b"ref", b"aca", b"ca", b"si", b"dt2D", b"dtr", b"del1", b"del2"]
-_F_REF_FIRST += [b"r1", b"r2", b"bx"]
-
-
-def _sheet_data_grammar() -> re.Pattern:
-    """The plain sheet data: rows of cells, each with a formula and a value
-    or an inline string, no space between elements. Matched whole (and
-    possessively: in linear time) before anything is read from it; the
-    cells' attributes, and what a value must look like for its cell's type,
-    are checked after, with numpy."""
-    f_attrs = _attributes(_F_SCHEMA, _F_REF_FIRST)
-    formula = rb"(?:<f" + f_attrs + rb" ?>[^<]*+</f>|<f(?= )" + f_attrs + rb" ?/>)?"
-    value = (
-        rb"(?:<v>[^<]*+</v>|<v ?/>"
-        rb'|<is>(?:<t(?: xml:space="preserve")?>[^<]*+</t>|<t ?/>)?</is>|<is ?/>)?'
-    )
-    # A cell's tag: its attributes are checked by _cell_attributes.
-    cell = rb"<c [^<>]*+(?:(?<=/)>|>" + formula + value + rb"</c>)"
-    row = (
-        rb'<row r="[1-9][0-9]{0,6}"'
-        + _attributes(_ROW_SCHEMA, _ROW_OPENPYXL)
-        + rb"(?: ?/>| ?>(?:"
-        + cell
-        + rb")*+</row>)"
-    )
-    return re.compile(rb"(?:" + row + rb")*+")
-
-
-_SHEET_DATA = _sheet_data_grammar()
 _DECLARATION = re.compile(rb"\A(?:\xef\xbb\xbf)?<\?xml\b([^>]*)\?>")
 _ENCODING = re.compile(rb"""encoding\s*=\s*["']([^"']*)["']""")
 _ROOT = re.compile(rb"<worksheet\b[^>]*>")
@@ -141,8 +95,9 @@ class SheetScan:
     are left out, as ``SheetFilter`` leaves them out), ascending, and
     ``widths`` the column of each one's last cell. The cells with a value are
     in the ``cell_*`` arrays, in (row, column) order; ``kind`` says where
-    the value comes from. ``box`` is the bounding box of the cells calamine
-    keeps (1-based rows and columns, inclusive), None if it keeps none.
+    the value comes from, ``number`` is a number cell's value. ``box`` is
+    the bounding box of the cells calamine keeps (1-based rows and columns,
+    inclusive), None if it keeps none.
     """
 
     data: bytes
@@ -157,6 +112,7 @@ class SheetScan:
     text_start: np.ndarray
     text_end: np.ndarray
     shared: np.ndarray
+    number: np.ndarray
     box: tuple[int, int, int, int] | None
     missing: MissingValues = field(default_factory=MissingValues)
     _tail_checked: bool = False
@@ -216,7 +172,8 @@ _CHUNK = 4 << 20
 class _Chunk:
     """Rows ``data[start:end]``: where their tags are (``lt``, relative to
     start), the two bytes after each "<", and each cell tag's index in lt,
-    reference and the end of that reference."""
+    reference, attributes (style and type), whether it is not self-closing
+    and where its ">" is."""
 
     start: int
     end: int
@@ -226,13 +183,18 @@ class _Chunk:
     cell_at: np.ndarray
     row: np.ndarray
     col: np.ndarray
-    ref_end: np.ndarray
+    style: np.ndarray
+    ctype: np.ndarray
+    is_open: np.ndarray
+    cell_end: np.ndarray
 
 
 @dataclass
 class Prepared:
     """A sheet part's tags and cell references, found before calamine is
-    started: the bounding box of its cells bounds what calamine allocates."""
+    started: the bounding box of its cells bounds what calamine allocates.
+    ``texts``: whether it may hold cells of text (``t="str"`` or
+    ``t="inlineStr"``), the only values calamine reads."""
 
     data: bytes
     start: int
@@ -240,6 +202,7 @@ class Prepared:
     chunks: list[_Chunk]
     cells: int
     box: tuple[int, int, int, int] | None
+    texts: bool
 
     @property
     def body(self) -> memoryview:
@@ -274,7 +237,8 @@ def prepare(data: bytes) -> Prepared:
             max(int(chunk.row.max()) for chunk in full),
             max(int(chunk.col.max()) for chunk in full),
         )
-    return Prepared(data, start, end, chunks, cells, box)
+    texts = any(np.any((chunk.ctype == T_STR) | (chunk.ctype == T_INL)) for chunk in chunks)
+    return Prepared(data, start, end, chunks, cells, box, texts)
 
 
 def _bytes(data: bytes, start: int, end: int) -> np.ndarray:
@@ -288,7 +252,7 @@ def _bytes(data: bytes, start: int, end: int) -> np.ndarray:
 def _prepare(data: bytes, start: int, end: int) -> _Chunk:
     arr = _bytes(data, start, end)
     lt = np.flatnonzero(arr[: end - start] == 0x3C).astype(np.int32)
-    b1, b2 = arr[lt + 1], arr[lt + 2]
+    b1, b2 = arr.take(lt + 1), arr.take(lt + 2)
     if not np.all(_ALLOWED_FIRST[b1]):
         raise Unsure("an element that is not part of the plain sheet data")
     cell_at = np.flatnonzero(b1 == _C).astype(np.int32)
@@ -307,7 +271,9 @@ def _prepare(data: bytes, start: int, end: int) -> _Chunk:
     ref_end = at + 6 + nlet + ndig
     if np.any((nlet == 0) | (ndig == 0) | (ndig > 7) | (arr[ref_end] != 0x22)):
         raise Unsure("a cell reference")
-    return _Chunk(start, end, lt, b1, b2, cell_at, row.astype(np.int32), col, ref_end)
+    style, ctype, is_open, cell_end = _cell_attributes(arr, at, ref_end + 1)
+    row = row.astype(np.int32)
+    return _Chunk(start, end, lt, b1, b2, cell_at, row, col, style, ctype, is_open, cell_end)
 
 
 def scan(prepared: Prepared, strings: int, date_styles, timedelta_styles) -> SheetScan:
@@ -320,12 +286,9 @@ def scan(prepared: Prepared, strings: int, date_styles, timedelta_styles) -> She
         if marker in head or marker in tail:  # SheetFilter passes such parts unfiltered
             raise Unsure(f"the part holds {marker!r}")
     _check_head(head)
-    for marker, why in ((b"_x00", "an _x00HH_ escape"), (b"]]>", "]]> in text")):
-        if data.find(marker[:1], start, end) >= 0 and data.find(marker, start, end) >= 0:
-            raise Unsure(why)
-    if data.find(b"x14ac:", start, end) >= 0 and b"xmlns:x14ac=" not in _ROOT.search(head)[0]:
-        raise Unsure("an undeclared prefix")
     parts = [_scan(data, chunk, start, strings, set(date_styles)) for chunk in prepared.chunks]
+    if any(part.prefixed for part in parts) and b"xmlns:x14ac=" not in _ROOT.search(head)[0]:
+        raise Unsure("an undeclared prefix")
     return _joined(data, start, end, parts)
 
 
@@ -379,11 +342,12 @@ def _check_text(data: bytes, start: int, end: int, arr: np.ndarray) -> None:
             codecs.decode(memoryview(data)[start:end], "utf-8")
         except UnicodeDecodeError as exc:
             raise Unsure("not UTF-8") from exc
-        if (
-            data.find(b"\xef\xbf\xbe", start, end) >= 0
-            or data.find(b"\xef\xbf\xbf", start, end) >= 0
-        ):
+        if _found(arr, n, b"\xef\xbf\xbe") or _found(arr, n, b"\xef\xbf\xbf"):
             raise Unsure("U+FFFE or U+FFFF")
+    if _found(arr, n, b"_x00"):
+        raise Unsure("an _x00HH_ escape")
+    if _found(arr, n, b"]]>"):
+        raise Unsure("]]> in text")
     if data.find(b"&", start, end) >= 0:
         at = np.flatnonzero(raw == 0x26)
         ok = np.zeros(len(at), bool)
@@ -393,30 +357,14 @@ def _check_text(data: bytes, start: int, end: int, arr: np.ndarray) -> None:
             raise Unsure("an entity other than the five of XML")
 
 
-def _match(arr: np.ndarray, at: np.ndarray, pattern: bytes) -> np.ndarray:
-    """Whether ``pattern`` is at each position ``at`` (arr is padded with zeros)."""
-    ok = arr[at] == pattern[0]
-    for k in range(1, len(pattern)):
-        ok &= arr[at + k] == pattern[k]
-    return ok
+def _found(arr: np.ndarray, n: int, text: bytes) -> bool:
+    """Whether ``text`` is in ``arr[:n]`` (a bytes.find of more than one
+    byte takes ten times as long)."""
+    first = arr[:n] == text[0]
+    return bool(first.any()) and bool(np.any(_match(arr, np.flatnonzero(first), text)))
 
 
-def _digits(arr: np.ndarray, at: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarray]:
-    """(number of digits, their value) at each position ``at``, at most ``width``."""
-    count = np.zeros(len(at), np.int32)
-    value = np.zeros(len(at), np.int64)
-    run = np.ones(len(at), bool)
-    for k in range(width):
-        digit = arr[at + k] - np.uint8(0x30)
-        run &= digit < 10
-        if not run.any():
-            break
-        count += run
-        value = np.where(run, value * 10 + digit, value)
-    return count, value
-
-
-_O, _C, _F, _V, _I, _T, _R, _S = (ord(c) for c in "/cfvitrs")
+_O, _C, _F, _V, _I, _T, _S = (ord(c) for c in "/cfvits")
 
 
 @dataclass
@@ -430,24 +378,25 @@ class _Part:
     cells: dict
     kept: tuple | None
     missing: list
+    prefixed: bool  # a row attribute with the x14ac: prefix
 
 
 def _scan(data: bytes, chunk: _Chunk, base: int, strings: int, date_styles: set[int]) -> _Part:
     """The chunk's rows and cells; ``base`` is where the sheet data starts."""
     start, end = chunk.start, chunk.end
     n = end - start
-    if _SHEET_DATA.fullmatch(memoryview(data)[start:end]) is None:
-        raise Unsure("sheet data not in the plain form")
     arr = _bytes(data, start, end)
     _check_text(data, start, end, arr)
     lt, b1, b2 = chunk.lt, chunk.b1, chunk.b2
+    cell_at, row_, col = chunk.cell_at, chunk.row, chunk.col
+    style, ctype, is_open = chunk.style, chunk.ctype, chunk.is_open
+    rows = _sheettags.check(data, start, arr, n, lt, b1, b2, cell_at, chunk.cell_end, is_open)
+    row_at, number = rows.at, rows.numbers
     # The grammar holds: each "<" starts one of the tags it allows, and no
     # text lies between tags but the text of <v>, <t> and <f>.
     last_tag = len(lt) - 1
 
     # -- rows -----------------------------------------------------------------------
-    row_at = np.flatnonzero(b1 == _R)
-    _, number = _digits(arr, lt[row_at] + 8, 7)
     if np.any(np.diff(number) <= 0):
         raise Unsure("rows out of order")
     if np.any(number > 1048576):
@@ -458,7 +407,6 @@ def _scan(data: bytes, chunk: _Chunk, base: int, strings: int, date_styles: set[
         raise Unsure("a very long row tag")
 
     # -- cells ------------------------------------------------------------------------
-    cell_at, row_, col = chunk.cell_at, chunk.row, chunk.col
     own_row = np.searchsorted(row_at, cell_at) - 1
     if np.any(row_ != number[own_row]):
         raise Unsure("a cell outside its row")
@@ -466,7 +414,6 @@ def _scan(data: bytes, chunk: _Chunk, base: int, strings: int, date_styles: set[
         raise Unsure("cells out of order")
     if np.any(col > 16384):
         raise Unsure("a column beyond the sheet")
-    style, ctype, is_open = _cell_attributes(arr, lt[cell_at], chunk.ref_end + 1)
     nxt = np.minimum(cell_at + 1, last_tag)
 
     # -- what each cell holds ---------------------------------------------------------
@@ -497,16 +444,19 @@ def _scan(data: bytes, chunk: _Chunk, base: int, strings: int, date_styles: set[
     has_text = np.zeros(len(cell_at), bool)
     has_text[with_t] = True
 
-    kind, shared, style = _kinds(
+    kind, shared, cell_number, style = _kinds(
         arr, ctype, style, content, has_text, preserved, text_start, text_end, strings, date_styles
     )
     missing = _missing(row_, col, ctype, has_formula, content, text_start, text_end)
 
     # -- what SheetFilter leaves out: empty rows; trailing empty cells ----------------------
+    # Cells are in order: a row's width is the column of its last cell with content.
+    open_row, open_col = own_row[is_open], col[is_open]
+    last = np.flatnonzero(np.append(open_row[1:] != open_row[:-1], len(open_row) > 0))
     keep = np.zeros(len(row_at), bool)
-    keep[own_row[is_open]] = True
+    keep[open_row[last]] = True
     widths = np.zeros(len(row_at), np.int64)
-    np.maximum.at(widths, own_row[is_open], col[is_open])
+    widths[open_row[last]] = open_col[last]
 
     # -- the cells calamine keeps: a value it does not see as empty -------------------------
     length = text_end - text_start
@@ -527,8 +477,11 @@ def _scan(data: bytes, chunk: _Chunk, base: int, strings: int, date_styles: set[
         "text_start": (text_start[value] + offset).astype(np.int32),
         "text_end": (text_end[value] + offset).astype(np.int32),
         "shared": shared[value].astype(np.int32),
+        "number": cell_number[value],
     }
-    return _Part(number, number[keep], widths[keep], row_lengths, cells, box, missing)
+    return _Part(
+        number, number[keep], widths[keep], row_lengths, cells, box, missing, rows.prefixed
+    )
 
 
 def _joined(data: bytes, start: int, end: int, parts: list[_Part]) -> SheetScan:
@@ -569,13 +522,13 @@ def _joined(data: bytes, start: int, end: int, parts: list[_Part]) -> SheetScan:
 
 
 def _cell_attributes(arr, at, pos):
-    """(style, type, not self-closing) of each cell tag at ``at``, whose
-    reference ends before ``pos``: the attributes after it must be ``s``,
-    ``t``, ``cm`` and ``vm`` in that order, then ">" or "/>" (with a space
-    before it or not)."""
+    """(style, type, not self-closing, where its ">" is) of each cell tag at
+    ``at``, whose reference ends before ``pos``: the attributes after it
+    must be ``s``, ``t``, ``cm`` and ``vm`` in that order, then ">" or "/>"
+    (with a space before it or not)."""
     count = len(at)
-    style = np.zeros(count, np.int64)
-    ctype = np.full(count, T_N, np.int64)
+    style = np.zeros(count, np.int32)
+    ctype = np.full(count, T_N, np.uint8)
     more = np.flatnonzero(arr[pos] == 0x20)  # the cells with more attributes
     sub = pos[more]
     has_s = (arr[sub + 1] == _S) & (arr[sub + 2] == 0x3D) & (arr[sub + 3] == 0x22)
@@ -618,7 +571,7 @@ def _cell_attributes(arr, at, pos):
     closed = (arr[pos] == _O) & (arr[pos + 1] == 0x3E)
     if not np.all((arr[pos] == 0x3E) | closed):
         raise Unsure("a cell attribute")
-    return style, ctype, ~closed
+    return style, ctype, ~closed, pos + closed
 
 
 _TYPES = [
@@ -646,65 +599,21 @@ def _nothing(data, start, end) -> SheetScan:
         none,
         none,
         none,
+        none.astype(np.float64),
         None,
     )
-
-
-# A plain number, which both readers parse alike: -?(0|[1-9]d*)(.d+)?([eE][-+]?d+)?
-_CLASS = np.full(256, 7, np.uint8)
-_CLASS[ord("0")] = 0
-_CLASS[ord("1") : ord("9") + 1] = 1
-_CLASS[ord(".")] = 2
-_CLASS[ord("e")] = _CLASS[ord("E")] = 3
-_CLASS[ord("+")] = 4
-_CLASS[ord("-")] = 5
-_END = 6
-_ACCEPT, _REJECT = 9, 10
-
-
-def _number_machine() -> np.ndarray:
-    t = np.full((11, 8), _REJECT, np.uint8)
-    t[0, 5], t[0, 0], t[0, 1] = 1, 2, 3  # start: sign, 0, 1-9
-    t[1, 0], t[1, 1] = 2, 3  # after -
-    t[2, 2], t[2, 3], t[2, _END] = 4, 6, _ACCEPT  # 0
-    t[3, 0], t[3, 1], t[3, 2], t[3, 3], t[3, _END] = 3, 3, 4, 6, _ACCEPT  # digits
-    t[4, 0], t[4, 1] = 5, 5  # after .
-    t[5, 0], t[5, 1], t[5, 3], t[5, _END] = 5, 5, 6, _ACCEPT  # fraction
-    t[6, 4], t[6, 5], t[6, 0], t[6, 1] = 7, 7, 8, 8  # after e
-    t[7, 0], t[7, 1] = 8, 8  # after e sign
-    t[8, 0], t[8, 1], t[8, _END] = 8, 8, _ACCEPT  # exponent
-    t[_ACCEPT, _END] = _ACCEPT
-    return t
-
-
-_NUMBER = _number_machine()
-
-
-def _numbers(arr, start, end) -> tuple[np.ndarray, np.ndarray]:
-    """For each text [start, end): whether it is a plain number, and whether
-    it has a "." or an exponent (openpyxl then reads a float, else an int)."""
-    length = end - start
-    width = int(length.max())
-    if width > _PAD - 8:
-        raise Unsure("a long number")
-    state = np.zeros(len(start), np.uint8)
-    is_float = np.zeros(len(start), bool)
-    for k in range(width + 1):
-        cls = np.where(k < length, _CLASS[arr[start + k]], np.uint8(_END))
-        is_float |= (cls == 2) | (cls == 3)
-        state = _NUMBER[state, cls]
-    return state == _ACCEPT, is_float
 
 
 def _kinds(
     arr, ctype, style, content, has_text, preserved, text_start, text_end, strings, date_styles
 ):
-    """(where each cell's value comes from, its shared-string index, the style
-    openpyxl sees: none on a 60 SheetFilter un-formats), checking that each
-    value has the form both readers read alike."""
+    """(where each cell's value comes from, its shared-string index, its
+    number, the style openpyxl sees: none on a 60 SheetFilter un-formats),
+    checking that each value has the form both readers read alike."""
     count = len(ctype)
     kind = np.zeros(count, np.uint8)
     shared = np.zeros(count, np.int64)
+    number = np.zeros(count, np.float64)
     length = text_end - text_start
     filled = (content == V) & (length > 0)
     if np.any(((content == IS) | (content == IS_SC)) & (ctype != T_INL)):
@@ -712,7 +621,9 @@ def _kinds(
     numbers = np.flatnonzero(filled & (ctype == T_N))
     if len(numbers):
         s, e = text_start[numbers], text_end[numbers]
-        plain, is_float = _numbers(arr, s, e)
+        if int((e - s).max()) > _PAD - 8:
+            raise Unsure("a long number")
+        plain, is_float, number[numbers] = _plainnumbers.read(arr, s, e)
         if not plain.all():
             raise Unsure("a number not written plainly")
         big = ~is_float & ((e - s) - (arr[s] == 0x2D) > 15)
@@ -722,7 +633,7 @@ def _kinds(
             if np.any(leap):
                 style = style.copy()
                 style[numbers[leap]] = 0
-            dated = np.isin(style[numbers], np.array(sorted(date_styles), np.int64))
+            dated = _among(style[numbers], date_styles)
             if np.any(dated & big):
                 raise Unsure("a huge date")
             kind[numbers[dated]] = K_DATE
@@ -755,7 +666,18 @@ def _kinds(
         s, e = arr[text_start[texts]], arr[text_end[texts] - 1]
         edge = (s == 0x20) | (s == 0x09) | (s == 0x0A) | (e == 0x20) | (e == 0x09) | (e == 0x0A)
         kind[texts] = np.where(edge & ~preserved[texts], K_RAW_TEXT, K_INLINE)  # calamine trims
-    return kind, shared, style
+    return kind, shared, number, style
+
+
+def _among(values: np.ndarray, choices) -> np.ndarray:
+    """``np.isin(values, choices)``, faster for a few choices."""
+    choices = sorted(choices)
+    if len(choices) > 16:
+        return np.isin(values, np.array(choices, np.int64))
+    found = np.zeros(len(values), bool)
+    for choice in choices:
+        found |= values == choice
+    return found
 
 
 def _sixty(arr, start, length) -> np.ndarray:
@@ -807,9 +729,9 @@ def package(bodies: list[memoryview], strings: int) -> bytes:
     Each sheet is its sheet data alone in a bare worksheet that starts with
     an empty ``<mergeCells>``: python-calamine reads a sheet a second time,
     to its end, for its merged cells, and this ends that read at once. There
-    are no styles (every number reads as a number; dates are made from the
-    serial numbers the way openpyxl makes them) and ``strings`` empty shared
-    strings (their text is taken from openpyxl's table)."""
+    are no styles (calamine's numbers are not used: the scan reads them) and
+    ``strings`` empty shared strings (their text is taken from openpyxl's
+    table): calamine is used for the texts of inline strings and formulas."""
     sheets = "".join(
         f'<sheet name="s{i}" sheetId="{i + 1}" r:id="rId{i + 1}"/>' for i in range(len(bodies))
     )
@@ -846,16 +768,19 @@ def package(bodies: list[memoryview], strings: int) -> bytes:
 
 
 class CalamineRead:
-    """python-calamine reading a ``package`` in a thread (it lets go of the
-    GIL while it parses) while the caller scans the same sheets."""
+    """python-calamine reading the sheets of ``prepared`` that may hold texts
+    (the others it is not needed for), in a thread (it lets go of the GIL
+    while it parses) while the caller scans them."""
 
-    def __init__(self, data: bytes, count: int):
-        self._data = data
-        self._count = count
-        self._sheets: list = []
+    def __init__(self, prepared: list[Prepared], strings: int):
+        self._read = [i for i, sheet in enumerate(prepared) if sheet.texts]
+        self._sheets: dict[int, object] = {}
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, name="cxexcel-calamine", daemon=True)
-        self._thread.start()
+        self._thread = None
+        if self._read:
+            self._data = package([prepared[i].body for i in self._read], strings)
+            self._thread = threading.Thread(target=self._run, name="cxexcel-calamine", daemon=True)
+            self._thread.start()
 
     def _run(self) -> None:
         try:
@@ -863,24 +788,31 @@ class CalamineRead:
 
             book = CalamineWorkbook.from_filelike(io.BytesIO(self._data))
             self._data = b""
-            self._sheets = [book.get_sheet_by_name(f"s{i}") for i in range(self._count)]
+            self._sheets = {i: book.get_sheet_by_name(f"s{k}") for k, i in enumerate(self._read)}
             book.close()
         except BaseException as exc:  # anything calamine raises: openpyxl reads the file
             self._error = exc
 
     def wait(self) -> None:
-        self._thread.join()
+        if self._thread is not None:
+            self._thread.join()
 
     def sheet(self, index: int):
+        """calamine's sheet ``prepared[index]``, None if it was not read."""
         self.wait()
         if self._error is not None:
             raise Unsure(f"calamine: {self._error!r}") from self._error
-        return self._sheets[index]
+        return self._sheets.get(index)
 
 
 def grid(sheet, scanned: SheetScan) -> tuple[np.ndarray, int, int]:
     """calamine's values of a sheet (a 2-D object array) and the row and
-    column of its top-left cell; its range must be the scan's box."""
+    column of its top-left cell; its range must be the scan's box. Without
+    ``sheet`` (calamine did not read it) the scan must need none."""
+    if sheet is None:
+        if np.any(_among(scanned.kind, _FROM_CALAMINE)):
+            raise Unsure("texts calamine did not read")
+        return np.empty((0, 0), object), 1, 1
     start, end = sheet.start, sheet.end
     if scanned.box is None:
         if start is not None:
@@ -900,7 +832,7 @@ def grid(sheet, scanned: SheetScan) -> tuple[np.ndarray, int, int]:
     return values, top, left
 
 
-def check_dates(scanned: SheetScan, cal: tuple, book) -> None:
+def check_dates(scanned: SheetScan, book) -> None:
     """openpyxl warns (and reads "#VALUE!") for a date-formatted number
     beyond Python's dates in any row it reads: leave such sheets to it."""
     import datetime as dt
@@ -908,18 +840,12 @@ def check_dates(scanned: SheetScan, cal: tuple, book) -> None:
     dated = np.flatnonzero(scanned.kind == K_DATE)
     if not len(dated):
         return
-    grid_, top, left = cal
-    from pandas.api.types import infer_dtype
-
-    serials = grid_[scanned.cell_row[dated] - top, scanned.cell_col[dated] - left]
-    if infer_dtype(serials, skipna=False) != "floating":
-        raise Unsure("calamine read a number as something else")
     from openpyxl.utils.datetime import from_excel
 
-    serials = serials.astype(float)
+    serials = scanned.number[dated]
     low = (dt.datetime.min - book.epoch).days + 2
     high = (dt.datetime(9999, 12, 30) - book.epoch).days
-    timedelta = np.isin(scanned.style[dated], np.array(sorted(book._timedelta_formats), np.int64))
+    timedelta = _among(scanned.style[dated], book._timedelta_formats)
     ok = np.where(timedelta, np.abs(serials) < 999_999_000, (serials > low) & (serials < high))
     for i in np.flatnonzero(~ok):  # near or beyond the ends: as openpyxl computes it
         try:
@@ -942,7 +868,7 @@ def values(scanned: SheetScan, which: np.ndarray, cal: tuple, strings: np.ndarra
         return out, stamps
     kind = scanned.kind[which]
     from_cal = np.empty(len(which), object)
-    need = np.isin(kind, _FROM_CALAMINE)
+    need = _among(kind, _FROM_CALAMINE)
     if np.any(need):
         grid_, top, left = cal
         r = scanned.cell_row[which[need]] - top
@@ -952,16 +878,12 @@ def values(scanned: SheetScan, which: np.ndarray, cal: tuple, strings: np.ndarra
         from_cal[need] = grid_[r, c]
     for k in np.unique(kind).tolist():
         at = kind == k
-        if k in (K_INT, K_FLOAT, K_DATE):
-            got = from_cal[at]
-            if infer_dtype(got, skipna=False) != "floating":
-                raise Unsure("calamine read a number as something else")
-            if k == K_INT:
-                out[at] = got.astype(float).astype(np.int64).astype(object)
-            elif k == K_FLOAT:
-                out[at] = got
-            else:
-                out[at], stamps[at] = _dates(got.astype(float), scanned.style[which[at]], book)
+        if k == K_INT:
+            out[at] = scanned.number[which[at]].astype(np.int64).astype(object)
+        elif k == K_FLOAT:
+            out[at] = scanned.number[which[at]].astype(object)
+        elif k == K_DATE:
+            out[at], stamps[at] = _dates(scanned.number[which[at]], scanned.style[which[at]], book)
         elif k in (K_STR, K_INLINE):
             got = from_cal[at]
             if infer_dtype(got, skipna=False) != "string":
@@ -1007,7 +929,7 @@ def _dates(serials: np.ndarray, styles: np.ndarray, book) -> tuple[np.ndarray, n
     from openpyxl.utils.datetime import WINDOWS_EPOCH, from_excel
 
     epoch = book.epoch
-    timedelta = np.isin(styles, np.array(sorted(book._timedelta_formats), np.int64))
+    timedelta = _among(styles, book._timedelta_formats)
     out = np.empty(len(serials), object)
     result = np.full(len(serials), np.datetime64("NaT"), "datetime64[us]")
     fast = (serials >= _FAST_LOW) & (serials < _FAST_HIGH) & ~timedelta
@@ -1019,7 +941,8 @@ def _dates(serials: np.ndarray, styles: np.ndarray, book) -> tuple[np.ndarray, n
             day = day + (v < 60)
         total = day.astype(np.int64) * _MS_PER_DAY + ms.astype(np.int64)
         stamps = (np.datetime64(epoch, "ms") + total.astype("timedelta64[ms]")).astype("M8[us]")
-        out[fast] = stamps.astype(object)
+        distinct, inverse = np.unique(stamps, return_inverse=True)  # dates repeat: box each once
+        out[fast] = distinct.astype(object)[inverse]
         result[fast] = stamps
     for i in np.flatnonzero(~fast):
         try:

@@ -448,9 +448,7 @@ def _calamine_tables(checked, display: str) -> list[RawTable | TableError]:
     prepared = [cal.prepare(checked.parts[paths[title]]) for title in needed]
     if not all(cal.grid_allowed(p.cells, p.box) for p in prepared):
         raise cal.Unsure("a sparse sheet: calamine would allocate its whole range")
-    calamine = None
-    if prepared:  # calamine parses while the sheets are scanned
-        calamine = cal.CalamineRead(cal.package([p.body for p in prepared], strings), len(prepared))
+    calamine = cal.CalamineRead(prepared, strings)  # reads texts while the sheets are scanned
     try:
         scans = {
             title: cal.scan(p, strings, book._date_formats, book._timedelta_formats)
@@ -470,7 +468,7 @@ def _calamine_tables(checked, display: str) -> list[RawTable | TableError]:
             scanned = scans[title]
             if title not in grids:
                 grids[title] = cal.grid(calamine.sheet(needed.index(title)), scanned)
-                cal.check_dates(scanned, grids[title], book)
+                cal.check_dates(scanned, book)
             cells = _CalamineCells(scanned, grids[title], texts, book)
             if part is not None:
                 item = _calamine_listobject(name, title, part, display, cells)
@@ -479,8 +477,7 @@ def _calamine_tables(checked, display: str) -> list[RawTable | TableError]:
             found.append(_check_formulas(item, opened, display))
         return found
     finally:
-        if calamine is not None:
-            calamine.wait()
+        calamine.wait()
 
 
 class _CalamineCells:
