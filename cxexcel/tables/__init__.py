@@ -34,7 +34,7 @@ from .schema import (
     canonical_metric,
     normalise_name,
 )
-from .sources import READING, RawTable, collect, load, recording_skips, table_name
+from .sources import ENGINE, READING, RawTable, collect, load, recording_skips, table_name
 from .surprises import surprises
 from .validate import validate
 
@@ -198,10 +198,12 @@ def _read(
 
         mapping = load_mapping(mapping)
     token = READING.set(Reading(**chosen))
+    engine_token = ENGINE.set(engine)
     try:
         with profiles.using(mapping), recording_skips() as skips:
             items = list(collect(sources))
     finally:
+        ENGINE.reset(engine_token)
         READING.reset(token)
     if skipped is not None:
         skipped.extend(skips)
@@ -254,7 +256,7 @@ def _read_found(items, schemas, notes, engine, chosen, every):
             continue
         raw = found[name]
         if raw.body is None and engine is not None:
-            checked = _engine_check(engine, raw, schema)
+            checked = _engine_check(engine, raw, schema, every)
             if checked is not None:
                 table, problems = checked
                 errors.extend(problems)
@@ -387,17 +389,21 @@ def _warehouse_table(engine, qualified: str):
         return engine.backend.table(table)
 
 
-def _engine_check(engine, raw: RawTable, schema: TableSchema):
-    """(clean engine table or None, problems) of a Parquet input the engine can
-    check where it lies; None to read it into memory instead."""
+def _engine_check(engine, raw: RawTable, schema: TableSchema, every: int = 1):
+    """(clean engine table or None, problems) of a Parquet or CSV input the
+    engine can check where it lies; None to read it into memory instead."""
     from ..engine.inputs import ENGINE_TABLES, check_parquet
 
     if raw.name not in ENGINE_TABLES:
         return None
     try:
+        if raw.csv is not None:
+            from ..engine.csv_inputs import check_csv
+
+            return check_csv(engine, raw, schema, validate, every)
         return check_parquet(engine, raw.parquet, raw, schema, validate)
     except Exception:  # a file the engine cannot read: the in-memory path says why
-        logger.debug("the engine could not check %s", raw.parquet, exc_info=True)
+        logger.debug("the engine could not check %s", raw.place.origin, exc_info=True)
         return None
 
 

@@ -1,0 +1,480 @@
+"""CSV inputs read and checked by the engine (DuckDB) where the result is
+provably the in-memory path's: the same rows, values and messages.
+
+The in-memory path reads a CSV file with pandas and converts every cell in
+Python (:mod:`cxexcel.tables.validate`); for a million rows that is most of
+``cxexcel report``'s time. This road, for the Responses and Subscriptions
+tables of a file whose header already names the table's columns:
+
+1. :func:`load`, once :func:`cxexcel.tables._csv.inspect` has made its
+   checks (size, encoding, NUL characters, line length, delimiter, comment
+   lines): DuckDB reads the file with explicit options (the delimiter found,
+   RFC 4180 double quotes, no header, every column as text, strict mode,
+   the file's line ending) into a temporary table, one row per record in
+   file order. Then three counts prove that DuckDB split the records and
+   cells as pandas does: the file's bytes, delimiters and line endings must
+   be those of the cells read, one delimiter between cells, one line ending
+   per record and the quote characters around and inside quoted cells.
+   DuckDB quietly drops what pandas reads or refuses (a blank line, a
+   delimiter at the end of a row, spaces around a quoted cell, cells after
+   a quoted line break on a CRLF line); each of those breaks a count. Any
+   DuckDB error, a count that does not add up, or a header other than the
+   one the file was recognised by: None, and pandas reads the file as
+   before, with its messages.
+2. :func:`check_csv`, when the table is validated: one statement converts
+   each cell the way the validator does, for the forms where the two
+   provably agree (ISO dates and times with an optional UTC offset, plain
+   decimal numbers, text trimmed of Python's whitespace), into a typed
+   temporary table; a cell in any other form is *unsure*. Without unsure
+   cells the typed table is the clean table. Otherwise the rows holding
+   unsure cells (at most ``MAX_UNSURE``), with the first good row of each
+   column, go through the validator itself, in file order: every bad cell
+   is an unsure one, so its problems are the table's, word for word. If it
+   finds none, the unsure cells are good in a form this road does not
+   convert (an Excel serial number, 03/04/2024 with ``--dates``, a decimal
+   comma ...), and the in-memory path reads the file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import mmap
+from dataclasses import dataclass
+from pathlib import Path
+
+import ibis
+import pandas as pd
+
+from ..errors import TableError
+from ..tables.schema import NUMBER_LIMIT, Column, TableSchema
+from .backend import Engine, quiet, temporary_name
+
+__all__ = ["CsvTable", "load", "check_csv", "MAX_UNSURE", "WHITESPACE"]
+
+logger = logging.getLogger(__name__)
+
+#: Rows with cells this road does not convert that the validator is given;
+#: beyond it the in-memory path reads the file (a column of serial numbers).
+MAX_UNSURE = 10_000
+#: Files wider than this are read the in-memory way (the statements grow
+#: with the columns).
+MAX_COLUMNS = 1_000
+
+#: Python's whitespace (``str.strip()``, and Arrow's ``utf8_trim_whitespace``
+#: the validator uses): the code points for which ``str.isspace()`` is true.
+WHITESPACE = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
+    "\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a"
+    "\u2028\u2029\u202f\u205f\u3000"
+)
+_WS = "[" + "".join(f"\\x{{{ord(c):x}}}" for c in WHITESPACE) + "]"  # an RE2 class
+_WS_CHARS = "concat(" + ", ".join(f"chr({ord(c)})" for c in WHITESPACE) + ")"
+_WS_CODES = ", ".join(str(ord(c)) for c in WHITESPACE)
+
+_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
+_TIME = r"(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9](?:\.[0-9]{1,6})?)?"
+_LOCAL = rf"{_DATE}(?:[ T]{_TIME})?"
+#: A date as it is written most often: cast as it is.
+_PLAIN_DATE = _LOCAL
+#: Any date this road reads: padded, with a UTC offset, which the validator
+#: drops (the date stays the one it was written in).
+_ANY_DATE = rf"^{_WS}*({_LOCAL}) *(?:Z|[+-][0-9]{{2}}:?[0-9]{{2}})?{_WS}*$"
+_NUMBER = r"[0-9]{1,15}(?:\.[0-9]{1,15})?"
+_WHOLE = r"[0-9]{1,15}"
+
+_NUMBER_KINDS = ("number", "amount", "count", "score")
+_NULLS = {"date": "TIMESTAMP", "month": "TIMESTAMP", "text": "VARCHAR"}
+
+
+@dataclass
+class CsvTable:
+    """A CSV file read by DuckDB into the temporary table ``name``: text
+    columns ``c0`` ... in file order, row 0 the header."""
+
+    engine: Engine
+    path: Path
+    layout: object  # cxexcel.tables._csv.Layout
+    name: str
+    records: int
+    typed: str | None = None
+
+    def drop(self, typed: bool = True) -> None:
+        """Free the temporary tables (the typed one too unless ``typed`` is False)."""
+        names = [self.name, self.typed] if typed else [self.name]
+        with quiet():
+            for name in filter(None, names):
+                self.engine.backend.raw_sql(f"DROP TABLE IF EXISTS {_ident(name)}")
+
+
+def load(engine: Engine, path: Path, layout, header: list[str], table: str) -> CsvTable | None:
+    """``path`` read by DuckDB as the in-memory path would read it, or None
+    where that cannot be shown (see the module docstring); ``header`` is the
+    header the file was recognised by."""
+    if engine.name != "duckdb" or layout.encoding not in ("utf-8", "utf-8-sig"):
+        return None
+    if layout.columns > MAX_COLUMNS or any(c in str(path) for c in "*?[]{}"):
+        return None  # DuckDB would read such a path as a pattern of files
+    region = _region(path, layout)
+    if region is None:
+        return None
+    name = temporary_name(table)
+    read = CsvTable(engine, path, layout, name, 0)
+    columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(layout.columns))
+    newline = "\\r\\n" if region.newline == b"\r\n" else "\\n"
+    delimiter = layout.delimiter
+    options = (
+        f"columns = {{{columns}}}, header = false, auto_detect = false, "
+        f"delim = {_literal(delimiter)}, quote = '\"', escape = '\"', new_line = '{newline}', "
+        f"skip = {layout.skip}, strict_mode = true, null_padding = false, encoding = 'utf-8'"
+    )
+    try:
+        with quiet():
+            engine.backend.raw_sql(
+                f"CREATE TEMPORARY TABLE {_ident(name)} AS "
+                f"SELECT * FROM read_csv({_literal(str(path))}, {options})"
+            )
+            counts = _counts(engine, name, layout, region.newline)
+            first = engine.backend.raw_sql(
+                f"SELECT * FROM {_ident(name)} WHERE rowid = 0"
+            ).fetchall()
+    except Exception:  # DuckDB refuses the file: pandas reads it, with its messages
+        logger.debug("DuckDB did not read %s", path, exc_info=True)
+        read.drop()
+        return None
+    records, cells, quoted, delimiters, newlines = counts
+    read.records = records
+    n = layout.columns
+    unfinished = 0 if region.finished else 1
+    ends = records - unfinished
+    exact = (
+        records >= 1
+        # Each quote character in a cell is doubled in the file and a quoted
+        # cell has two more: the file's quote characters less the cells' are
+        # the bytes of the file not in any cell, delimiter or line ending.
+        and region.size
+        == cells + records * (n - 1) + ends * len(region.newline) + (region.quotes - quoted)
+        and region.delimiters == records * (n - 1) + delimiters
+        and region.newlines == ends + newlines
+        and len(first) == 1
+        and [cell if cell is not None else "" for cell in first[0]] == list(header)
+    )
+    if not exact:
+        logger.debug("DuckDB did not read %s as pandas would: read in memory", path)
+        read.drop()
+        return None
+    return read
+
+
+@dataclass(frozen=True)
+class _Region:
+    """The part of a CSV file holding the header and the rows: its size and
+    how many quote characters, delimiters and line endings it holds."""
+
+    size: int
+    newline: bytes
+    finished: bool  # it ends with a line ending
+    quotes: int
+    delimiters: int
+    newlines: int
+
+
+def _region(path: Path, layout) -> _Region | None:
+    """The table's bytes after the byte-order mark and the comment lines,
+    without blank lines at the end (pandas reads them as blank rows, which
+    are skipped; DuckDB skips them); None if a comment line holds a quote
+    character (pandas would read it as the start of a quoted cell)."""
+    with open(path, "rb") as file, mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as data:
+        start = 3 if data[:3] == b"\xef\xbb\xbf" else 0
+        first = start
+        for _ in range(layout.skip):
+            found = data.find(b"\n", start)
+            if found < 0:
+                return None
+            start = found + 1
+        if data.find(b'"', first, start) >= 0:
+            return None
+        newline = b"\r\n" if data.find(b"\r", start) >= 0 else b"\n"
+        end = len(data)
+        while end - start > 2 * len(newline) and data[end - 2 * len(newline) : end] == newline * 2:
+            end -= len(newline)
+        delimiter = layout.delimiter.encode()
+        quotes = delimiters = newlines = 0
+        for at in range(start, end, _CHUNK):
+            chunk = data[at : min(at + _CHUNK, end)]
+            quotes += chunk.count(b'"')
+            delimiters += chunk.count(delimiter)
+            newlines += chunk.count(newline)
+            if (
+                newline == b"\r\n"
+                and chunk.endswith(b"\r")
+                and data[at + len(chunk) : at + len(chunk) + 1] == b"\n"
+                and at + len(chunk) < end
+            ):
+                newlines += 1
+        return _Region(
+            size=end - start,
+            newline=newline,
+            finished=data[end - len(newline) : end] == newline,
+            quotes=quotes,
+            delimiters=delimiters,
+            newlines=newlines,
+        )
+
+
+_CHUNK = 16 << 20
+
+
+def _counts(engine: Engine, name: str, layout, newline: bytes) -> tuple[int, ...]:
+    """(records, bytes, quote characters, delimiters, line endings) of the
+    cells of the table read."""
+    # The cells of a row end to end: one string per row to measure, not one
+    # per cell (a quarter of the time on a million rows of six columns).
+    row = "concat(" + ", ".join(f"c{i}" for i in range(layout.columns)) + ")"
+    delimiter = "chr(9)" if layout.delimiter == "\t" else _literal(layout.delimiter)
+    ending = "chr(13) || chr(10)" if newline == b"\r\n" else "chr(10)"
+
+    def inside(text: str, width: int) -> str:
+        count = f"(strlen(_r) - strlen(replace(_r, {text}, ''))) // {width}"
+        return f"coalesce(sum(CASE WHEN contains(_r, {text}) THEN {count} ELSE 0 END), 0)"
+
+    sums = [
+        "coalesce(sum(strlen(_r)), 0)",
+        inside("'\"'", 1),
+        inside(delimiter, 1),
+        inside(ending, len(newline)),
+    ]
+    sql = f"SELECT count(*), {', '.join(sums)} FROM (SELECT {row} AS _r FROM {_ident(name)})"
+    return tuple(int(v) for v in engine.backend.raw_sql(sql).fetchall()[0])
+
+
+def check_csv(
+    engine: Engine, raw, schema: TableSchema, validate, every: int = 1
+) -> tuple[object | None, list[TableError]] | None:
+    """The clean table of the CSV input ``raw`` (its ``csv`` read by
+    :func:`load`) and its problems, as the in-memory path finds them; None
+    where the in-memory path must read the file. ``validate`` is the
+    in-memory validator, run on the rows this road does not convert."""
+    read: CsvTable = raw.csv
+    try:
+        result = _check(engine, read, raw, schema, validate, every)
+    except BaseException:
+        read.drop()
+        raise
+    read.drop(typed=result is None or result[0] is None)
+    return result
+
+
+def _check(engine, read: CsvTable, raw, schema, validate, every):
+    positions: dict[str, int] = {}
+    for position, header in enumerate(raw.header):
+        column = schema.column(header)
+        if column is not None:
+            if column.name in positions:
+                return None  # a duplicate column: the in-memory path names both
+            positions[column.name] = position
+    if any(name not in positions for name in schema.required) or (
+        schema.one_of and not any(name in positions for name in schema.one_of)
+    ):
+        return None  # the in-memory path's message, from the header alone
+    cells = {positions[c.name]: c for c in schema.columns if c.name in positions}
+    comma = raw.reading.decimal == ","
+    read.typed = temporary_name(f"{schema.name}_typed")
+    with quiet():
+        engine.backend.raw_sql(_typed_sql(read, cells, comma))
+        facts = engine.backend.raw_sql(
+            "SELECT count(*), count(*) FILTER (_keep), count(*) FILTER (_keep AND _unsure)"
+            + (", coalesce(bool_or(_comma), false)" if comma else "")
+            + f" FROM {_ident(read.typed)}"
+        ).fetchall()[0]
+    rows, kept, unsure = (int(v) for v in facts[:3])
+    if not kept:
+        message = f"{raw.place.label}: the table has a header but no data rows"
+        return None, [TableError(message, table=schema.name)]
+    if comma and facts[3]:
+        # A decimal comma in any cell makes the validator read every cell of
+        # that column so ("1.234" is 1234 there): the in-memory path does it.
+        return None
+    if unsure:
+        if unsure > MAX_UNSURE:
+            return None
+        problems = _revalidated(engine, read, raw, schema, cells, validate, every)
+        # Without problems, the unsure cells are good in a form this road
+        # does not convert: the in-memory path converts them.
+        return (None, problems) if problems else None
+    with quiet():
+        table = engine.backend.table(read.typed)
+        if kept < rows:
+            table = table.filter(table["_keep"])
+        clean = {c.name: table[c.name] if c.name in positions else _null(c) for c in schema.columns}
+        return table.select(**clean, _row=table["_row"]), []
+
+
+def _null(column: Column):
+    return ibis.null().cast(
+        {"date": "timestamp", "month": "timestamp", "text": "string"}.get(column.kind, "float64")
+    )
+
+
+def _revalidated(engine, read, raw, schema, cells, validate, every) -> list[TableError]:
+    """The validator's problems on the rows with unsure cells and the first
+    good row of each column (so that a column the validator reads as a
+    whole, such as dates with and without a time zone, holds the kinds of
+    cells it holds in the file), in file order, numbered as in the file."""
+    firsts = ", ".join(
+        f"min(rowid) FILTER ({_good(column, _value(column, f'c{i}'), f'c{i}')})"
+        for i, column in cells.items()
+    )
+    with quiet():
+        goods = engine.backend.raw_sql(
+            f"SELECT {firsts} FROM {_ident(read.name)} WHERE rowid > 0"
+        ).fetchall()[0]
+        listed = ", ".join(str(int(row)) for row in goods if row is not None) or "NULL"
+        rows = engine.backend.raw_sql(
+            f"SELECT rowid - 1 AS _row, * FROM {_ident(read.name)} WHERE rowid IN "
+            f"(SELECT _row + 1 FROM {_ident(read.typed)} WHERE _keep AND _unsure) "
+            f"OR rowid IN ({listed}) ORDER BY rowid"
+        ).fetchall()
+    numbers = tuple(int(row[0]) for row in rows)
+    # pandas reads an empty cell as "" (the file is read with na_filter off).
+    body = pd.DataFrame(
+        [["" if cell is None else cell for cell in row[1:]] for row in rows],
+        columns=range(read.layout.columns),
+        dtype=object,
+    )
+    place = _Rows(raw.place, numbers)
+    some = dataclasses.replace(raw, body=body, place=place, csv=None)
+    _, problems = validate(some, schema, every=every)
+    return problems
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """A file place for some of a file's rows: body row ``i`` is the file's
+    body row ``rows[i]``."""
+
+    place: object
+    rows: tuple[int, ...]
+
+    @property
+    def label(self) -> str:
+        return self.place.label
+
+    def cell(self, position: int, body_index: int, header: str):
+        return self.place.cell(position, self.rows[body_index], header)
+
+    def header_cell(self, position: int, header: str):
+        return self.place.header_cell(position, header)
+
+
+def _blank(cell: str) -> str:
+    """SQL: the cell is empty or only whitespace, as the validator sees it."""
+    return (
+        f"({cell} IS NULL OR {cell} = '' OR "
+        f"(ord({cell}) IN ({_WS_CODES}) AND regexp_full_match({cell}, '{_WS}+')))"
+    )
+
+
+def _padded(cell: str) -> str:
+    """SQL: the (filled) cell starts or ends with whitespace. ``ord`` and
+    ``right`` count code points, as Python does (not grapheme clusters)."""
+    return f"(ord({cell}) IN ({_WS_CODES}) OR ord(right({cell}, 1)) IN ({_WS_CODES}))"
+
+
+def _value(column: Column, cell: str) -> str:
+    """SQL: the cell converted as the validator converts it, for the forms
+    this road reads; NULL for a blank cell or any other form."""
+    kind = column.kind
+    if kind in ("date", "month"):
+        stamp = (
+            f"CASE WHEN regexp_full_match({cell}, '{_PLAIN_DATE}') "
+            f"THEN TRY_CAST({cell} AS TIMESTAMP) "
+            f"ELSE TRY_CAST(NULLIF(regexp_extract({cell}, '{_ANY_DATE}', 1), '') AS TIMESTAMP) END"
+        )
+        return f"date_trunc('month', {stamp})" if kind == "month" else stamp
+    if kind == "text":
+        # Trimmed only where an end is whitespace (a TRIM of these 29
+        # characters costs ~0.8 s per million cells).
+        return (
+            f"CASE WHEN {cell} = '' THEN NULL WHEN {_padded(cell)} "
+            f"THEN NULLIF(trim({cell}, {_WS_CHARS}), '') ELSE {cell} END"
+        )
+    pattern = _WHOLE if kind == "count" else _NUMBER
+    sign = "-?" if kind == "number" else ""
+    return (
+        f"CASE WHEN regexp_full_match({cell}, '{pattern}') THEN CAST({cell} AS DOUBLE) "
+        f"WHEN regexp_full_match({cell}, '[ \t]*{sign}{pattern}[ \t]*') "
+        f"THEN CAST(trim({cell}, chr(32) || chr(9)) AS DOUBLE) END"
+    )
+
+
+def _good(column: Column, value: str, cell: str) -> str:
+    """SQL: the converted ``value`` is a filled cell the validator accepts."""
+    kind = column.kind
+    if kind in ("date", "month"):
+        span = "TIMESTAMP '1900-01-01'", "TIMESTAMP '2200-01-01'"
+        return f"({value} IS NOT NULL AND {value} >= {span[0]} AND {value} < {span[1]})"
+    if kind == "text":
+        return f"({value} IS NOT NULL)"
+    if kind == "score":
+        low, high = column.scale
+        return (
+            f"({value} IS NOT NULL AND {value} = floor({value}) "
+            f"AND {value} BETWEEN {low} AND {high})"
+        )
+    limit = f"abs({value}) < {NUMBER_LIMIT!r}"
+    if kind == "number":
+        # "-0" is 0 to the validator but -0.0 here: such a cell is unsure.
+        return f"({value} IS NOT NULL AND {limit} AND ({value} < 0 OR NOT contains({cell}, '-')))"
+    return f"({value} IS NOT NULL AND {limit})"
+
+
+def _typed_sql(read: CsvTable, cells: dict[int, Column], comma: bool) -> str:
+    """The statement that makes the typed table: ``_row`` (the body row),
+    each column's value, ``_keep`` (not a blank row) and ``_unsure`` (a cell
+    of the row is one the validator may read otherwise, or refuse).
+
+    The tests are CASE chains, which DuckDB evaluates only on the rows
+    still undecided: most rows are decided by their first cell with a value
+    (kept) and by each value's range check (not unsure)."""
+    n = read.layout.columns
+    inner = ["rowid - 1 AS _row", *(f"c{i}" for i in range(n))]
+    inner += [f'{_value(column, f"c{i}")} AS "v{i}"' for i, column in cells.items()]
+    filled = [f'WHEN "v{i}" IS NOT NULL THEN true' for i in cells]
+    filled += [f"WHEN NOT {_blank(f'c{i}')} THEN true" for i in range(n) if i not in cells]
+    filled += [
+        f"WHEN NOT {_blank(f'c{i}')} THEN true" for i, c in cells.items() if c.kind != "text"
+    ]
+    unsure = []
+    for i, column in cells.items():
+        value, cell = f'"v{i}"', f"c{i}"
+        if column.kind == "text":  # any text is good; a blank one is empty
+            if column.required:
+                unsure.append(f"WHEN {value} IS NULL THEN true")
+            continue
+        when_blank = "true" if column.required else f"NOT {_blank(cell)}"
+        unsure.append(
+            f"WHEN CASE WHEN {value} IS NOT NULL THEN NOT {_good(column, value, cell)} "
+            f"WHEN {cell} IS NULL THEN {'true' if column.required else 'false'} "
+            f"ELSE {when_blank} END THEN true"
+        )
+    outer = ["_row", *(f'"v{i}" AS "{c.name}"' for i, c in cells.items())]
+    outer.append(f"CASE {' '.join(filled)} ELSE false END AS _keep")
+    outer.append(
+        f"CASE {' '.join(unsure)} ELSE false END AS _unsure" if unsure else "false AS _unsure"
+    )
+    if comma:
+        numbers = [f"contains(c{i}, ',')" for i, c in cells.items() if c.kind in _NUMBER_KINDS]
+        outer.append(f"coalesce({' OR '.join(numbers) or 'false'}, false) AS _comma")
+    return (
+        f"CREATE TEMPORARY TABLE {_ident(read.typed)} AS SELECT {', '.join(outer)} "
+        f"FROM (SELECT {', '.join(inner)} FROM {_ident(read.name)} WHERE rowid > 0)"
+    )
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
