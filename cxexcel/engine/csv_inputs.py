@@ -44,6 +44,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import ibis
+import numpy as np
 import pandas as pd
 
 from ..errors import TableError
@@ -115,17 +116,19 @@ def load(engine: Engine, path: Path, layout, header: list[str], table: str) -> C
         return None
     if layout.columns > MAX_COLUMNS or any(c in str(path) for c in "*?[]{}"):
         return None  # DuckDB would read such a path as a pattern of files
-    region = _region(path, layout)
+    try:
+        region = _region(path, layout)
+    except (OSError, ValueError):  # gone or emptied since it was inspected
+        return None
     if region is None:
         return None
     name = temporary_name(table)
     read = CsvTable(engine, path, layout, name, 0)
     columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(layout.columns))
-    newline = "\\r\\n" if region.newline == b"\r\n" else "\\n"
     delimiter = layout.delimiter
     options = (
         f"columns = {{{columns}}}, header = false, auto_detect = false, "
-        f"delim = {_literal(delimiter)}, quote = '\"', escape = '\"', new_line = '{newline}', "
+        f"delim = {_literal(delimiter)}, quote = '\"', escape = '\"', "
         f"skip = {layout.skip}, strict_mode = true, null_padding = false, encoding = 'utf-8'"
     )
     try:
@@ -182,8 +185,10 @@ class _Region:
 def _region(path: Path, layout) -> _Region | None:
     """The table's bytes after the byte-order mark and the comment lines,
     without blank lines at the end (pandas reads them as blank rows, which
-    are skipped; DuckDB skips them); None if a comment line holds a quote
-    character (pandas would read it as the start of a quoted cell)."""
+    are skipped; DuckDB skips them). None where pandas and DuckDB may read
+    quotes or line endings differently: a quote character in a comment line
+    (pandas reads it as the start of a quoted cell), a carriage return not
+    followed by a line feed, or a quote that does not follow RFC 4180."""
     with open(path, "rb") as file, mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ) as data:
         start = 3 if data[:3] == b"\xef\xbb\xbf" else 0
         first = start
@@ -198,20 +203,14 @@ def _region(path: Path, layout) -> _Region | None:
         end = len(data)
         while end - start > 2 * len(newline) and data[end - 2 * len(newline) : end] == newline * 2:
             end -= len(newline)
-        delimiter = layout.delimiter.encode()
-        quotes = delimiters = newlines = 0
-        for at in range(start, end, _CHUNK):
-            chunk = data[at : min(at + _CHUNK, end)]
-            quotes += chunk.count(b'"')
-            delimiters += chunk.count(delimiter)
-            newlines += chunk.count(newline)
-            if (
-                newline == b"\r\n"
-                and chunk.endswith(b"\r")
-                and data[at + len(chunk) : at + len(chunk) + 1] == b"\n"
-                and at + len(chunk) < end
-            ):
-                newlines += 1
+        view = np.frombuffer(data, dtype=np.uint8)
+        try:
+            counts = _bytes_counted(view, start, end, ord(layout.delimiter), newline == b"\r\n")
+        finally:
+            del view  # the mmap cannot close while an array holds it
+        if counts is None:
+            return None
+        quotes, delimiters, newlines = counts
         return _Region(
             size=end - start,
             newline=newline,
@@ -223,6 +222,47 @@ def _region(path: Path, layout) -> _Region | None:
 
 
 _CHUNK = 16 << 20
+_QUOTE, _LF, _CR = ord('"'), ord("\n"), ord("\r")
+
+
+def _bytes_counted(view, start: int, end: int, delimiter: int, crlf: bool):
+    """(quote characters, delimiters, line endings) of ``view[start:end]``;
+    None if a carriage return is not followed by a line feed, or a quote
+    does not follow RFC 4180 (see :func:`_strict_quotes`)."""
+    quotes = delimiters = newlines = 0
+    before_open = np.zeros(256, dtype=bool)
+    before_open[[delimiter, _LF, _QUOTE]] = True
+    after_close = np.zeros(256, dtype=bool)
+    after_close[[delimiter, _LF, _CR, _QUOTE]] = True
+    for at in range(start, end, _CHUNK):
+        part = view[at : min(at + _CHUNK, end)]
+        where = np.flatnonzero(part == _QUOTE) + at
+        if not _strict_quotes(view, where, quotes, start, end, before_open, after_close):
+            return None
+        quotes += len(where)
+        delimiters += int(np.count_nonzero(part == delimiter))
+        if crlf:
+            returns = np.flatnonzero(part == _CR) + at
+            if len(returns) and (returns[-1] + 1 >= end or not (view[returns + 1] == _LF).all()):
+                return None
+            newlines += len(returns)
+        else:
+            newlines += int(np.count_nonzero(part == _LF))
+    return (quotes, delimiters, newlines) if quotes % 2 == 0 else None
+
+
+def _strict_quotes(view, where, before: int, start, end, before_open, after_close) -> bool:
+    """Whether the quote characters at ``where`` (``before`` more come
+    earlier in the region ``start`` to ``end``) follow RFC 4180, where
+    pandas and DuckDB read them alike: counted in file order, an even one
+    opens a cell (at its start, or right after the odd one before it: a
+    quote doubled inside the cell), an odd one closes it (before a
+    delimiter, a line ending, the end or the next quote). Elsewhere the two
+    differ: pandas reads ``"a" "b"`` as ``a "b"``, DuckDB as ``a b``."""
+    opens, closes = (where[0::2], where[1::2]) if before % 2 == 0 else (where[1::2], where[0::2])
+    opens = opens[opens > start]  # a cell may open at the start
+    closes = closes[closes < end - 1]  # and close at the end
+    return bool(before_open[view[opens - 1]].all() and after_close[view[closes + 1]].all())
 
 
 def _counts(engine: Engine, name: str, layout, newline: bytes) -> tuple[int, ...]:
@@ -399,11 +439,10 @@ def _value(column: Column, cell: str) -> str:
             f"CASE WHEN {cell} = '' THEN NULL WHEN {_padded(cell)} "
             f"THEN NULLIF(trim({cell}, {_WS_CHARS}), '') ELSE {cell} END"
         )
-    pattern = _WHOLE if kind == "count" else _NUMBER
-    sign = "-?" if kind == "number" else ""
+    pattern = "-?" + (_WHOLE if kind == "count" else _NUMBER)
     return (
         f"CASE WHEN regexp_full_match({cell}, '{pattern}') THEN CAST({cell} AS DOUBLE) "
-        f"WHEN regexp_full_match({cell}, '[ \t]*{sign}{pattern}[ \t]*') "
+        f"WHEN regexp_full_match({cell}, '[ \\t]*{pattern}[ \\t]*') "
         f"THEN CAST(trim({cell}, chr(32) || chr(9)) AS DOUBLE) END"
     )
 
@@ -418,15 +457,15 @@ def _good(column: Column, value: str, cell: str) -> str:
         return f"({value} IS NOT NULL)"
     if kind == "score":
         low, high = column.scale
-        return (
-            f"({value} IS NOT NULL AND {value} = floor({value}) "
-            f"AND {value} BETWEEN {low} AND {high})"
-        )
-    limit = f"abs({value}) < {NUMBER_LIMIT!r}"
-    if kind == "number":
-        # "-0" is 0 to the validator but -0.0 here: such a cell is unsure.
-        return f"({value} IS NOT NULL AND {limit} AND ({value} < 0 OR NOT contains({cell}, '-')))"
-    return f"({value} IS NOT NULL AND {limit})"
+        rule = f"{value} = floor({value}) AND {value} BETWEEN {low} AND {high}"
+    elif kind == "number":
+        rule = f"abs({value}) < {NUMBER_LIMIT!r}"
+    else:
+        rule = f"{value} >= 0 AND {value} < {NUMBER_LIMIT!r}"
+    # pandas reads "-0" as 0 or -0.0 as the rest of the column has it (whole
+    # numbers or not); "-0.0" is -0.0 either way, as here.
+    signed_zero = f"{value} = 0 AND contains({cell}, '-') AND NOT contains({cell}, '.')"
+    return f"({value} IS NOT NULL AND {rule} AND NOT ({signed_zero}))"
 
 
 def _typed_sql(read: CsvTable, cells: dict[int, Column], comma: bool) -> str:
