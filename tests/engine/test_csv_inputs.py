@@ -602,3 +602,21 @@ def test_rows_of_odd_cells_parse_the_same_either_road(tmp_path_factory, engine, 
     folder = tmp_path_factory.mktemp("rows")
     (folder / "Responses.csv").write_bytes(text.encode())
     compare(folder, engine)
+
+
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(st.lists(st.sampled_from(FRAGMENTS), max_size=30))
+def test_any_text_after_a_header_parses_the_same_either_road(tmp_path_factory, engine, parts):
+    """Whatever follows the header (quotes anywhere, stray line endings,
+    delimiters at the ends of rows, blank lines), the result is pandas'."""
+    folder = tmp_path_factory.mktemp("any")
+    (folder / "Responses.csv").write_bytes(("date,nps,c\n" + "".join(parts)).encode())
+    compare(folder, engine)
+
+
+def test_the_whitespace_is_pythons():
+    assert csv_inputs.WHITESPACE == "".join(c for c in map(chr, range(0x110000)) if c.isspace())
