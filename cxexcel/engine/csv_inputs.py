@@ -3,36 +3,43 @@ provably the in-memory path's: the same rows, values and messages.
 
 The in-memory path reads a CSV file with pandas and converts every cell in
 Python (:mod:`cxexcel.tables.validate`); for a million rows that is most of
-``cxexcel report``'s time. This road, for the Responses and Subscriptions
-tables of a file whose header already names the table's columns:
+``cxexcel report``'s time. This road is for the Responses and Subscriptions
+tables of a UTF-8 file whose header already names the table's columns.
 
-1. :func:`load`, once :func:`cxexcel.tables._csv.inspect` has made its
-   checks (size, encoding, NUL characters, line length, delimiter, comment
-   lines): DuckDB reads the file with explicit options (the delimiter found,
-   RFC 4180 double quotes, no header, every column as text, strict mode,
-   the file's line ending) into a temporary table, one row per record in
-   file order. Then three counts prove that DuckDB split the records and
-   cells as pandas does: the file's bytes, delimiters and line endings must
-   be those of the cells read, one delimiter between cells, one line ending
-   per record and the quote characters around and inside quoted cells.
-   DuckDB quietly drops what pandas reads or refuses (a blank line, a
-   delimiter at the end of a row, spaces around a quoted cell, cells after
-   a quoted line break on a CRLF line); each of those breaks a count. Any
-   DuckDB error, a count that does not add up, or a header other than the
-   one the file was recognised by: None, and pandas reads the file as
-   before, with its messages.
-2. :func:`check_csv`, when the table is validated: one statement converts
-   each cell the way the validator does, for the forms where the two
-   provably agree (ISO dates and times with an optional UTC offset, plain
-   decimal numbers, text trimmed of Python's whitespace), into a typed
-   temporary table; a cell in any other form is *unsure*. Without unsure
-   cells the typed table is the clean table. Otherwise the rows holding
-   unsure cells (at most ``MAX_UNSURE``), with the first good row of each
-   column, go through the validator itself, in file order: every bad cell
-   is an unsure one, so its problems are the table's, word for word. If it
-   finds none, the unsure cells are good in a form this road does not
-   convert (an Excel serial number, 03/04/2024 with ``--dates``, a decimal
-   comma ...), and the in-memory path reads the file.
+:func:`load`, once :func:`cxexcel.tables._csv.inspect` has made its checks
+(size, encoding, NUL characters, line length, delimiter, comment lines):
+
+1. The file's bytes are checked where pandas and DuckDB could read them
+   differently: every quote character must follow RFC 4180 (open a cell,
+   close it, or be doubled inside it: pandas reads ``"a" "b"`` as
+   ``a "b"``, DuckDB as ``a b``), every carriage return must end a line
+   with a line feed, and comment lines must hold no quote.
+2. One statement has DuckDB read the file with explicit options (the
+   delimiter found, RFC 4180 double quotes, no header, every column as
+   text, strict mode) and convert each cell the way the validator does, for
+   the forms where the two provably agree (ISO dates and times with an
+   optional UTC offset, plain decimal numbers, text trimmed of Python's
+   whitespace), into a typed temporary table; a cell in any other form is
+   *unsure*.
+3. Counts prove that DuckDB split the records and cells as pandas does: the
+   file's bytes, delimiters and line endings must be those of the cells
+   read, one delimiter between cells, one line ending per record and the
+   quote characters around and inside quoted cells. DuckDB quietly drops
+   what pandas reads or refuses (a blank line, a delimiter at the end of a
+   row, spaces around a quoted cell); each of those breaks a count.
+
+Any DuckDB error, a count that does not add up, or a header other than the
+one the file was recognised by: None, and pandas reads the file as before,
+with its messages, while the sources are collected.
+
+:func:`check_csv`, when the table is validated: without unsure cells the
+typed table is the clean table. Otherwise the rows holding unsure cells (at
+most ``MAX_UNSURE``), with the first good row of each column, go through
+the validator itself, in file order: every bad cell is an unsure one, so its
+problems are the table's, word for word. If it finds none, the unsure cells
+are good in a form this road does not convert (an Excel serial number,
+03/04/2024 with ``--dates``, a decimal comma ...), and the in-memory path
+reads the file.
 """
 
 from __future__ import annotations
@@ -40,10 +47,9 @@ from __future__ import annotations
 import dataclasses
 import logging
 import mmap
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import ibis
 import numpy as np
 import pandas as pd
 
@@ -86,87 +92,118 @@ _WHOLE = r"[0-9]{1,15}"
 
 _NUMBER_KINDS = ("number", "amount", "count", "score")
 _NULLS = {"date": "TIMESTAMP", "month": "TIMESTAMP", "text": "VARCHAR"}
+_ACCOUNTS = ("_bytes", "_quotes", "_delimiters", "_lines")
 
 
 @dataclass
 class CsvTable:
-    """A CSV file read by DuckDB into the temporary table ``name``: text
-    columns ``c0`` ... in file order, row 0 the header."""
+    """A CSV file DuckDB has read and converted into the typed temporary
+    table ``name`` (row 0 the header), with what :func:`check_csv` decides on."""
 
     engine: Engine
     path: Path
     layout: object  # cxexcel.tables._csv.Layout
     name: str
-    records: int
-    typed: str | None = None
+    schema: TableSchema
+    reading: object  # cxexcel.tables.reading.Reading
+    cells: dict[int, Column]  # the schema's columns, by position in the file
+    rows: int = 0  # body rows, blank ones too
+    kept: int = 0  # rows not blank
+    unsure: int = 0  # kept rows with an unsure cell
+    comma: bool = False  # a number cell holds a comma (with a decimal-comma reading)
+    others: list[str] = field(default_factory=list)  # more temporary tables and views
 
-    def drop(self, typed: bool = True) -> None:
-        """Free the temporary tables (the typed one too unless ``typed`` is False)."""
-        names = [self.name, self.typed] if typed else [self.name]
+    def drop(self) -> None:
+        """Free the temporary tables."""
         with quiet():
-            for name in filter(None, names):
-                self.engine.backend.raw_sql(f"DROP TABLE IF EXISTS {_ident(name)}")
+            for name in reversed([self.name, *self.others]):
+                kind = "VIEW" if name.endswith("_view") else "TABLE"
+                self.engine.backend.raw_sql(f"DROP {kind} IF EXISTS {_ident(name)}")
 
 
-def load(engine: Engine, path: Path, layout, header: list[str], table: str) -> CsvTable | None:
-    """``path`` read by DuckDB as the in-memory path would read it, or None
-    where that cannot be shown (see the module docstring); ``header`` is the
-    header the file was recognised by."""
+def load(
+    engine: Engine, path: Path, layout, header: list[str], schema: TableSchema, reading
+) -> CsvTable | None:
+    """``path`` read and converted by DuckDB as the in-memory path would read
+    it, or None where that cannot be shown (see the module docstring);
+    ``header`` is the header the file was recognised by, ``reading`` how its
+    cells are read."""
     if engine.name != "duckdb" or layout.encoding not in ("utf-8", "utf-8-sig"):
         return None
     if layout.columns > MAX_COLUMNS or any(c in str(path) for c in "*?[]{}"):
         return None  # DuckDB would read such a path as a pattern of files
+    cells = _columns(header, schema)
+    if cells is None:
+        return None
     try:
         region = _region(path, layout)
     except (OSError, ValueError):  # gone or emptied since it was inspected
         return None
     if region is None:
         return None
-    name = temporary_name(table)
-    read = CsvTable(engine, path, layout, name, 0)
-    columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(layout.columns))
-    delimiter = layout.delimiter
-    options = (
-        f"columns = {{{columns}}}, header = false, auto_detect = false, "
-        f"delim = {_literal(delimiter)}, quote = '\"', escape = '\"', "
-        f"skip = {layout.skip}, strict_mode = true, null_padding = false, encoding = 'utf-8'"
-    )
+    read = CsvTable(engine, path, layout, temporary_name(schema.name), schema, reading, cells)
+    comma = reading.decimal == ","
     try:
         with quiet():
-            engine.backend.raw_sql(
-                f"CREATE TEMPORARY TABLE {_ident(name)} AS "
-                f"SELECT * FROM read_csv({_literal(str(path))}, {options})"
-            )
-            counts = _counts(engine, name, layout, region.newline)
-            first = engine.backend.raw_sql(
-                f"SELECT * FROM {_ident(name)} WHERE rowid = 0"
-            ).fetchall()
+            first = engine.backend.raw_sql(f"SELECT * FROM {_source(read)} LIMIT 1").fetchall()
+            if [[c if c is not None else "" for c in row] for row in first] != [list(header)]:
+                return None
+            engine.backend.raw_sql(_typed_sql(read, region.newline, comma))
+            facts = engine.backend.raw_sql(_facts_sql(read, comma)).fetchall()[0]
+            for name in (*_ACCOUNTS, *(["_comma"] if comma else [])):
+                engine.backend.raw_sql(f"ALTER TABLE {_ident(read.name)} DROP COLUMN {name}")
     except Exception:  # DuckDB refuses the file: pandas reads it, with its messages
         logger.debug("DuckDB did not read %s", path, exc_info=True)
         read.drop()
         return None
-    records, cells, quoted, delimiters, newlines = counts
-    read.records = records
+    records, octets, quoted, delimiters, newlines, kept, unsure, found_comma = facts
     n = layout.columns
-    unfinished = 0 if region.finished else 1
-    ends = records - unfinished
+    ends = records - (0 if region.finished else 1)
     exact = (
         records >= 1
         # Each quote character in a cell is doubled in the file and a quoted
         # cell has two more: the file's quote characters less the cells' are
         # the bytes of the file not in any cell, delimiter or line ending.
         and region.size
-        == cells + records * (n - 1) + ends * len(region.newline) + (region.quotes - quoted)
+        == octets + records * (n - 1) + ends * len(region.newline) + (region.quotes - quoted)
         and region.delimiters == records * (n - 1) + delimiters
         and region.newlines == ends + newlines
-        and len(first) == 1
-        and [cell if cell is not None else "" for cell in first[0]] == list(header)
     )
     if not exact:
         logger.debug("DuckDB did not read %s as pandas would: read in memory", path)
         read.drop()
         return None
+    read.rows, read.kept, read.unsure, read.comma = records - 1, kept, unsure, bool(found_comma)
     return read
+
+
+def _columns(header: list[str], schema: TableSchema) -> dict[int, Column] | None:
+    """The schema's columns by position in the header; None where the
+    in-memory path has a message for the header (a column twice, a required
+    one missing)."""
+    cells: dict[int, Column] = {}
+    for position, cell in enumerate(header):
+        column = schema.column(cell)
+        if column is not None:
+            if column in cells.values():
+                return None
+            cells[position] = column
+    names = {column.name for column in cells.values()}
+    if not set(schema.required) <= names or (schema.one_of and not names & set(schema.one_of)):
+        return None
+    return cells
+
+
+def _source(read: CsvTable) -> str:
+    """SQL: the file as DuckDB reads it, every column as text."""
+    layout = read.layout
+    columns = ", ".join(f"'c{i}': 'VARCHAR'" for i in range(layout.columns))
+    options = (
+        f"columns = {{{columns}}}, header = false, auto_detect = false, "
+        f"delim = {_literal(layout.delimiter)}, quote = '\"', escape = '\"', "
+        f"skip = {layout.skip}, strict_mode = true, null_padding = false, encoding = 'utf-8'"
+    )
+    return f"read_csv({_literal(str(read.path))}, {options})"
 
 
 @dataclass(frozen=True)
@@ -265,29 +302,6 @@ def _strict_quotes(view, where, before: int, start, end, before_open, after_clos
     return bool(before_open[view[opens - 1]].all() and after_close[view[closes + 1]].all())
 
 
-def _counts(engine: Engine, name: str, layout, newline: bytes) -> tuple[int, ...]:
-    """(records, bytes, quote characters, delimiters, line endings) of the
-    cells of the table read."""
-    # The cells of a row end to end: one string per row to measure, not one
-    # per cell (a quarter of the time on a million rows of six columns).
-    row = "concat(" + ", ".join(f"c{i}" for i in range(layout.columns)) + ")"
-    delimiter = "chr(9)" if layout.delimiter == "\t" else _literal(layout.delimiter)
-    ending = "chr(13) || chr(10)" if newline == b"\r\n" else "chr(10)"
-
-    def inside(text: str, width: int) -> str:
-        count = f"(strlen(_r) - strlen(replace(_r, {text}, ''))) // {width}"
-        return f"coalesce(sum(CASE WHEN contains(_r, {text}) THEN {count} ELSE 0 END), 0)"
-
-    sums = [
-        "coalesce(sum(strlen(_r)), 0)",
-        inside("'\"'", 1),
-        inside(delimiter, 1),
-        inside(ending, len(newline)),
-    ]
-    sql = f"SELECT count(*), {', '.join(sums)} FROM (SELECT {row} AS _r FROM {_ident(name)})"
-    return tuple(int(v) for v in engine.backend.raw_sql(sql).fetchall()[0])
-
-
 def check_csv(
     engine: Engine, raw, schema: TableSchema, validate, every: int = 1
 ) -> tuple[object | None, list[TableError]] | None:
@@ -296,83 +310,78 @@ def check_csv(
     where the in-memory path must read the file. ``validate`` is the
     in-memory validator, run on the rows this road does not convert."""
     read: CsvTable = raw.csv
+    if schema != read.schema or raw.reading != read.reading:
+        read.drop()  # not what the table was converted for
+        return None
     try:
-        result = _check(engine, read, raw, schema, validate, every)
+        result = _checked(engine, read, raw, validate, every)
     except BaseException:
         read.drop()
         raise
-    read.drop(typed=result is None or result[0] is None)
+    if result is None or result[0] is None:
+        read.drop()
     return result
 
 
-def _check(engine, read: CsvTable, raw, schema, validate, every):
-    positions: dict[str, int] = {}
-    for position, header in enumerate(raw.header):
-        column = schema.column(header)
-        if column is not None:
-            if column.name in positions:
-                return None  # a duplicate column: the in-memory path names both
-            positions[column.name] = position
-    if any(name not in positions for name in schema.required) or (
-        schema.one_of and not any(name in positions for name in schema.one_of)
-    ):
-        return None  # the in-memory path's message, from the header alone
-    cells = {positions[c.name]: c for c in schema.columns if c.name in positions}
-    comma = raw.reading.decimal == ","
-    read.typed = temporary_name(f"{schema.name}_typed")
-    with quiet():
-        engine.backend.raw_sql(_typed_sql(read, cells, comma))
-        facts = engine.backend.raw_sql(
-            "SELECT count(*), count(*) FILTER (_keep), count(*) FILTER (_keep AND _unsure)"
-            + (", coalesce(bool_or(_comma), false)" if comma else "")
-            + f" FROM {_ident(read.typed)}"
-        ).fetchall()[0]
-    rows, kept, unsure = (int(v) for v in facts[:3])
-    if not kept:
+def _checked(engine, read: CsvTable, raw, validate, every):
+    schema = read.schema
+    if not read.kept:
         message = f"{raw.place.label}: the table has a header but no data rows"
         return None, [TableError(message, table=schema.name)]
-    if comma and facts[3]:
+    if read.comma:
         # A decimal comma in any cell makes the validator read every cell of
         # that column so ("1.234" is 1234 there): the in-memory path does it.
         return None
-    if unsure:
-        if unsure > MAX_UNSURE:
+    if read.unsure:
+        if read.unsure > MAX_UNSURE:
             return None
-        problems = _revalidated(engine, read, raw, schema, cells, validate, every)
+        problems = _revalidated(engine, read, raw, validate, every)
         # Without problems, the unsure cells are good in a form this road
         # does not convert: the in-memory path converts them.
         return (None, problems) if problems else None
+    positions = {column.name: i for i, column in read.cells.items()}
+    columns = [
+        f'"v{positions[c.name]}" AS "{c.name}"'
+        if c.name in positions
+        else f'CAST(NULL AS {_NULLS.get(c.kind, "DOUBLE")}) AS "{c.name}"'
+        for c in schema.columns
+    ]
+    kept = " AND _keep" if read.kept < read.rows else ""
+    view = f"{read.name}_view"
+    read.others.append(view)
     with quiet():
-        table = engine.backend.table(read.typed)
-        if kept < rows:
-            table = table.filter(table["_keep"])
-        clean = {c.name: table[c.name] if c.name in positions else _null(c) for c in schema.columns}
-        return table.select(**clean, _row=table["_row"]), []
+        engine.backend.raw_sql(
+            f"CREATE TEMPORARY VIEW {_ident(view)} AS SELECT {', '.join(columns)}, "
+            f"rowid - 1 AS _row FROM {_ident(read.name)} WHERE rowid > 0{kept}"
+        )
+        return engine.backend.table(view), []
 
 
-def _null(column: Column):
-    return ibis.null().cast(
-        {"date": "timestamp", "month": "timestamp", "text": "string"}.get(column.kind, "float64")
-    )
-
-
-def _revalidated(engine, read, raw, schema, cells, validate, every) -> list[TableError]:
+def _revalidated(engine, read: CsvTable, raw, validate, every) -> list[TableError]:
     """The validator's problems on the rows with unsure cells and the first
     good row of each column (so that a column the validator reads as a
     whole, such as dates with and without a time zone, holds the kinds of
-    cells it holds in the file), in file order, numbered as in the file."""
+    cells it holds in the file), in file order, numbered as in the file.
+    The cells are read again, as text (only here are they needed)."""
+    text = f"{read.name}_cells"
+    read.others.append(text)
     firsts = ", ".join(
-        f"min(rowid) FILTER ({_good(column, _value(column, f'c{i}'), f'c{i}')})"
-        for i, column in cells.items()
+        f"min(rowid) FILTER ({_good(column, _value(column, f'c{i}'))})"
+        for i, column in read.cells.items()
     )
     with quiet():
-        goods = engine.backend.raw_sql(
-            f"SELECT {firsts} FROM {_ident(read.name)} WHERE rowid > 0"
+        engine.backend.raw_sql(
+            f"CREATE TEMPORARY TABLE {_ident(text)} AS SELECT * FROM {_source(read)}"
+        )
+        count, *goods = engine.backend.raw_sql(
+            f"SELECT count(*), {firsts} FROM {_ident(text)} WHERE rowid > 0"
         ).fetchall()[0]
+        if count != read.rows:
+            raise RuntimeError(f"{read.path.name} changed while it was read")
         listed = ", ".join(str(int(row)) for row in goods if row is not None) or "NULL"
         rows = engine.backend.raw_sql(
-            f"SELECT rowid - 1 AS _row, * FROM {_ident(read.name)} WHERE rowid IN "
-            f"(SELECT _row + 1 FROM {_ident(read.typed)} WHERE _keep AND _unsure) "
+            f"SELECT rowid - 1 AS _row, * FROM {_ident(text)} WHERE rowid IN "
+            f"(SELECT rowid FROM {_ident(read.name)} WHERE rowid > 0 AND _keep AND _unsure) "
             f"OR rowid IN ({listed}) ORDER BY rowid"
         ).fetchall()
     numbers = tuple(int(row[0]) for row in rows)
@@ -384,7 +393,7 @@ def _revalidated(engine, read, raw, schema, cells, validate, every) -> list[Tabl
     )
     place = _Rows(raw.place, numbers)
     some = dataclasses.replace(raw, body=body, place=place, csv=None)
-    _, problems = validate(some, schema, every=every)
+    _, problems = validate(some, read.schema, every=every)
     return problems
 
 
@@ -417,8 +426,8 @@ def _blank(cell: str) -> str:
 
 def _padded(cell: str) -> str:
     """SQL: the (filled) cell starts or ends with whitespace. ``ord`` and
-    ``right`` count code points, as Python does (not grapheme clusters)."""
-    return f"(ord({cell}) IN ({_WS_CODES}) OR ord(right({cell}, 1)) IN ({_WS_CODES}))"
+    ``substr`` count code points, as Python does (not grapheme clusters)."""
+    return f"(ord({cell}) IN ({_WS_CODES}) OR ord(substr({cell}, -1)) IN ({_WS_CODES}))"
 
 
 def _value(column: Column, cell: str) -> str:
@@ -439,45 +448,51 @@ def _value(column: Column, cell: str) -> str:
             f"CASE WHEN {cell} = '' THEN NULL WHEN {_padded(cell)} "
             f"THEN NULLIF(trim({cell}, {_WS_CHARS}), '') ELSE {cell} END"
         )
-    pattern = "-?" + (_WHOLE if kind == "count" else _NUMBER)
+    unsigned = _WHOLE if kind == "count" else _NUMBER
+    # A minus sign with a fraction or a digit other than 0: pandas reads "-0"
+    # as 0 or as -0.0 as the rest of its column has it (whole numbers or
+    # not), "-0.0" as -0.0, which DuckDB reads too.
+    fraction = "" if kind == "count" else r"|[0-9]{1,15}\.[0-9]{1,15}"
+    signed = rf"-(?:0*[1-9][0-9]{{0,14}}{fraction})"
+    pattern = f"(?:{unsigned}|{signed})"
     return (
-        f"CASE WHEN regexp_full_match({cell}, '{pattern}') THEN CAST({cell} AS DOUBLE) "
+        f"CASE WHEN regexp_full_match({cell}, '{unsigned}') THEN CAST({cell} AS DOUBLE) "
         f"WHEN regexp_full_match({cell}, '[ \\t]*{pattern}[ \\t]*') "
         f"THEN CAST(trim({cell}, chr(32) || chr(9)) AS DOUBLE) END"
     )
 
 
-def _good(column: Column, value: str, cell: str) -> str:
+def _good(column: Column, value: str) -> str:
     """SQL: the converted ``value`` is a filled cell the validator accepts."""
     kind = column.kind
     if kind in ("date", "month"):
         span = "TIMESTAMP '1900-01-01'", "TIMESTAMP '2200-01-01'"
-        return f"({value} IS NOT NULL AND {value} >= {span[0]} AND {value} < {span[1]})"
+        return f"({value} >= {span[0]} AND {value} < {span[1]})"
     if kind == "text":
         return f"({value} IS NOT NULL)"
     if kind == "score":
         low, high = column.scale
-        rule = f"{value} = floor({value}) AND {value} BETWEEN {low} AND {high}"
-    elif kind == "number":
-        rule = f"abs({value}) < {NUMBER_LIMIT!r}"
-    else:
-        rule = f"{value} >= 0 AND {value} < {NUMBER_LIMIT!r}"
-    # pandas reads "-0" as 0 or -0.0 as the rest of the column has it (whole
-    # numbers or not); "-0.0" is -0.0 either way, as here.
-    signed_zero = f"{value} = 0 AND contains({cell}, '-') AND NOT contains({cell}, '.')"
-    return f"({value} IS NOT NULL AND {rule} AND NOT ({signed_zero}))"
+        return f"({value} = floor({value}) AND {value} BETWEEN {low} AND {high})"
+    if kind == "number":
+        return f"(abs({value}) < {NUMBER_LIMIT!r})"
+    return f"({value} >= 0 AND {value} < {NUMBER_LIMIT!r})"
 
 
-def _typed_sql(read: CsvTable, cells: dict[int, Column], comma: bool) -> str:
-    """The statement that makes the typed table: ``_row`` (the body row),
-    each column's value, ``_keep`` (not a blank row) and ``_unsure`` (a cell
-    of the row is one the validator may read otherwise, or refuse).
+def _typed_sql(read: CsvTable, newline: bytes, comma: bool) -> str:
+    """The statement that makes the typed table from the file: each column's
+    value (``v`` and its position), ``_keep`` (not a blank row), ``_unsure``
+    (a cell of the row is one the validator may read otherwise, or refuse),
+    the row's counts for :func:`load` and, with a decimal-comma reading,
+    ``_comma`` (a number cell holds a comma).
 
     The tests are CASE chains, which DuckDB evaluates only on the rows
     still undecided: most rows are decided by their first cell with a value
     (kept) and by each value's range check (not unsure)."""
-    n = read.layout.columns
-    inner = ["rowid - 1 AS _row", *(f"c{i}" for i in range(n))]
+    n, cells = read.layout.columns, read.cells
+    inner = [
+        *(f"c{i}" for i in range(n)),
+        "concat(" + ", ".join(f"c{i}" for i in range(n)) + ") AS _r",
+    ]
     inner += [f'{_value(column, f"c{i}")} AS "v{i}"' for i, column in cells.items()]
     filled = [f'WHEN "v{i}" IS NOT NULL THEN true' for i in cells]
     filled += [f"WHEN NOT {_blank(f'c{i}')} THEN true" for i in range(n) if i not in cells]
@@ -493,22 +508,56 @@ def _typed_sql(read: CsvTable, cells: dict[int, Column], comma: bool) -> str:
             continue
         when_blank = "true" if column.required else f"NOT {_blank(cell)}"
         unsure.append(
-            f"WHEN CASE WHEN {value} IS NOT NULL THEN NOT {_good(column, value, cell)} "
+            f"WHEN CASE WHEN {value} IS NOT NULL THEN NOT {_good(column, value)} "
             f"WHEN {cell} IS NULL THEN {'true' if column.required else 'false'} "
             f"ELSE {when_blank} END THEN true"
         )
-    outer = ["_row", *(f'"v{i}" AS "{c.name}"' for i, c in cells.items())]
+    outer = [f'"v{i}"' for i in cells]
     outer.append(f"CASE {' '.join(filled)} ELSE false END AS _keep")
     outer.append(
         f"CASE {' '.join(unsure)} ELSE false END AS _unsure" if unsure else "false AS _unsure"
     )
+    outer += _row_counts(read.layout, newline)
     if comma:
         numbers = [f"contains(c{i}, ',')" for i, c in cells.items() if c.kind in _NUMBER_KINDS]
         outer.append(f"coalesce({' OR '.join(numbers) or 'false'}, false) AS _comma")
     return (
-        f"CREATE TEMPORARY TABLE {_ident(read.typed)} AS SELECT {', '.join(outer)} "
-        f"FROM (SELECT {', '.join(inner)} FROM {_ident(read.name)} WHERE rowid > 0)"
+        f"CREATE TEMPORARY TABLE {_ident(read.name)} AS SELECT {', '.join(outer)} "
+        f"FROM (SELECT {', '.join(inner)} FROM {_source(read)})"
     )
+
+
+def _row_counts(layout, newline: bytes) -> list[str]:
+    """SQL: the bytes, quote characters, delimiters and line endings of the
+    row's cells (``_r``, the cells end to end: one string to measure per row,
+    not one per cell)."""
+    delimiter = "chr(9)" if layout.delimiter == "\t" else _literal(layout.delimiter)
+    ending = "chr(13) || chr(10)" if newline == b"\r\n" else "chr(10)"
+
+    def inside(text: str, width: int, name: str) -> str:
+        count = f"(strlen(_r) - strlen(replace(_r, {text}, ''))) // {width}"
+        return f"CASE WHEN contains(_r, {text}) THEN {count} ELSE 0 END AS {name}"
+
+    return [
+        "coalesce(strlen(_r), 0) AS _bytes",
+        inside("'\"'", 1, "_quotes"),
+        inside(delimiter, 1, "_delimiters"),
+        inside(ending, len(newline), "_lines"),
+    ]
+
+
+def _facts_sql(read: CsvTable, comma: bool) -> str:
+    """The query of (records, bytes, quote characters, delimiters and line
+    endings of the cells, kept rows, unsure rows, a comma in a number)."""
+    body = "rowid > 0"
+    parts = [
+        "count(*)",
+        *(f"coalesce(sum({name}), 0)" for name in _ACCOUNTS),
+        f"count(*) FILTER ({body} AND _keep)",
+        f"count(*) FILTER ({body} AND _keep AND _unsure)",
+        f"coalesce(bool_or(_comma) FILTER ({body}), false)" if comma else "false",
+    ]
+    return f"SELECT {', '.join(parts)} FROM {_ident(read.name)}"
 
 
 def _literal(text: str) -> str:

@@ -198,7 +198,7 @@ def _read(
 
         mapping = load_mapping(mapping)
     token = READING.set(Reading(**chosen))
-    engine_token = ENGINE.set(engine)
+    engine_token = ENGINE.set((engine, schemas) if engine is not None else None)
     try:
         with profiles.using(mapping), recording_skips() as skips:
             items = list(collect(sources))

@@ -85,8 +85,8 @@ class FilePlace:
         return f"{self.file} row {self.header_row}, column {header}", self.header_row, None
 
 
-#: The engine of the read under way, if any: it may read CSV files of the
-#: tables it checks (:func:`_csv_in_engine`).
+#: The engine of the read under way and the schemas it checks against, if
+#: any: it may read the CSV files of the tables it checks (:func:`_csv_in_engine`).
 ENGINE: contextvars.ContextVar = contextvars.ContextVar("engine", default=None)
 
 #: How cells are read unless a profile or mapping says otherwise: the
@@ -316,30 +316,32 @@ def _csv_reading(layout: _csv.Layout) -> Reading:
 
 
 def _csv_in_engine(path: Path, name: str, layout: _csv.Layout) -> RawTable | None:
-    """The CSV file as DuckDB read it, not yet checked, when a read with an
-    engine is under way and the file is a Responses or Subscriptions table
-    in cxexcel's own columns (no import profile converts it); None to read
-    it into memory."""
-    engine = ENGINE.get()
-    if engine is None or name not in SCHEMAS:
+    """The CSV file as DuckDB read and converted it, not yet checked, when a
+    read with an engine is under way and the file is a Responses or
+    Subscriptions table in cxexcel's own columns (no import profile converts
+    it); None to read it into memory."""
+    using = ENGINE.get()
+    if using is None:
         return None
+    engine, schemas = using
     from ..engine.inputs import ENGINE_TABLES
 
-    if name not in ENGINE_TABLES:
+    if name not in ENGINE_TABLES or name not in schemas:
         return None
     header = _csv.split_header(layout)
-    named = {column.name for cell in header if (column := SCHEMAS[name].column(cell))}
-    if not set(SCHEMAS[name].required) <= named:
+    named = {column.name for cell in header if (column := schemas[name].column(cell))}
+    if not set(schemas[name].required) <= named:
         return None
     if profiles.recognise(header, name, source=path.name) is not None:
         return None  # a mapping's rule
     from ..engine.csv_inputs import load as load_csv
 
-    read = load_csv(engine, path, layout, header, name)
+    reading = _csv_reading(layout)
+    read = load_csv(engine, path, layout, header, schemas[name], reading)
     if read is None:
         return None
     place = _csv_place(path, name, layout)
-    return RawTable(name, header, None, place, reading=_csv_reading(layout), csv=read)
+    return RawTable(name, header, None, place, reading=reading, csv=read)
 
 
 def _from_parquet(path: Path, name: str) -> RawTable:

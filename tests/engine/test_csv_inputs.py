@@ -55,9 +55,9 @@ class Roads:
         self.declined: set[str] = set()
         real_read, real_load = csv_inputs.load, tables_module.load
 
-        def read(engine, path, layout, header, table):
-            result = real_read(engine, path, layout, header, table)
-            self.read[table] = result is not None
+        def read(engine, path, layout, header, schema, reading):
+            result = real_read(engine, path, layout, header, schema, reading)
+            self.read[schema.name] = result is not None
             return result
 
         def load(raw):
