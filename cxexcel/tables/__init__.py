@@ -89,10 +89,12 @@ def read_tables(
     column that have no saved value and read as blank).
 
     ``engine`` (a :class:`cxexcel.engine.Engine`) lets the engine check the
-    Responses and Subscriptions tables of Parquet files where they lie, with
-    the same messages; those come back as engine tables (Ibis expressions of
-    the clean columns and ``_row``, the row's place in the file), not
-    DataFrames, so a table larger than memory is never loaded.
+    Responses and Subscriptions tables of Parquet files where they lie, and
+    read those of CSV files in cxexcel's own columns where it reads them as
+    pandas would (:mod:`cxexcel.engine.csv_inputs`), with the same messages;
+    those come back as engine tables (Ibis expressions of the clean columns
+    and ``_row``, the row's place in the file), not DataFrames, so a table
+    larger than memory is never loaded.
 
     Exports of the tools cxexcel knows (Delighted, SurveyMonkey, Qualtrics,
     Typeform, HubSpot, Mailchimp, Shopify, GA4: docs/imports.md) are found by
@@ -244,6 +246,8 @@ def _read_found(items, schemas, notes, engine, chosen, every):
                     table=item.name,
                 )
             )
+            if item.csv is not None:
+                item.csv.drop()  # the engine's copy of a table not read
             continue
         if chosen:
             item.reading = dataclasses.replace(item.reading, **chosen)

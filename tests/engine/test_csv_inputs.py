@@ -620,3 +620,20 @@ def test_any_text_after_a_header_parses_the_same_either_road(tmp_path_factory, e
 
 def test_the_whitespace_is_pythons():
     assert csv_inputs.WHITESPACE == "".join(c for c in map(chr, range(0x110000)) if c.isspace())
+
+
+def test_a_table_found_twice_is_refused_as_in_memory(tmp_path, engine, roads):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "Responses.csv").write_text(f"{HEADER}\n2024-01-31,9,,,C1,,\n")
+    (folder / "responses.CSV").write_text(f"{HEADER}\n2024-01-31,9,,,C1,,\n")
+    compare(folder, engine)
+    before = engine.backend.raw_sql(
+        "SELECT count(*) FROM duckdb_tables() WHERE temporary"
+    ).fetchall()[0][0]
+    _, errors = read_checked(folder, engine=engine)
+    assert "Responses is found twice" in str(errors[0])
+    after = engine.backend.raw_sql(
+        "SELECT count(*) FROM duckdb_tables() WHERE temporary"
+    ).fetchall()[0][0]
+    assert after == before + 1  # the first file's table (read, then refused with the error)
