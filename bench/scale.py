@@ -257,23 +257,26 @@ def row(size: str, what: str, seconds: float, gb: float, note: str = "") -> None
 def report_csv(folder: Path, size: int, repeat: int, before: Path | None) -> None:
     """``report-csv`` alone: ``cxexcel report`` on Responses as one CSV file
     (written as below: Parquet, then pyarrow's CSV writer), ``repeat`` runs,
-    interleaved with those of the ``before`` tree if given."""
+    interleaved with those of the ``before`` tree if given and with the
+    report on the Parquet file (the road the CSV file now takes)."""
     import pyarrow.csv as pcsv
 
-    folder.mkdir()
-    write_responses(folder / "Responses.parquet", size, seed=1)
-    only_csv = folder / "csv"
+    parquet, only_csv = folder / "parquet", folder / "csv"
+    parquet.mkdir(parents=True)
     only_csv.mkdir()
-    pcsv.write_csv(pq.read_table(folder / "Responses.parquet"), only_csv / "Responses.csv")
+    write_responses(parquet / "Responses.parquet", size, seed=1)
+    pcsv.write_csv(pq.read_table(parquet / "Responses.parquet"), only_csv / "Responses.csv")
     label = f"{size:,}"
-    runs: dict[str, list[float]] = {"before": [], "after": []}
+    runs: dict[str, list[float]] = {"before": [], "after": [], "parquet": []}
     for _ in range(repeat):
-        for which, source in (("before", before), ("after", None)):
+        for which, source in (("before", before), ("after", None), ("parquet", None)):
             if which == "before" and before is None:
                 continue
-            seconds, gb = run_report(only_csv, folder / f"{which}.xlsx", source)
+            inputs = parquet if which == "parquet" else only_csv
+            seconds, gb = run_report(inputs, folder / f"{which}.xlsx", source)
             runs[which].append(seconds)
-            row(label, f"report-csv ({which})", seconds, gb, "cxexcel report on Responses.csv")
+            what = "report-parquet" if which == "parquet" else f"report-csv ({which})"
+            row(label, what, seconds, gb, f"cxexcel report on {inputs.name}/Responses.*")
     for which, seconds in runs.items():
         if seconds:
             shown = ", ".join(f"{s:.2f}" for s in seconds)

@@ -346,7 +346,7 @@ def _checked(engine, read: CsvTable, raw, validate, every):
         else f'CAST(NULL AS {_NULLS.get(c.kind, "DOUBLE")}) AS "{c.name}"'
         for c in schema.columns
     ]
-    kept = " AND _keep" if read.kept < read.rows else ""
+    kept = f" AND {_kept(read)}" if read.kept < read.rows else ""
     view = f"{read.name}_view"
     read.others.append(view)
     with quiet():
@@ -381,7 +381,8 @@ def _revalidated(engine, read: CsvTable, raw, validate, every) -> list[TableErro
         listed = ", ".join(str(int(row)) for row in goods if row is not None) or "NULL"
         rows = engine.backend.raw_sql(
             f"SELECT rowid - 1 AS _row, * FROM {_ident(text)} WHERE rowid IN "
-            f"(SELECT rowid FROM {_ident(read.name)} WHERE rowid > 0 AND _keep AND _unsure) "
+            f"(SELECT rowid FROM {_ident(read.name)} "
+            f"WHERE rowid > 0 AND {_kept(read)} AND {_unsure(read)}) "
             f"OR rowid IN ({listed}) ORDER BY rowid"
         ).fetchall()
     numbers = tuple(int(row[0]) for row in rows)
@@ -440,7 +441,7 @@ def _value(column: Column, cell: str) -> str:
             f"THEN TRY_CAST({cell} AS TIMESTAMP) "
             f"ELSE TRY_CAST(NULLIF(regexp_extract({cell}, '{_ANY_DATE}', 1), '') AS TIMESTAMP) END"
         )
-        return f"date_trunc('month', {stamp})" if kind == "month" else stamp
+        return stamp
     if kind == "text":
         # Trimmed only where an end is whitespace (a TRIM of these 29
         # characters costs ~0.8 s per million cells).
@@ -480,43 +481,34 @@ def _good(column: Column, value: str) -> str:
 
 def _typed_sql(read: CsvTable, newline: bytes, comma: bool) -> str:
     """The statement that makes the typed table from the file: each column's
-    value (``v`` and its position), ``_keep`` (not a blank row), ``_unsure``
-    (a cell of the row is one the validator may read otherwise, or refuse),
-    the row's counts for :func:`load` and, with a decimal-comma reading,
-    ``_comma`` (a number cell holds a comma).
-
-    The tests are CASE chains, which DuckDB evaluates only on the rows
-    still undecided: most rows are decided by their first cell with a value
-    (kept) and by each value's range check (not unsure)."""
+    value (``v`` and its position: NULL for a blank cell, NaN or an infinite
+    date for an unsure one), ``_other`` (a column no schema names is filled,
+    if there is one), the row's counts for :func:`load` and, with a
+    decimal-comma reading, ``_comma`` (a number cell holds a comma). Which
+    rows are blank or unsure is told by :func:`_kept` and :func:`_unsure`
+    from these, so the statement adds no flag per row."""
     n, cells = read.layout.columns, read.cells
     inner = [
         *(f"c{i}" for i in range(n)),
         "concat(" + ", ".join(f"c{i}" for i in range(n)) + ") AS _r",
     ]
     inner += [f'{_value(column, f"c{i}")} AS "v{i}"' for i, column in cells.items()]
-    filled = [f'WHEN "v{i}" IS NOT NULL THEN true' for i in cells]
-    filled += [f"WHEN NOT {_blank(f'c{i}')} THEN true" for i in range(n) if i not in cells]
-    filled += [
-        f"WHEN NOT {_blank(f'c{i}')} THEN true" for i, c in cells.items() if c.kind != "text"
-    ]
-    unsure = []
+    outer = []
     for i, column in cells.items():
         value, cell = f'"v{i}"', f"c{i}"
-        if column.kind == "text":  # any text is good; a blank one is empty
-            if column.required:
-                unsure.append(f"WHEN {value} IS NULL THEN true")
+        if column.kind == "text":
+            outer.append(value)
             continue
-        when_blank = "true" if column.required else f"NOT {_blank(cell)}"
-        unsure.append(
-            f"WHEN CASE WHEN {value} IS NOT NULL THEN NOT {_good(column, value)} "
-            f"WHEN {cell} IS NULL THEN {'true' if column.required else 'false'} "
-            f"ELSE {when_blank} END THEN true"
+        # Most cells are decided by the first test: a value the validator accepts.
+        unsure = "'infinity'::TIMESTAMP" if column.kind in ("date", "month") else "'NaN'::DOUBLE"
+        good = value if column.kind != "month" else f"date_trunc('month', {value})"
+        outer.append(
+            f"CASE WHEN {_good(column, value)} THEN {good} WHEN {_blank(cell)} THEN NULL "
+            f'ELSE {unsure} END AS "v{i}"'
         )
-    outer = [f'"v{i}"' for i in cells]
-    outer.append(f"CASE {' '.join(filled)} ELSE false END AS _keep")
-    outer.append(
-        f"CASE {' '.join(unsure)} ELSE false END AS _unsure" if unsure else "false AS _unsure"
-    )
+    others = [i for i in range(n) if i not in cells]
+    if others:
+        outer.append("NOT (" + " AND ".join(_blank(f"c{i}") for i in others) + ") AS _other")
     outer += _row_counts(read.layout, newline)
     if comma:
         numbers = [f"contains(c{i}, ',')" for i, c in cells.items() if c.kind in _NUMBER_KINDS]
@@ -525,6 +517,29 @@ def _typed_sql(read: CsvTable, newline: bytes, comma: bool) -> str:
         f"CREATE TEMPORARY TABLE {_ident(read.name)} AS SELECT {', '.join(outer)} "
         f"FROM (SELECT {', '.join(inner)} FROM {_source(read)})"
     )
+
+
+def _kept(read: CsvTable) -> str:
+    """SQL on the typed table: the row is not blank (some cell is filled)."""
+    filled = [f'"v{i}" IS NOT NULL' for i in read.cells]
+    if len(read.cells) < read.layout.columns:
+        filled.append("_other")
+    return "(" + " OR ".join(filled) + ")"
+
+
+def _unsure(read: CsvTable) -> str:
+    """SQL on the typed table: a cell of the row is unsure (the validator
+    may read it otherwise, or refuse it), or a required one is blank."""
+    tests = []
+    for i, column in read.cells.items():
+        value = f'"v{i}"'
+        if column.kind in ("date", "month"):
+            tests.append(f"isinf({value})")
+        elif column.kind != "text":
+            tests.append(f"isnan({value})")
+        if column.required:
+            tests.append(f"{value} IS NULL")
+    return "(" + (" OR ".join(tests) or "false") + ")"
 
 
 def _row_counts(layout, newline: bytes) -> list[str]:
@@ -553,8 +568,8 @@ def _facts_sql(read: CsvTable, comma: bool) -> str:
     parts = [
         "count(*)",
         *(f"coalesce(sum({name}), 0)" for name in _ACCOUNTS),
-        f"count(*) FILTER ({body} AND _keep)",
-        f"count(*) FILTER ({body} AND _keep AND _unsure)",
+        f"count(*) FILTER ({body} AND {_kept(read)})",
+        f"count(*) FILTER ({body} AND {_kept(read)} AND {_unsure(read)})",
         f"coalesce(bool_or(_comma) FILTER ({body}), false)" if comma else "false",
     ]
     return f"SELECT {', '.join(parts)} FROM {_ident(read.name)}"

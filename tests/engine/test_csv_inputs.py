@@ -405,6 +405,11 @@ HOSTILE = {
     ),
     "quote in a comment line": (b'# "report\n# done"\ndate,nps\n2024-01-31,9\n', IN_MEMORY),
     "backslash before a quote": (b'date,nps,c\n2024-01-31,9,"a\\"b"\n', IN_MEMORY),
+    "a column twice": (b"date,nps,NPS\n2024-01-31,9,9\n", IN_MEMORY),
+    "no date column": (b"nps,csat\n9,5\n", IN_MEMORY),
+    "no score column": (b"date,segment\n2024-01-31,SMB\n", IN_MEMORY),
+    "only a header": (f"{HEADER}\n".encode(), ENGINE),
+    "only blank rows": (f"{HEADER}\n,,,,,,\n , ,,,,,\n".encode(), ENGINE),
 }
 
 
