@@ -18,8 +18,8 @@ tables of a UTF-8 file whose header already names the table's columns.
    delimiter found, RFC 4180 double quotes, no header, every column as
    text, strict mode) and convert each cell the way the validator does, for
    the forms where the two provably agree (ISO dates and times with an
-   optional UTC offset, plain decimal numbers, text trimmed of Python's
-   whitespace), into a typed temporary table; a cell in any other form is
+   optional UTC offset, months such as 2024-01, plain decimal numbers,
+   text trimmed of Python's whitespace), into a typed temporary table; a cell in any other form is
    *unsure*.
 3. Counts prove that DuckDB split the records and cells as pandas does: the
    file's bytes, delimiters and line endings must be those of the cells
@@ -87,6 +87,9 @@ _PLAIN_DATE = _LOCAL
 #: Any date this road reads: padded, with a UTC offset, which the validator
 #: drops (the date stays the one it was written in).
 _ANY_DATE = rf"^{_WS}*({_LOCAL}) *(?:Z|[+-][0-9]{{2}}:?[0-9]{{2}})?{_WS}*$"
+#: A month (2024-01), the 1st of it to the validator, padded or not.
+_MONTH = r"[0-9]{4}-[0-9]{2}"
+_ANY_MONTH = rf"^{_WS}*({_MONTH}){_WS}*$"
 _NUMBER = r"[0-9]{1,15}(?:\.[0-9]{1,15})?"
 _WHOLE = r"[0-9]{1,15}"
 
@@ -436,12 +439,15 @@ def _value(column: Column, cell: str) -> str:
     this road reads; NULL for a blank cell or any other form."""
     kind = column.kind
     if kind in ("date", "month"):
-        stamp = (
+        return (
             f"CASE WHEN regexp_full_match({cell}, '{_PLAIN_DATE}') "
             f"THEN TRY_CAST({cell} AS TIMESTAMP) "
-            f"ELSE TRY_CAST(NULLIF(regexp_extract({cell}, '{_ANY_DATE}', 1), '') AS TIMESTAMP) END"
+            f"WHEN regexp_full_match({cell}, '{_MONTH}') THEN TRY_CAST({cell} || '-01' AS TIMESTAMP) "
+            f"ELSE coalesce("
+            f"TRY_CAST(NULLIF(regexp_extract({cell}, '{_ANY_DATE}', 1), '') AS TIMESTAMP), "
+            f"TRY_CAST(NULLIF(regexp_extract({cell}, '{_ANY_MONTH}', 1), '') || '-01' AS TIMESTAMP)"
+            f") END"
         )
-        return stamp
     if kind == "text":
         # Trimmed only where an end is whitespace (a TRIM of these 29
         # characters costs ~0.8 s per million cells).

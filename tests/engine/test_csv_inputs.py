@@ -262,12 +262,17 @@ def test_files_the_engine_reads_as_in_memory(tmp_path, engine, roads, case):
 def test_subscriptions_months_and_amounts(tmp_path, engine, roads):
     content = (
         "customer_id,month,mrr,plan,fx\n"
-        "C1,2024-01,29,Starter,\n"  # a month alone is not a form the engine reads
-        "C1,2024-02-01,29.99,Starter,-1.5\n"
+        "C1,2024-01,29,Starter,\n"
+        "C1, 2024-02 ,29.99,Starter,-1.5\n"
+        "C1,2024-3,29.99,Starter,\n"  # a one-digit month is not a form the engine reads
     )
     folder = folder_with(tmp_path, "Subscriptions.csv", content)
     compare(folder, engine)
     assert roads.of("Subscriptions") == DECLINED
+    roads.clear()
+    folder = folder_with(tmp_path, "Subscriptions.csv", content.rsplit("C1,2024-3", 1)[0])
+    compare(folder, engine)
+    assert roads.of("Subscriptions") == ENGINE
     roads.clear()
     content = (
         "customer_id,month,mrr,plan,fx\n"
@@ -507,6 +512,11 @@ DATES = [
     "03/04/2024",
     "2024-01-31 25:00",
     "2024-01-31 10:60",
+    "2024-01",
+    "2024-13",
+    "1899-12",
+    "2024-1",
+    "2024-01Z",
 ]
 NUMBERS = [
     "0", "7", "10", "5.0", "7.5", "11", "-1", "+7", "007", "1e1", "1_0", "nan", "inf",
