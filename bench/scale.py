@@ -26,7 +26,14 @@ Run from the project root::
 
 ``--huge N`` also runs the engine and ``cxexcel report`` on N responses
 (no subscriptions); ``report-csv`` is ``cxexcel report`` on the Responses
-table alone as one CSV file (sizes up to 1M).
+table alone as one CSV file (sizes up to 1M). ``--csv-only`` runs just that
+(at every size given), ``--repeat K`` times; with ``--before DIR`` (a source
+tree of another revision, e.g. from ``git archive``) the same command of
+that tree runs interleaved with this one's::
+
+    mkdir /tmp/before && git archive 13e3d36 cxexcel | tar -x -C /tmp/before
+    .venv/bin/python bench/scale.py --sizes 1000000 --csv-only --repeat 5 --before /tmp/before
+
 Prints one Markdown row per measurement (see bench/README.md).
 """
 
@@ -217,13 +224,15 @@ def run_child(code: str, *args: str) -> tuple[float, float, dict]:
     return seconds, usage.ru_maxrss / 1024 / 1024, json.loads(stdout.splitlines()[-1])
 
 
-def run_report(folder: Path, out: Path) -> tuple[float, float]:
-    """(seconds, peak RSS in GB) of ``cxexcel report folder -o out``."""
+def run_report(folder: Path, out: Path, source: Path | None = None) -> tuple[float, float]:
+    """(seconds, peak RSS in GB) of ``cxexcel report folder -o out``, of the
+    cxexcel in ``source`` if given (else this tree's)."""
     start = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-m", "cxexcel", "report", str(folder), "-o", str(out)],
+        [sys.executable, "-m", "cxexcel", "report", str(folder), "-o", str(out), "--force"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
+        cwd=source or Path(__file__).resolve().parents[1],
     )
     stderr = process.stderr.read()
     _, status, usage = os.wait4(process.pid, 0)
@@ -245,15 +254,53 @@ def row(size: str, what: str, seconds: float, gb: float, note: str = "") -> None
     print(f"| {size} | {what} | {seconds:,.2f} | {gb:,.2f} | {note} |", flush=True)
 
 
+def report_csv(folder: Path, size: int, repeat: int, before: Path | None) -> None:
+    """``report-csv`` alone: ``cxexcel report`` on Responses as one CSV file
+    (written as below: Parquet, then pyarrow's CSV writer), ``repeat`` runs,
+    interleaved with those of the ``before`` tree if given and with the
+    report on the Parquet file (the road the CSV file now takes)."""
+    import pyarrow.csv as pcsv
+
+    parquet, only_csv = folder / "parquet", folder / "csv"
+    parquet.mkdir(parents=True)
+    only_csv.mkdir()
+    write_responses(parquet / "Responses.parquet", size, seed=1)
+    pcsv.write_csv(pq.read_table(parquet / "Responses.parquet"), only_csv / "Responses.csv")
+    label = f"{size:,}"
+    runs: dict[str, list[float]] = {"before": [], "after": [], "parquet": []}
+    for _ in range(repeat):
+        for which, source in (("before", before), ("after", None), ("parquet", None)):
+            if which == "before" and before is None:
+                continue
+            inputs = parquet if which == "parquet" else only_csv
+            seconds, gb = run_report(inputs, folder / f"{which}.xlsx", source)
+            runs[which].append(seconds)
+            what = "report-parquet" if which == "parquet" else f"report-csv ({which})"
+            row(label, what, seconds, gb, f"cxexcel report on {inputs.name}/Responses.*")
+    for which, seconds in runs.items():
+        if seconds:
+            shown = ", ".join(f"{s:.2f}" for s in seconds)
+            print(
+                f"{which}: best {min(seconds):.2f} s, median {np.median(seconds):.2f} s ({shown})"
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000])
     parser.add_argument("--huge", type=int, default=0, help="also the engine alone on N responses")
     parser.add_argument("--pandas-up-to", type=int, default=3_000_000)
+    parser.add_argument("--csv-only", action="store_true", help="only report-csv")
+    parser.add_argument("--repeat", type=int, default=1, help="runs of report-csv")
+    parser.add_argument("--before", type=Path, help="a source tree to compare report-csv with")
     options = parser.parse_args()
     print("| responses | what | seconds | peak GB | figures |")
     print("|---:|---|---:|---:|---|")
     with tempfile.TemporaryDirectory(dir=os.environ.get("CXEXCEL_BENCH_DIR")) as tmp:
+        if options.csv_only:
+            for size in options.sizes:
+                report_csv(Path(tmp) / str(size), size, options.repeat, options.before)
+            return
         for size in options.sizes:
             folder = Path(tmp) / str(size)
             folder.mkdir()

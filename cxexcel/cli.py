@@ -364,10 +364,22 @@ def _thin(tables: dict, report=None) -> str | None:
     lines += [f"{name} for {what}" for name, what in _ADDS.items() if name not in tables]
     responses = tables.get("Responses")
     if present == ["Responses"] and hasattr(responses, "columns"):
-        empty = [c for c in ("nps", "csat", "ces") if responses[c].isna().all()]
+        empty = _empty_scores(responses)
         if empty:
             lines.append(f"(Responses columns {', '.join(empty)} would add their figures)")
     return lines[0] + " " + "; ".join(lines[1:])
+
+
+def _empty_scores(responses) -> list[str]:
+    """The score columns of Responses (a DataFrame, or an engine table) without a value."""
+    scores = ("nps", "csat", "ces")
+    if hasattr(responses, "isna"):
+        return [c for c in scores if responses[c].isna().all()]
+    from .engine.backend import quiet
+
+    with quiet():
+        filled = responses.aggregate(**{c: responses[c].count() for c in scores}).execute()
+    return [c for c in scores if not int(filled[c].iloc[0])]
 
 
 def _one_figure(report) -> bool:

@@ -34,7 +34,7 @@ from .schema import (
     canonical_metric,
     normalise_name,
 )
-from .sources import READING, RawTable, collect, load, recording_skips, table_name
+from .sources import ENGINE, READING, RawTable, collect, load, recording_skips, table_name
 from .surprises import surprises
 from .validate import validate
 
@@ -89,10 +89,12 @@ def read_tables(
     column that have no saved value and read as blank).
 
     ``engine`` (a :class:`cxexcel.engine.Engine`) lets the engine check the
-    Responses and Subscriptions tables of Parquet files where they lie, with
-    the same messages; those come back as engine tables (Ibis expressions of
-    the clean columns and ``_row``, the row's place in the file), not
-    DataFrames, so a table larger than memory is never loaded.
+    Responses and Subscriptions tables of Parquet files where they lie, and
+    read those of CSV files in cxexcel's own columns where it reads them as
+    pandas would (:mod:`cxexcel.engine.csv_inputs`), with the same messages;
+    those come back as engine tables (Ibis expressions of the clean columns
+    and ``_row``, the row's place in the file), not DataFrames, so a table
+    larger than memory is never loaded.
 
     Exports of the tools cxexcel knows (Delighted, SurveyMonkey, Qualtrics,
     Typeform, HubSpot, Mailchimp, Shopify, GA4: docs/imports.md) are found by
@@ -198,10 +200,12 @@ def _read(
 
         mapping = load_mapping(mapping)
     token = READING.set(Reading(**chosen))
+    engine_token = ENGINE.set((engine, schemas) if engine is not None else None)
     try:
         with profiles.using(mapping), recording_skips() as skips:
             items = list(collect(sources))
     finally:
+        ENGINE.reset(engine_token)
         READING.reset(token)
     if skipped is not None:
         skipped.extend(skips)
@@ -242,6 +246,8 @@ def _read_found(items, schemas, notes, engine, chosen, every):
                     table=item.name,
                 )
             )
+            if item.csv is not None:
+                item.csv.drop()  # the engine's copy of a table not read
             continue
         if chosen:
             item.reading = dataclasses.replace(item.reading, **chosen)
@@ -388,17 +394,21 @@ def _warehouse_table(engine, qualified: str):
 
 
 def _engine_check(engine, raw: RawTable, schema: TableSchema, every: int = 1):
-    """(clean engine table or None, problems) of a Parquet input the engine can
-    check where it lies (naming ``every`` bad rows per column); None to read
-    it into memory instead."""
+    """(clean engine table or None, problems) of a Parquet or CSV input the
+    engine can check where it lies (naming ``every`` bad rows per column);
+    None to read it into memory instead."""
     from ..engine.inputs import ENGINE_TABLES, check_parquet
 
     if raw.name not in ENGINE_TABLES:
         return None
     try:
+        if raw.csv is not None:
+            from ..engine.csv_inputs import check_csv
+
+            return check_csv(engine, raw, schema, validate, every)
         return check_parquet(engine, raw.parquet, raw, schema, validate, every)
     except Exception:  # a file the engine cannot read: the in-memory path says why
-        logger.debug("the engine could not check %s", raw.parquet, exc_info=True)
+        logger.debug("the engine could not check %s", raw.place.origin, exc_info=True)
         return None
 
 

@@ -73,6 +73,12 @@ def read_csv(path: Path, table: str, encoding: str | None = None) -> pd.DataFram
 def read_layout(path: Path, table: str, encoding: str | None = None) -> tuple[pd.DataFrame, Layout]:
     """:func:`read_csv` and the file's :class:`Layout`."""
     layout = inspect(path, table, encoding)
+    return read_frame(path, table, layout), layout
+
+
+def read_frame(path: Path, table: str, layout: Layout) -> pd.DataFrame:
+    """The cells of ``path`` as :func:`read_csv` gives them, read with the
+    ``layout`` :func:`inspect` found for it."""
     try:
         return pd.read_csv(
             path,
@@ -87,7 +93,7 @@ def read_layout(path: Path, table: str, encoding: str | None = None) -> tuple[pd
             skip_blank_lines=False,
             encoding=layout.encoding,
             engine="c",
-        ), layout
+        )
     except pd.errors.EmptyDataError:
         raise SourceError(f"{path.name}: the file is empty", table=table) from None
     except pd.errors.ParserError as exc:
@@ -98,7 +104,11 @@ def read_layout(path: Path, table: str, encoding: str | None = None) -> tuple[pd
 
 def header_cells(path: Path, table: str | None = None) -> list[str]:
     """The header cells of the CSV file ``path``, after :func:`inspect`'s checks."""
-    layout = inspect(path, table)
+    return split_header(inspect(path, table))
+
+
+def split_header(layout: Layout) -> list[str]:
+    """The cells of ``layout``'s header line."""
     return next(csv.reader([layout.header], delimiter=layout.delimiter), [])
 
 
@@ -208,23 +218,38 @@ def _scan(path: Path, encoding: str, table: str | None) -> tuple[str, int]:
                     "(CSV) file; export the table again as CSV UTF-8",
                     table=table,
                 )
-            lines = (carry + text).split("\n")
-            carry = lines.pop()
-            if header is None and lines:
+            text = carry + text
+            if header is None and "\n" in text:
+                lines = text.split("\n")[:-1]
                 skip = _comment_lines(lines)
                 if skip < len(lines):
                     header = lines[skip]
-            for index, piece in enumerate(lines):
-                if len(piece) > longest:
-                    raise _too_long(path, line + index, longest, table)
-            line += len(lines)
-            if len(carry) > longest:
-                raise _too_long(path, line, longest, table)
+            too_long = _long_line(text, longest)
+            if too_long is not None:
+                raise _too_long(path, line + text.count("\n", 0, too_long), longest, table)
+            end = text.rfind("\n") + 1
+            line += text.count("\n", 0, end)
+            carry = text[end:]
             if not chunk:
                 break
     if header is None:
         header = carry
     return header.lstrip("\ufeff").rstrip("\r"), skip
+
+
+def _long_line(text: str, longest: int) -> int | None:
+    """Where the first line of ``text`` longer than ``longest`` characters
+    starts, or None (the last line may be unfinished: it counts once it is
+    too long already)."""
+    start = 0
+    while len(text) - start > longest:
+        # The last line break within reach of this line's start: the lines
+        # up to it are short enough; none means this line is too long.
+        end = text.rfind("\n", start, start + longest + 1)
+        if end < 0:
+            return start
+        start = end + 1
+    return None
 
 
 def _comment_lines(lines: list[str]) -> int:

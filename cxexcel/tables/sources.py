@@ -85,6 +85,10 @@ class FilePlace:
         return f"{self.file} row {self.header_row}, column {header}", self.header_row, None
 
 
+#: The engine of the read under way and the schemas it checks against, if
+#: any: it may read the CSV files of the tables it checks (:func:`_csv_in_engine`).
+ENGINE: contextvars.ContextVar = contextvars.ContextVar("engine", default=None)
+
 #: How cells are read unless a profile or mapping says otherwise: the
 #: caller's date setting (``read_tables(dates=...)``), set while reading.
 _PLAIN = Reading()
@@ -107,6 +111,9 @@ class RawTable:
     parquet: Path | None = None
     #: How to read cells that do not say what they are (dates, decimal commas).
     reading: Reading = field(default_factory=lambda: READING.get())
+    #: A CSV file DuckDB has read (``body`` None): the engine checks it
+    #: (:mod:`cxexcel.engine.csv_inputs`), else :func:`load` reads it.
+    csv: object | None = None
 
 
 def table_name(name: object) -> str | None:
@@ -281,16 +288,60 @@ def _other_spreadsheet(path: Path) -> SourceError:
 
 
 def _from_csv(path: Path, name: str, encoding: str | None = None) -> RawTable:
-    frame, layout = _csv.read_layout(path, name, encoding)
+    layout = _csv.inspect(path, name, encoding)
+    deferred = _csv_in_engine(path, name, layout)
+    if deferred is not None:
+        return deferred
+    return _csv_table(path, name, layout, _csv.read_frame(path, name, layout))
+
+
+def _csv_table(path: Path, name: str, layout: _csv.Layout, frame: pd.DataFrame) -> RawTable:
     header = frame.iloc[0].tolist()
     body = frame.iloc[1:].reset_index(drop=True).astype(object)
     body.columns = range(body.shape[1])
-    place = FilePlace(
+    return RawTable(
+        name, header, body, _csv_place(path, name, layout), reading=_csv_reading(layout)
+    )
+
+
+def _csv_place(path: Path, name: str, layout: _csv.Layout) -> FilePlace:
+    return FilePlace(
         name, path.name, first_row=layout.skip + 2, header_row=layout.skip + 1, origin=str(path)
     )
+
+
+def _csv_reading(layout: _csv.Layout) -> Reading:
     # Excel writes ;-separated CSV where the comma is the decimal mark.
-    reading = dataclasses.replace(READING.get(), decimal="," if layout.delimiter != "," else ".")
-    return RawTable(name, header, body, place, reading=reading)
+    return dataclasses.replace(READING.get(), decimal="," if layout.delimiter != "," else ".")
+
+
+def _csv_in_engine(path: Path, name: str, layout: _csv.Layout) -> RawTable | None:
+    """The CSV file as DuckDB read and converted it, not yet checked, when a
+    read with an engine is under way and the file is a Responses or
+    Subscriptions table in cxexcel's own columns (no import profile converts
+    it); None to read it into memory."""
+    using = ENGINE.get()
+    if using is None:
+        return None
+    engine, schemas = using
+    from ..engine.inputs import ENGINE_TABLES
+
+    if name not in ENGINE_TABLES or name not in schemas:
+        return None
+    header = _csv.split_header(layout)
+    named = {column.name for cell in header if (column := schemas[name].column(cell))}
+    if not set(schemas[name].required) <= named:
+        return None
+    if profiles.recognise(header, name, source=path.name) is not None:
+        return None  # a mapping's rule
+    from ..engine.csv_inputs import load as load_csv
+
+    reading = _csv_reading(layout)
+    read = load_csv(engine, path, layout, header, schemas[name], reading)
+    if read is None:
+        return None
+    place = _csv_place(path, name, layout)
+    return RawTable(name, header, None, place, reading=reading, csv=read)
 
 
 def _from_parquet(path: Path, name: str) -> RawTable:
@@ -306,9 +357,17 @@ def _from_parquet(path: Path, name: str) -> RawTable:
 
 
 def load(raw: RawTable) -> RawTable:
-    """``raw`` with its rows read (a Parquet file deferred by ``_from_parquet``)."""
+    """``raw`` with its rows read (a Parquet file deferred by ``_from_parquet``,
+    a CSV file DuckDB read but the engine did not check)."""
     if raw.body is not None:
         return raw
+    if raw.csv is not None:
+        read = raw.csv
+        read.drop()
+        frame = _csv.read_frame(read.path, raw.name, read.layout)
+        loaded = _csv_table(read.path, raw.name, read.layout, frame)
+        loaded.notes, loaded.reading = raw.notes, raw.reading
+        return loaded
     path = raw.parquet
     try:
         frame = pd.read_parquet(path)
