@@ -2,6 +2,10 @@
 Parquet files, folders, openpyxl Workbooks, xlwings Books and mappings of
 DataFrames. Each table found comes back as a ``RawTable``: its header cells,
 its body as an object DataFrame, and where it lives, to name cells in errors.
+A Parquet file's body is read when needed (the engine may check the file
+where it lies), and in a read with an engine, a CSV file of a table the
+engine checks may come back as DuckDB read it (:mod:`cxexcel.engine.csv_inputs`);
+:func:`load` reads either into memory.
 """
 
 from __future__ import annotations
