@@ -8,21 +8,28 @@ and month with the month's MRR, or its paying rows alone,
 month when that MRR is above 0. The results are small: counts per group, or
 lists cut at a ``limit``. Where the data's last month matters it can be
 given (``last``, a month number): paying months alone may end before it.
+
+On the embedded DuckDB, where Responses has its row order (``_row``), each
+customer's latest answer is found by a grouping rather than a window over
+every answer (:func:`latest_paying_keys`): the same answer, for half the time.
 """
 
 from __future__ import annotations
 
 import ibis
+import ibis.expr.datatypes as dt
 from ibis.expr.types import Table
 
 from ._time import month_index
 from .subscriptions import last_month
 
 __all__ = [
-    "answers_with_mrr",
     "answer_outcomes",
     "latest_answers",
     "latest_paying_answers",
+    "latest_paying_keys",
+    "answer_details",
+    "ORDER_KEY_MACROS",
     "mrr_by_latest_group",
     "detractor_accounts",
     "lost_accounts",
@@ -35,32 +42,31 @@ def nps_group(score) -> ibis.Value:
     return ibis.cases((score <= 6, "detractor"), (score <= 8, "passive"), else_="promoter")
 
 
-def answers_with_mrr(responses: Table, months: Table) -> Table:
-    """Each NPS answer of a known customer with the customer's MRR in the month
-    of the answer (0 when they paid nothing then): ``customer_id``, ``slot``,
-    ``score``, ``mrr``."""
+def _answered(responses: Table, months: Table) -> Table:
+    """The NPS answers of known customers: ``customer_id``, ``slot`` (of the
+    type of ``months.slot``, so a join compares them as they are), ``score``."""
     answered = responses.filter(responses.nps.notnull() & responses.customer_id.notnull())
-    answered = answered.select(
+    return answered.select(
         customer_id=answered.customer_id.cast("string"),
-        slot=month_index(answered.date),
+        slot=month_index(answered.date).cast(months.slot.type()),
         score=answered.nps,
     )
-    paid = months.select(
+
+
+def _paid(months: Table) -> Table:
+    return months.select(
         paid_customer=months.customer_id.cast("string"), paid_slot=months.slot, paid=months.mrr
-    )
-    joined = answered.left_join(
-        paid,
-        [answered.customer_id == paid.paid_customer, answered.slot == paid.paid_slot],
-    )
-    return joined.select(
-        "customer_id", "slot", "score", mrr=ibis.greatest(joined.paid.fill_null(0.0), 0.0)
     )
 
 
 def answer_outcomes(
-    answers: Table, months: Table, horizon: int, edges: tuple[float, ...], last: int | None = None
+    responses: Table,
+    months: Table,
+    horizon: int,
+    edges: tuple[float, ...],
+    last: int | None = None,
 ) -> Table:
-    """The answers given while paying, counted per ``band`` (0 below
+    """The NPS answers of Responses given while paying, counted per ``band`` (0 below
     ``edges[0]``, 1 from ``edges[0]`` below ``edges[1]``... by the MRR of the
     month of the answer), ``score`` (and its NPS ``group``), ``known`` (1 for an answer at least
     ``horizon`` months before the data's last month, ``last``: a month number,
@@ -69,11 +75,19 @@ def answer_outcomes(
     gives the NPS by MRR band (all rows) and the churn after answering (the
     known rows); answers of customers paying nothing that month are left out."""
     last = last_month(months, last)
-    paying = answers.filter(answers.mrr > 0)
+    answered = _answered(responses, months)
+    paid = _paid(months.filter(months.mrr > 0))
+    paying = answered.inner_join(
+        paid, [answered.customer_id == paid.paid_customer, answered.slot == paid.paid_slot]
+    )
     band = ibis.literal(0)
     for edge in edges:
-        band = band + ibis.ifelse(paying.mrr >= edge, 1, 0)
-    paying = paying.mutate(band=band)
+        band = band + ibis.ifelse(paying.paid >= edge, 1, 0)
+    # The paid side's keys: the second join then cannot be moved before the
+    # first (DuckDB would otherwise join every answer, paying or not, twice).
+    paying = paying.select(
+        "score", customer_id=paying.paid_customer, slot=paying.paid_slot, band=band
+    )
     later = months.filter(months.mrr > 0)
     later = later.select(later_customer=later.customer_id.cast("string"), later_slot=later.slot)
     joined = paying.left_join(
@@ -127,6 +141,51 @@ def latest_paying_answers(responses: Table, months: Table, last: int | None = No
     return latest.inner_join(now, latest.customer_id == now.now_customer).drop("now_customer")
 
 
+#: The DuckDB macros :func:`latest_paying_keys` needs (made temporary, so a
+#: database file is left as it was): an answer's place in time order as one
+#: 128-bit number (the microsecond of its date, then its row), and its row back.
+ORDER_KEY_MACROS = (
+    "CREATE OR REPLACE TEMP MACRO cx_order_key(d, r) AS "
+    "CAST(epoch_us(d) AS HUGEINT) * 1099511627776 + r",
+    "CREATE OR REPLACE TEMP MACRO cx_key_row(k) AS "
+    "CAST(((k % 1099511627776) + 1099511627776) % 1099511627776 AS BIGINT)",
+)
+
+
+@ibis.udf.scalar.builtin(name="cx_order_key")
+def _order_key(date: dt.timestamp, row: dt.int64) -> dt.Decimal(38, 0):
+    """An answer's date and row (below 2**40) as one number in their order."""
+
+
+@ibis.udf.scalar.builtin(name="cx_key_row")
+def _key_row(key: dt.Decimal(38, 0)) -> dt.int64:
+    """The row of an :func:`_order_key`."""
+
+
+def latest_paying_keys(responses: Table, months: Table, last: int | None = None) -> Table:
+    """Each latest answer of :func:`latest_paying_answers` as ``customer_id``,
+    ``score``, ``_row`` (its row in Responses) and ``now_mrr``, found by
+    grouping on the embedded DuckDB (with :data:`ORDER_KEY_MACROS` defined):
+    the newest date and, of answers of the same date, the last row, as the
+    window's order. :func:`answer_details` brings the rest of a few rows."""
+    now = _current_mrr(months, last)
+    answered = responses.filter(responses.nps.notnull() & responses.customer_id.notnull())
+    answered = answered.mutate(customer_id=answered.customer_id.cast("string"))
+    answered = answered.semi_join(now, answered.customer_id == now.now_customer)
+    key = _order_key(answered.date, answered._row)
+    top = answered.group_by("customer_id").aggregate(key=key.max(), score=answered.nps.argmax(key))
+    top = top.select("customer_id", "score", _row=_key_row(top.key))
+    return top.inner_join(now, top.customer_id == now.now_customer).drop("now_customer")
+
+
+def answer_details(responses: Table, rows: list[int]) -> Table:
+    """The ``date`` (and ``segment``, ``comment`` where the table has them)
+    of the answers at ``rows`` of Responses (its ``_row``), with ``_row``."""
+    extra = [c for c in ("segment", "comment") if c in responses.columns]
+    picked = responses.filter(responses._row.isin([int(row) for row in rows]))
+    return picked.select("_row", "date", *extra)
+
+
 def mrr_by_latest_group(latest: Table) -> Table:
     """Per NPS group of :func:`latest_paying_answers`: ``customers`` and their
     ``mrr`` in the data's last month."""
@@ -135,13 +194,14 @@ def mrr_by_latest_group(latest: Table) -> Table:
 
 
 def detractor_accounts(latest: Table, limit: int) -> Table:
-    """The customers of :func:`latest_paying_answers` whose latest answer is a
-    detractor's, most MRR first (at most ``limit``): ``customer_id``,
-    ``mrr``, ``date``, ``score`` and ``segment``, ``comment`` where present."""
+    """The customers of :func:`latest_paying_answers` (or
+    :func:`latest_paying_keys`) whose latest answer is a detractor's, most MRR
+    first (at most ``limit``): ``customer_id``, ``mrr``, ``score`` and those of
+    ``date``, ``segment``, ``comment`` and ``_row`` the table has."""
     detractors = latest.filter(latest.score <= 6)
-    extra = [c for c in ("segment", "comment") if c in latest.columns]
+    extra = [c for c in ("date", "segment", "comment", "_row") if c in latest.columns]
     ordered = detractors.order_by([ibis.desc("now_mrr"), "customer_id"]).limit(limit)
-    return ordered.select("customer_id", "date", "score", *extra, mrr=ordered.now_mrr)
+    return ordered.select("customer_id", "score", *extra, mrr=ordered.now_mrr)
 
 
 def lost_accounts(months: Table, limit: int, last: int | None = None) -> Table:

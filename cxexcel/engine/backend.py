@@ -93,6 +93,20 @@ class Engine:
         with quiet():
             return self.backend.execute(expression)
 
+    def define_macros(self, statements: Iterable[str]) -> bool:
+        """Run ``statements`` (``CREATE OR REPLACE TEMP MACRO ...``) on the
+        embedded DuckDB; whether it has the macros now (False on another
+        backend, or on a DuckDB that refused them)."""
+        if self.name != "duckdb":
+            return False
+        try:
+            with quiet():
+                for statement in statements:
+                    self.backend.raw_sql(statement)
+        except Exception:  # a database that takes no definitions: the portable way
+            return False
+        return True
+
     def read_parquet(self, path: str | Path, **options) -> Table:
         """A Parquet file as a table of this backend (not registered as an input)."""
         with quiet():

@@ -72,19 +72,24 @@ def build(facts: Facts) -> model.Sheet | None:
     if joined:
         responses = facts.engine_table("Responses")
         months = facts.paying_month_table
-        latest_now = facts.table_once(
-            "latest_answers", reductions.latest_paying_answers(responses, months, facts.last_slot)
-        )
-        answers = reductions.answers_with_mrr(responses, months)
+        latest_now = facts.table_once("latest_answers", _latest_answers(facts, responses, months))
         outcomes = facts.engine.execute(
-            reductions.answer_outcomes(answers, months, HORIZON, BAND_EDGES, facts.last_slot)
+            reductions.answer_outcomes(responses, months, HORIZON, BAND_EDGES, facts.last_slot)
         )
         _mrr_by_group(canvas, facts, latest_now, latest)
         _nps_by_band(canvas, outcomes)
         _churn_after(canvas, outcomes)
-        _detractors(canvas, facts, latest_now, latest)
+        _detractors(canvas, facts, responses, latest_now, latest)
     _lost(canvas, facts, latest)
     return canvas.sheet()
+
+
+def _latest_answers(facts: Facts, responses, months):
+    """Each paying customer's latest answer: by grouping where the embedded
+    DuckDB can (the rows' order known), else by a window."""
+    if "_row" in responses.columns and facts.engine.define_macros(reductions.ORDER_KEY_MACROS):
+        return reductions.latest_paying_keys(responses, months, facts.last_slot)
+    return reductions.latest_paying_answers(responses, months, facts.last_slot)
 
 
 def _mrr_by_group(canvas: Canvas, facts: Facts, latest_now, latest: str) -> None:
@@ -189,8 +194,11 @@ def _churn_after(canvas: Canvas, outcomes: pd.DataFrame) -> None:
     )
 
 
-def _detractors(canvas: Canvas, facts: Facts, latest_now, latest: str) -> None:
+def _detractors(canvas: Canvas, facts: Facts, responses, latest_now, latest: str) -> None:
     frame = facts.engine.execute(reductions.detractor_accounts(latest_now, LIMIT))
+    if "_row" in frame.columns and len(frame):  # their date and text from Responses
+        details = facts.engine.execute(reductions.answer_details(responses, frame["_row"]))
+        frame = frame.merge(details, on="_row", how="left").drop(columns="_row")
     canvas.section(
         "Detractors paying now",
         f"Customers paying in {latest} whose latest answer is a detractor's, most MRR "
