@@ -946,3 +946,45 @@ def test_a_utc_offset_keeps_the_written_date_and_month():
         "2024-02-01 00:00",
         "2024-01-31 23:59",
     ]
+
+
+@pytest.mark.parametrize(
+    ("cells", "expected"),
+    [
+        # Offsets pandas keeps (an hour alone; a time without minutes) beside
+        # a date without one: pandas refuses the column as a whole.
+        (
+            ["2024-01-31", "2024-02-01T02:00+05", "2024-01-31T10Z"],
+            ["2024-01-31 00:00", "2024-02-01 02:00", "2024-01-31 10:00"],
+        ),
+        # Different offsets of that kind.
+        (
+            ["2024-02-01T02:00+05", "2024-02-01T03:30-08", "2024-01-31T23Z"],
+            ["2024-02-01 02:00", "2024-02-01 03:30", "2024-01-31 23:00"],
+        ),
+        # One such offset throughout: pandas reads the column, converted to UTC
+        # (2024-01-31 21:00 for the first) unless the offset is dropped.
+        (
+            ["2024-02-01T02:00+05", "2024-02-01T03:30+05"],
+            ["2024-02-01 02:00", "2024-02-01 03:30"],
+        ),
+    ],
+)
+def test_offsets_pandas_keeps_are_dropped_too(tmp_path, cells, expected):
+    (tmp_path / "Responses.csv").write_text(
+        "date,nps\n" + "".join(f"{cell},{i}\n" for i, cell in enumerate(cells)), encoding="utf-8"
+    )
+    dates = read_tables(tmp_path)["Responses"]["date"]
+    assert list(dates.dt.strftime("%Y-%m-%d %H:%M")) == expected
+
+
+def test_a_bad_date_beside_kept_offsets_is_named(tmp_path):
+    (tmp_path / "Responses.csv").write_text(
+        "date,nps\n2024-01-31,9\n2024-01-31T10Z,7\nsoon,5\n", encoding="utf-8"
+    )
+    with pytest.raises(TableError) as raised:
+        read_tables(tmp_path)
+    assert str(raised.value) == (
+        'Responses.csv row 4, column date: "soon" is not a date '
+        "(date must be a date such as 2024-01-31)"
+    )

@@ -446,7 +446,7 @@ def _dates(column: Column, values: np.ndarray, blank: np.ndarray, reading: Readi
         # A date belongs to the day and month it was written in: drop a UTC offset
         # rather than convert, so 2024-01-31T23:30-05:00 stays in January.
         local, serial_like = _offsets_dropped(text, stripped)
-        parsed = pd.to_datetime(local, format="ISO8601", errors="coerce").to_numpy(dtype=DATETIME)
+        parsed = _iso_dates(local)
         # A number that is not an ISO date ("45322" but not "2024") is a serial
         # number, as in a CSV file saved from Excel.
         numeric = np.isnat(parsed) & serial_like
@@ -543,6 +543,34 @@ def _offsets_dropped(text: pd.Series, stripped: pa.Array | None) -> tuple[pd.Ser
         )
     local = text.str.replace(_UTC_OFFSET, r"\1", regex=True)
     return local, text.str.fullmatch(_SERIAL_TEXT).to_numpy(dtype=bool)
+
+
+def _iso_dates(local: pd.Series) -> np.ndarray:
+    """ISO dates (their offsets dropped) as wall-clock times, NaT for other text.
+
+    An offset the patterns do not drop (``T10Z``) makes pandas keep a time
+    zone: the time is read as written all the same. pandas refuses a column
+    mixing such dates with dates without one; then each cell is read alone."""
+    try:
+        parsed = pd.to_datetime(local, format="ISO8601", errors="coerce")
+    except ValueError:
+        parsed = pd.Series(
+            [
+                _wall_clock(pd.to_datetime(value, format="ISO8601", errors="coerce"))
+                for value in local
+            ],
+            dtype=DATETIME,
+        )
+    if getattr(parsed.dt, "tz", None) is not None:
+        parsed = parsed.dt.tz_localize(None)
+    return parsed.to_numpy(dtype=DATETIME, copy=True)
+
+
+def _wall_clock(stamp):
+    """A parsed date without its time zone, its time of day as written."""
+    if stamp is pd.NaT or getattr(stamp, "tzinfo", None) is None:
+        return stamp
+    return stamp.tz_localize(None)
 
 
 _ISO_YEAR = re.compile(r"\s*([0-9]{4})-[0-9]{2}(-[0-9]{2})?([ T]|\s*$)")

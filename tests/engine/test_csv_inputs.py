@@ -366,9 +366,9 @@ def test_a_decimal_comma_leaves_the_file_to_memory(tmp_path, engine, roads):
     assert frames["Subscriptions"]["mrr"].tolist() == [1500.0, 29.5]
 
 
-def test_time_zones_mixed_with_plain_dates_fail_as_in_memory(tmp_path, engine, roads):
-    """pandas refuses an ISO date with an offset it keeps beside dates
-    without one: the validator sees a good row with the unsure one."""
+def test_time_zones_mixed_with_plain_dates_read_as_in_memory(tmp_path, engine, roads):
+    """An ISO date with an offset pandas keeps (+05) beside dates without
+    one: the validator sees a good row with the unsure one, and reads both."""
     content = "date,nps\n2024-01-31,9\n2024-01-31T10:00+05,7\n"
     folder = folder_with(tmp_path, "Responses.csv", content)
     compare(folder, engine)
