@@ -177,7 +177,7 @@ def test_a_bad_value_in_a_warehouse_names_table_column_and_row(postgres_con, sam
 
 
 @pytest.mark.parametrize("where", ["postgres", "spark"])
-def test_text_is_stripped_and_blank_as_in_memory(request, where, sample):
+def test_text_is_stripped_and_blank_as_in_memory(request, where, sample, tmp_path):
     """Python's whitespace, ASCII or not, around text and alone in a cell."""
     from tests.engine.test_inputs import WIDE_PADDING
 
@@ -190,21 +190,14 @@ def test_text_is_stripped_and_blank_as_in_memory(request, where, sample):
     load(con, {"Responses": frame})
     table = read_warehouse(Engine(con), {"Responses": NAMES["Responses"]})["Responses"]
     got = con.execute(table).sort_values("date", kind="stable")
-    expected = read_tables(_as_csv(frame))["Responses"].sort_values("date", kind="stable")
+    frame.to_csv(tmp_path / "Responses.csv", index=False)
+    expected = read_tables(tmp_path)["Responses"].sort_values("date", kind="stable")
     for column in ("segment", "comment"):
         assert _texts(got[column]) == _texts(expected[column]), column
 
 
 def _texts(column: pd.Series) -> list:
     return [None if pd.isna(value) else value for value in column]
-
-
-def _as_csv(frame: pd.DataFrame):
-    import tempfile
-
-    folder = Path(tempfile.mkdtemp())
-    frame.to_csv(folder / "Responses.csv", index=False)
-    return folder
 
 
 @pytest.mark.parametrize(
