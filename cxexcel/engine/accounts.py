@@ -141,14 +141,12 @@ def latest_paying_answers(responses: Table, months: Table, last: int | None = No
     return latest.inner_join(now, latest.customer_id == now.now_customer).drop("now_customer")
 
 
-#: The DuckDB macros :func:`latest_paying_keys` needs (made temporary, so a
+#: The DuckDB macro :func:`latest_paying_keys` needs (made temporary, so a
 #: database file is left as it was): an answer's place in time order as one
-#: 128-bit number (the microsecond of its date, then its row), and its row back.
+#: 128-bit number (the microsecond of its date, then its row).
 ORDER_KEY_MACROS = (
     "CREATE OR REPLACE TEMP MACRO cx_order_key(d, r) AS "
     "CAST(epoch_us(d) AS HUGEINT) * 1099511627776 + r",
-    "CREATE OR REPLACE TEMP MACRO cx_key_row(k) AS "
-    "CAST(((k % 1099511627776) + 1099511627776) % 1099511627776 AS BIGINT)",
 )
 
 
@@ -157,9 +155,16 @@ def _order_key(date: dt.timestamp, row: dt.int64) -> dt.Decimal(38, 0):
     """An answer's date and row (below 2**40) as one number in their order."""
 
 
-@ibis.udf.scalar.builtin(name="cx_key_row")
-def _key_row(key: dt.Decimal(38, 0)) -> dt.int64:
-    """The row of an :func:`_order_key`."""
+# DuckDB's arg_max: Ibis writes its argmax as FIRST(... ORDER BY ...), an
+# ordered aggregate that sorts every group (0.2 s more on 4.6M answers).
+@ibis.udf.agg.builtin(name="arg_max")
+def _score_at_max(score: dt.float64, key: dt.Decimal(38, 0)) -> dt.float64:
+    """The score of the row with the largest key."""
+
+
+@ibis.udf.agg.builtin(name="arg_max")
+def _row_at_max(row: dt.int64, key: dt.Decimal(38, 0)) -> dt.int64:
+    """The row number of the row with the largest key."""
 
 
 def latest_paying_keys(responses: Table, months: Table, last: int | None = None) -> Table:
@@ -173,8 +178,9 @@ def latest_paying_keys(responses: Table, months: Table, last: int | None = None)
     answered = answered.mutate(customer_id=answered.customer_id.cast("string"))
     answered = answered.semi_join(now, answered.customer_id == now.now_customer)
     key = _order_key(answered.date, answered._row)
-    top = answered.group_by("customer_id").aggregate(key=key.max(), score=answered.nps.argmax(key))
-    top = top.select("customer_id", "score", _row=_key_row(top.key))
+    top = answered.group_by("customer_id").aggregate(
+        score=_score_at_max(answered.nps, key), _row=_row_at_max(answered._row, key)
+    )
     return top.inner_join(now, top.customer_id == now.now_customer).drop("now_customer")
 
 
