@@ -133,9 +133,10 @@ def _clean(column: Column, value: IbisColumn | None, found=None) -> ibis.Value:
     """The cell as the clean table holds it (blanks as null).
 
     ``found``, the check query's row, says whether the column holds NaN
-    (:func:`_has_nan`) or text with spaces around it (:func:`_has_padding`);
-    without them the clean value is the cell itself, which saves every later
-    query a TRIM or CASE per row (most of a large table's cost)."""
+    (:func:`_has_nan`), text with spaces around it (:func:`_has_padding`) or
+    dates of a month past its first day (:func:`_has_later_days`); without
+    them the clean value is the cell itself, which saves every later query a
+    TRIM, CASE or DATE_TRUNC per row (most of a large table's cost)."""
     if value is None:
         kind = {"date": "timestamp", "month": "timestamp", "text": "string"}.get(
             column.kind, "float64"
@@ -151,7 +152,9 @@ def _clean(column: Column, value: IbisColumn | None, found=None) -> ibis.Value:
         return number
     if column.kind in ("date", "month"):
         stamp = value.cast("timestamp")
-        return stamp.truncate("M") if column.kind == "month" else stamp
+        if column.kind == "month" and _flag(found, _has_later_days, column):
+            return stamp.truncate("M")
+        return stamp
     if not kind.is_string():
         return value.cast("string")
     text = _strip(value) if _flag(found, _has_padding, column) else value
@@ -166,6 +169,10 @@ def _has_padding(column: Column) -> str:
     return f"_cx_pad_{column.name}"
 
 
+def _has_later_days(column: Column) -> str:
+    return f"_cx_days_{column.name}"
+
+
 def _flag(found, name, column: Column) -> bool:
     """Whether the check found what ``name`` measures (True when unknown)."""
     if found is None or name(column) not in found:
@@ -174,17 +181,33 @@ def _flag(found, name, column: Column) -> bool:
     return bool(flag) if not pd.isna(flag) else False
 
 
-def _facts(column: Column, value: IbisColumn) -> dict[str, ibis.Value]:
-    """The measures :func:`_clean` reads, for the check query."""
+@ibis.udf.scalar.builtin(name="array_extract")
+def _character_at(text: str, index: int) -> str:
+    """DuckDB's character of ``text`` at ``index`` (-1: the last; '' for '')."""
+
+
+def _last_character(value: IbisColumn, duckdb: bool) -> ibis.Value:
+    # DuckDB's RIGHT(text, 1) takes twice the time of its text[-1]: 0.2 s on
+    # 20M cells. Both give the last code point, or '' for ''.
+    return _character_at(value, -1) if duckdb else value.right(1)
+
+
+def _facts(column: Column, value: IbisColumn, duckdb: bool = False) -> dict[str, ibis.Value]:
+    """The measures :func:`_clean` reads, for the check query (``duckdb``:
+    the engine is the embedded DuckDB)."""
     kind = value.type()
     if column.kind in _NUMBER_KINDS and kind.is_floating():
         return {_has_nan(column): ibis.ifelse(value.isnan(), 1, 0).max()}
+    if column.kind == "month" and kind.is_date():
+        # Months written on their first day (as billing exports and cxexcel
+        # write them) need no DATE_TRUNC: 0.13 s a pass over 17M rows.
+        return {_has_later_days(column): ibis.ifelse(value.day() != 1, 1, 0).max()}
     if column.kind == "text" and kind.is_string():
         # The first and last characters' codes, not value != strip(value): a
         # strip per row is what the clean table saves. A column flagged by a
         # control character that is not whitespace is stripped for nothing,
         # never left padded.
-        first, last = value.ascii_str(), value.right(1).ascii_str()
+        first, last = value.ascii_str(), _last_character(value, duckdb).ascii_str()
         # Printable ASCII at both ends settles most text in one test.
         padded = ibis.cases(
             (value.isnull() | (first.between(33, 127) & last.between(33, 127)), 0),
@@ -335,7 +358,7 @@ def _check(engine, source, header, raw, schema, validate, row_column, every=1):
             measures[column.name] = ibis.ifelse(bad, 1, 0).max()
         if every > 1:
             measures[_bad_count(column)] = ibis.ifelse(bad, 1, 0).sum()
-        measures.update(_facts(column, value))
+        measures.update(_facts(column, value, engine.name == "duckdb"))
     found = engine.execute(rows.aggregate(**measures)).iloc[0]
     errors: list[TableError] = []
     if int(found["kept"]) == 0:

@@ -382,3 +382,67 @@ def test_hostile_parquet_files_get_the_in_memory_answers(tmp_path, sample):
             assert expected[:1] == [str(error)], label
         else:
             assert expected == [], label
+
+
+def test_the_last_character_on_duckdb_is_the_portable_one():
+    """The check reads DuckDB's text[-1] for the last character, not RIGHT(text, 1)
+    (half the time): the same code point, or '' for '', on awkward text."""
+    import random
+
+    import ibis
+
+    from cxexcel.engine.inputs import _last_character
+
+    rng = random.Random(5)
+    pieces = ["a", " ", "\t", "\u3000", "\u0301", "é", "\U0001f600", "\u200d", "\x7f", "\xa0"]
+    texts = ["".join(rng.choice(pieces) for _ in range(rng.randint(0, 4))) for _ in range(3000)]
+    table = ibis.memtable(pd.DataFrame({"s": [*texts, *WIDE_PADDING, None]}))
+    picked = engines.connect().execute(
+        table.select(
+            fast=_last_character(table.s, True).ascii_str(),
+            portable=_last_character(table.s, False).ascii_str(),
+        )
+    )
+    expected = [ord(t[-1]) if t else 0 for t in [*texts, *WIDE_PADDING]]
+    assert picked["fast"].iloc[:-1].astype(int).tolist() == expected
+    assert picked["portable"].iloc[:-1].astype(int).tolist() == expected
+    assert picked[["fast", "portable"]].iloc[-1].isna().all()
+
+
+@pytest.mark.parametrize(
+    ("day", "as_dates", "truncated"),
+    [(1, True, False), (15, True, True), (1, False, True), (15, False, True)],
+    ids=[
+        "dates on the 1st",
+        "dates on the 15th",
+        "timestamps on the 1st",
+        "timestamps on the 15th",
+    ],
+)
+def test_months_on_their_first_day_are_not_truncated_again(
+    tmp_path, sample, day, as_dates, truncated, engine_only
+):
+    """A Parquet month column of dates on the 1st is its own clean month (no
+    DATE_TRUNC per row); any later day, or a timestamp column, is truncated;
+    either way the months are the in-memory path's."""
+    import ibis
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    frame = sample["Subscriptions"].head(500).reset_index(drop=True)
+    months = frame["month"].dt.to_period("M").dt.to_timestamp()
+    months.iloc[7] = months.iloc[7] + pd.Timedelta(days=day - 1)
+    arrow = pa.Table.from_pandas(frame.assign(month=months), preserve_index=False)
+    if as_dates:
+        column = arrow.column("month").cast(pa.date32())
+        arrow = arrow.set_column(arrow.schema.get_field_index("month"), "month", column)
+    folder = tmp_path / "in"
+    folder.mkdir()
+    pq.write_table(arrow, folder / "Subscriptions.parquet")
+    engine = engines.connect()
+    table = read_in_engine(folder, engine)["Subscriptions"]
+    assert ("DATE_TRUNC" in ibis.to_sql(table)) is truncated
+    checked = engine.execute(table.order_by("_row"))
+    expected = read_tables(folder)["Subscriptions"]
+    assert same_values(checked["month"], expected["month"])
+    assert checked["month"].iloc[7] == months.iloc[7].to_period("M").to_timestamp()
