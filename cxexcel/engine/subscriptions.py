@@ -185,7 +185,9 @@ def row_totals(subscriptions: Table) -> Table:
     )
 
 
-def window_retention(months: Table, window: int = 12, last: int | None = None) -> Table:
+def window_retention(
+    months: Table, window: int = 12, last: int | None = None, first: int | None = None
+) -> Table:
     """The totals of revenue retention over ``window`` months, per month (``slot``).
 
     ``months`` are :func:`customer_months` (or :func:`paying_months`). The
@@ -194,10 +196,13 @@ def window_retention(months: Table, window: int = 12, last: int | None = None) -
     not paying then) and ``kept_mrr`` the smaller of the two, added up — the
     totals :func:`cxexcel.metrics.mrr_retention.revenue_retention` divides.
     Months past the data's last month (``last``, a month number; the last of
-    ``months`` if not given) are left out.
+    ``months`` if not given) are left out. ``first``, the data's first month
+    where known, keeps the months no base can reach out of the join.
     """
     paying = months.filter(months.mrr > 0)
     later = paying.select(customer_id=paying.customer_id, now_slot=paying.slot, now_mrr=paying.mrr)
+    if first is not None:
+        later = later.filter(later.now_slot >= int(first) + window)
     last = last_month(months, last)
     base = paying.filter(paying.slot + window <= last)
     joined = base.left_join(

@@ -256,9 +256,10 @@ class Facts:
         from ..metrics.mrr_retention import retention_from_totals
 
         paying = self._paying_months
-        totals = self.engine.execute(window_retention(paying, 12, self.last_slot))
+        first = self.subscription_totals.first_month
+        totals = self.engine.execute(window_retention(paying, 12, self.last_slot, first))
         n_months = self.subscription_totals.n_months
-        slots = totals["slot"].to_numpy(np.int64) - self.subscription_totals.first_month
+        slots = totals["slot"].to_numpy(np.int64) - first
         nrr, grr = retention_from_totals(totals["base_mrr"], totals["mrr_now"], totals["kept_mrr"])
         out = pd.DataFrame({"nrr": np.full(n_months, np.nan), "grr": np.full(n_months, np.nan)})
         out.loc[slots, "nrr"] = nrr

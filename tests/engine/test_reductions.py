@@ -149,14 +149,17 @@ def test_row_totals_count_and_add_up_the_rows_per_month(backend):
 
 
 @pytest.mark.parametrize("window", [1, 12])
-def test_window_retention_from_the_engine_equals_the_core(backend, window):
+@pytest.mark.parametrize("first_known", [False, True], ids=["first unknown", "first given"])
+def test_window_retention_from_the_engine_equals_the_core(backend, window, first_known):
     from cxexcel.engine.subscriptions import customer_months, window_retention
     from cxexcel.metrics.mrr_retention import retention_from_totals, revenue_retention
 
     table = subscriptions(4)
     engine = Engine(backend)
     months = customer_months(engine.from_frame("Subscriptions", table))
-    got = engine.execute(window_retention(months, window)).sort_values("slot")
+    first = table["month"].min()
+    first = (first.year - 1970) * 12 + first.month - 1 if first_known else None
+    got = engine.execute(window_retention(months, window, first=first)).sort_values("slot")
     nrr, grr = retention_from_totals(got["base_mrr"], got["mrr_now"], got["kept_mrr"])
     expected = revenue_retention(table["customer_id"], table["month"], table["mrr"], window)
     expected = expected[expected["base_mrr"] > 0]
