@@ -32,7 +32,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import minimize
 from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
 from ..errors import EmptyInputError, FitError, InputError
@@ -485,6 +484,10 @@ def _minimize(fun, start: np.ndarray, model: str) -> np.ndarray:
     clipped to +-_LOG_BOUND (the objective is flat beyond), which keeps
     every evaluation finite.
     """
+
+    # Imported here: scipy.optimize takes 0.12 s to import, and a report
+    # without purchases (or a cell that does not fit) never needs it.
+    from scipy.optimize import minimize
 
     def clipped(log_params):
         inside = np.abs(log_params) <= _LOG_BOUND
