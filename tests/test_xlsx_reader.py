@@ -905,9 +905,12 @@ FALLBACKS = {
     "carriage return": ("<t>inline</t>", "<t>in\rline</t>"),
     "character reference": ("<t>inline</t>", "<t>in&#10;line</t>"),
     "ISO date cell": ('<c r="B3"><v>7</v></c>', '<c r="B3" t="d"><v>2024-01-01</v></c>'),
+    # calamine reads a sheet with a formula's text (t="str"), and refuses this error.
     "error calamine does not know": (
         '<c r="B3"><v>7</v></c>',
         '<c r="B3" t="e"><v>#SPILL!</v></c>',
+        '<c r="C3" t="inlineStr"><is><t>inline</t></is></c>',
+        '<c r="C3" t="str"><f>A1</f><v>inline</v></c>',
     ),
     "number with spaces": ("<v>7</v>", "<v> 7 </v>"),
     "number with a leading zero": ("<v>7</v>", "<v>007</v>"),
@@ -973,6 +976,41 @@ def test_a_prefix_in_text_needs_no_declaration(tmp_path):
     )
     [raw] = _both(_write(tmp_path, data))
     assert raw.body.iloc[1, 2] == "x14ac:dyDescent"
+
+
+def test_inline_strings_and_errors_are_read_from_the_sheet_data(tmp_path, monkeypatch):
+    """Without a formula's text calamine is not started: inline strings (with
+    entities, spaces around them, non-ASCII) and an error calamine does not
+    know are read from the scan, as openpyxl reads them."""
+    texts = ["in &amp; out", " padded\t", "caf\xc3\xa9 &lt;b&gt; &quot;q&quot; &apos;", "a\nb"]
+    base = _excel_book({"Responses": _GOOD}, _GOOD_STRINGS)
+    rows = "".join(
+        f'<row r="{4 + i}"><c r="A{4 + i}" s="1"><v>45293</v></c><c r="B{4 + i}"><v>7</v></c>'
+        f'<c r="C{4 + i}" t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c></row>'
+        for i, text in enumerate(texts)
+    )
+    data = _patch(
+        base,
+        "xl/worksheets/sheet1.xml",
+        '<c r="B3"><v>7</v></c>',
+        '<c r="B3" t="e"><v>#SPILL!</v></c>',
+        "</row></sheetData>",
+        "</row>" + rows + "</sheetData>",
+    )
+    path = _write(tmp_path, data)
+    started = []
+    monkeypatch.setattr(_calamine.CalamineRead, "_run", lambda self: started.append(self))
+    [raw] = _both(path)
+    assert started == []
+    assert list(raw.body.iloc[:, 2]) == [
+        "fine",
+        "inline",
+        "in & out",
+        " padded\t",
+        "café <b> \"q\" '",
+        "a\nb",
+    ]
+    assert raw.body.iloc[1, 1] == "#SPILL!"
 
 
 @pytest.mark.parametrize("chunk", [4 << 20, 50], ids=["whole", "rows"])

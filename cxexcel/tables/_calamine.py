@@ -7,8 +7,8 @@ reference where openpyxl uses the row element, takes XML that expat
 refuses, reads an error cell as "", ... So calamine is only handed a sheet
 once ``scan`` has shown that the sheet's XML has the plain form spreadsheet
 programs write, for which both readers give the same cells, and only its
-texts are taken (``t="str"`` and inline strings; a sheet without them is
-not handed to calamine at all): numbers, types, dates, shared strings,
+formulas' texts are taken (``t="str"``; a sheet without them is not handed
+to calamine at all): numbers, types, dates, shared and inline strings,
 empty cells and the table's shape come from the scan and from openpyxl's
 own rules. Whatever ``scan`` cannot vouch for raises ``Unsure``, and the
 caller reads the workbook with openpyxl, so that the answer (tables,
@@ -69,8 +69,8 @@ T_N, T_S, T_B, T_E, T_STR, T_INL = range(6)
 
 # Where a cell's value comes from (openpyxl's value; cells without one are left out).
 K_INT, K_BIGINT, K_FLOAT, K_DATE, K_SHARED, K_BOOL = range(1, 7)
-K_ERROR, K_STR, K_INLINE, K_EMPTY_TEXT, K_RAW_TEXT = range(7, 12)
-_FROM_CALAMINE = (K_STR, K_INLINE)
+K_ERROR, K_STR, K_EMPTY_TEXT, K_RAW_TEXT = range(7, 11)
+_FROM_CALAMINE = (K_STR,)
 
 #: calamine allocates its whole range: a sheet whose range is this many times
 #: larger than its cells (and than _GRID_FLOOR) is read by openpyxl.
@@ -193,8 +193,8 @@ class _Chunk:
 class Prepared:
     """A sheet part's tags and cell references, found before calamine is
     started: the bounding box of its cells bounds what calamine allocates.
-    ``texts``: whether it may hold cells of text (``t="str"`` or
-    ``t="inlineStr"``), the only values calamine reads."""
+    ``texts``: whether it may hold formulas' texts (``t="str"``), the only
+    values calamine reads."""
 
     data: bytes
     start: int
@@ -237,7 +237,7 @@ def prepare(data: bytes) -> Prepared:
             max(int(chunk.row.max()) for chunk in full),
             max(int(chunk.col.max()) for chunk in full),
         )
-    texts = any(np.any((chunk.ctype == T_STR) | (chunk.ctype == T_INL)) for chunk in chunks)
+    texts = any(np.any(chunk.ctype == T_STR) for chunk in chunks)
     return Prepared(data, start, end, chunks, cells, box, texts)
 
 
@@ -445,7 +445,7 @@ def _scan(data: bytes, chunk: _Chunk, base: int, strings: int, date_styles: set[
     has_text[with_t] = True
 
     kind, shared, cell_number, style = _kinds(
-        arr, ctype, style, content, has_text, preserved, text_start, text_end, strings, date_styles
+        arr, ctype, style, content, has_text, text_start, text_end, strings, date_styles
     )
     missing = _missing(row_, col, ctype, has_formula, content, text_start, text_end)
 
@@ -604,9 +604,7 @@ def _nothing(data, start, end) -> SheetScan:
     )
 
 
-def _kinds(
-    arr, ctype, style, content, has_text, preserved, text_start, text_end, strings, date_styles
-):
+def _kinds(arr, ctype, style, content, has_text, text_start, text_end, strings, date_styles):
     """(where each cell's value comes from, its shared-string index, its
     number, the style openpyxl sees: none on a 60 SheetFilter un-formats),
     checking that each value has the form both readers read alike."""
@@ -661,11 +659,10 @@ def _kinds(
     kind[filled & (ctype == T_STR)] = K_STR
     inline = ctype == T_INL
     kind[inline & ((content == IS) | (content == IS_SC))] = K_EMPTY_TEXT
-    texts = np.flatnonzero(inline & has_text & (length > 0))
-    if len(texts):
-        s, e = arr[text_start[texts]], arr[text_end[texts] - 1]
-        edge = (s == 0x20) | (s == 0x09) | (s == 0x0A) | (e == 0x20) | (e == 0x09) | (e == 0x0A)
-        kind[texts] = np.where(edge & ~preserved[texts], K_RAW_TEXT, K_INLINE)  # calamine trims
+    # Inline strings (what openpyxl and pandas write for every text) are read
+    # from the sheet data: its text is the XML text itself here (no character
+    # references, escapes or carriage returns), which calamine would trim.
+    kind[inline & has_text & (length > 0)] = K_RAW_TEXT
     return kind, shared, number, style
 
 
@@ -731,7 +728,7 @@ def package(bodies: list[memoryview], strings: int) -> bytes:
     to its end, for its merged cells, and this ends that read at once. There
     are no styles (calamine's numbers are not used: the scan reads them) and
     ``strings`` empty shared strings (their text is taken from openpyxl's
-    table): calamine is used for the texts of inline strings and formulas."""
+    table): calamine is used for the texts of formulas."""
     sheets = "".join(
         f'<sheet name="s{i}" sheetId="{i + 1}" r:id="rId{i + 1}"/>' for i in range(len(bodies))
     )
@@ -884,13 +881,11 @@ def values(scanned: SheetScan, which: np.ndarray, cal: tuple, strings: np.ndarra
             out[at] = scanned.number[which[at]].astype(object)
         elif k == K_DATE:
             out[at], stamps[at] = _dates(scanned.number[which[at]], scanned.style[which[at]], book)
-        elif k in (K_STR, K_INLINE):
+        elif k == K_STR:
             got = from_cal[at]
             if infer_dtype(got, skipna=False) != "string":
                 raise Unsure("calamine read a text as something else")
-            if k == K_STR:  # openpyxl: an empty saved text is no value
-                got = np.where(got == "", None, got)
-            out[at] = got
+            out[at] = np.where(got == "", None, got)  # openpyxl: an empty saved text is no value
         elif k == K_SHARED:
             out[at] = strings[scanned.shared[which[at]]]
         elif k == K_BOOL:
@@ -898,7 +893,7 @@ def values(scanned: SheetScan, which: np.ndarray, cal: tuple, strings: np.ndarra
             ones = np.frombuffer(scanned.data, np.uint8)[at_byte] == 0x31
             out[at] = np.array([False, True], dtype=object)[ones.astype(np.int64)]
         elif k in (K_ERROR, K_RAW_TEXT):
-            out[at] = [_xml_text(scanned.text(i)) for i in which[at]]
+            out[at] = _xml_texts(scanned, which[at])
         elif k == K_BIGINT:
             out[at] = [int(scanned.text(i)) for i in which[at]]
         elif k == K_EMPTY_TEXT:
@@ -908,13 +903,26 @@ def values(scanned: SheetScan, which: np.ndarray, cal: tuple, strings: np.ndarra
     return out, stamps
 
 
-def _xml_text(raw: bytes) -> str:
-    text = raw.decode("utf-8")
+def _xml_texts(scanned: SheetScan, cells: np.ndarray) -> list[str]:
+    """The XML text of each of ``cells`` (the five entities replaced), all in
+    one decode: joined by NUL, which sheet data cannot hold (the scan refuses
+    control characters), and split again."""
+    base = scanned.body_start
+    data = scanned.data
+    starts = (scanned.text_start[cells] + base).tolist()
+    ends = (scanned.text_end[cells] + base).tolist()
+    joined = b"\0".join([data[a:b] for a, b in zip(starts, ends, strict=True)])
+    if joined.count(0) != len(cells) - 1:
+        raise Unsure("a NUL in a text")
+    try:
+        text = joined.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Unsure("a text that is not UTF-8") from exc
     if "&" in text:
         for entity, char in (("&lt;", "<"), ("&gt;", ">"), ("&quot;", '"'), ("&apos;", "'")):
             text = text.replace(entity, char)
         text = text.replace("&amp;", "&")
-    return text
+    return text.split("\0")
 
 
 _MS_PER_DAY = 86_400_000
