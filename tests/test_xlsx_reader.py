@@ -978,11 +978,19 @@ def test_a_prefix_in_text_needs_no_declaration(tmp_path):
     assert raw.body.iloc[1, 2] == "x14ac:dyDescent"
 
 
-def test_inline_strings_and_errors_are_read_from_the_sheet_data(tmp_path, monkeypatch):
+@pytest.mark.parametrize("at_once", [1 << 18, 2], ids=["one decode", "decodes of two"])
+def test_inline_strings_and_errors_are_read_from_the_sheet_data(tmp_path, monkeypatch, at_once):
     """Without a formula's text calamine is not started: inline strings (with
     entities, spaces around them, non-ASCII) and an error calamine does not
     know are read from the scan, as openpyxl reads them."""
-    texts = ["in &amp; out", " padded\t", "caf\xc3\xa9 &lt;b&gt; &quot;q&quot; &apos;", "a\nb"]
+    monkeypatch.setattr(_calamine, "_TEXTS_AT_ONCE", at_once)
+    texts = [
+        "in &amp; out",
+        " padded\t",
+        "caf\xc3\xa9 &lt;b&gt; &quot;q&quot; &apos;",
+        "a\nb",
+        "&amp;lt; &amp;amp;",
+    ]
     base = _excel_book({"Responses": _GOOD}, _GOOD_STRINGS)
     rows = "".join(
         f'<row r="{4 + i}"><c r="A{4 + i}" s="1"><v>45293</v></c><c r="B{4 + i}"><v>7</v></c>'
@@ -1007,8 +1015,9 @@ def test_inline_strings_and_errors_are_read_from_the_sheet_data(tmp_path, monkey
         "inline",
         "in & out",
         " padded\t",
-        "café <b> \"q\" '",
+        'café <b> "q" \'',
         "a\nb",
+        "&lt; &amp;",
     ]
     assert raw.body.iloc[1, 1] == "#SPILL!"
 

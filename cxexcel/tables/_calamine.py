@@ -904,9 +904,20 @@ def values(scanned: SheetScan, which: np.ndarray, cal: tuple, strings: np.ndarra
 
 
 def _xml_texts(scanned: SheetScan, cells: np.ndarray) -> list[str]:
-    """The XML text of each of ``cells`` (the five entities replaced), all in
-    one decode: joined by NUL, which sheet data cannot hold (the scan refuses
-    control characters), and split again."""
+    """The XML text of each of ``cells`` (the five entities replaced), a few
+    hundred thousand cells to a decode: joined by NUL, which sheet data
+    cannot hold (the scan refuses control characters), and split again."""
+    texts: list[str] = []
+    for first in range(0, len(cells), _TEXTS_AT_ONCE):
+        texts.extend(_decoded(scanned, cells[first : first + _TEXTS_AT_ONCE]))
+    return texts
+
+
+#: Cells decoded together: bounds the joined copy of their texts.
+_TEXTS_AT_ONCE = 1 << 18
+
+
+def _decoded(scanned: SheetScan, cells: np.ndarray) -> list[str]:
     base = scanned.body_start
     data = scanned.data
     starts = (scanned.text_start[cells] + base).tolist()
