@@ -550,7 +550,9 @@ def _iso_dates(local: pd.Series) -> np.ndarray:
 
     An offset the patterns do not drop (``T10Z``) makes pandas keep a time
     zone: the time is read as written all the same. pandas refuses a column
-    mixing such dates with dates without one; then each cell is read alone."""
+    mixing such dates with dates without one; then those offsets are dropped
+    and the column read again, and only if pandas still refuses it is each
+    cell read alone."""
     try:
         parsed = _iso(local)
     except ValueError:
@@ -572,16 +574,15 @@ _KEPT_OFFSET = (
     r"([T ][0-9][0-9](?::[0-9][0-9](?::[0-9][0-9](?:\.[0-9]+)?)?)?)"
     r"[ \t\n\r\f\v]*(?:Z|[+-](?:[01][0-9]|2[0-3])(?::?[0-5][0-9])?)$"
 )
-# The same for Arrow (RE2): no class or escape there means otherwise.
-_KEPT_OFFSET_RE2 = _KEPT_OFFSET
 
 
 def _kept_offsets_dropped(local: pd.Series) -> pd.Series:
-    """``local`` without the offsets of _KEPT_OFFSET: by Arrow on ASCII text."""
+    """``local`` without the offsets of _KEPT_OFFSET: by Arrow on ASCII text
+    (the pattern means the same to RE2 as to Python's ``re``)."""
     if _FAST:
         texts = pa.array(local, type=pa.string(), from_pandas=True)
         if pc.all(pc.string_is_ascii(texts)).as_py():
-            dropped = pc.replace_substring_regex(texts, pattern=_KEPT_OFFSET_RE2, replacement=r"\1")
+            dropped = pc.replace_substring_regex(texts, pattern=_KEPT_OFFSET, replacement=r"\1")
             return pd.Series(dropped.to_numpy(zero_copy_only=False), dtype=object)
     return local.str.replace(_KEPT_OFFSET, r"\1", regex=True)
 
