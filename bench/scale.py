@@ -2,7 +2,7 @@
 
 Writes Parquet inputs in chunks (never the whole table in memory):
 ``Responses`` (date, nps, csat, ces, customer_id, segment) with N rows and
-``Subscriptions`` (customer_id, month, mrr) with about 1.7 rows per
+``Subscriptions`` (customer_id, month, mrr) with 1.7 rows per
 response, then measures, each in a child process (wall time, and peak
 resident memory from ``os.wait4``):
 
@@ -97,26 +97,30 @@ def write_responses(path: Path, rows: int, seed: int) -> None:
 
 
 def write_subscriptions(path: Path, rows: int, seed: int) -> None:
-    """About ``rows`` customer-months: customers who start in some month, pay a
-    plan for some months (with upgrades and downgrades), some come back."""
+    """``rows`` customer-months: customers who start in some month, pay a plan
+    for some months (with upgrades and downgrades), some come back. Customers
+    are drawn chunk by chunk until the months inside the window add up to
+    ``rows`` (a customer's months past the window's end are not written)."""
     rng = np.random.default_rng(seed)
     schema = pa.schema(
         [("customer_id", pa.string()), ("month", pa.date32()), ("mrr", pa.float64())]
     )
     plans = np.array([29.0, 49.0, 99.0, 199.0, 499.0])
     per_customer = 12
-    customers = max(1, rows // per_customer)
+    count = CHUNK // per_customer
+    first, written = 0, 0
     with pq.ParquetWriter(path, schema) as writer:
-        for first in range(0, customers, CHUNK // per_customer):
-            count = min(CHUNK // per_customer, customers - first)
+        while written < rows:
             ids = np.arange(first, first + count)
+            first += count
             start = rng.integers(0, MONTHS, count)
             length = rng.integers(1, 2 * per_customer, count)
             cid = np.repeat(ids, length)
             offset = np.arange(length.sum()) - np.repeat(np.cumsum(length) - length, length)
             month = np.repeat(start, length) + offset
             keep = month < MONTHS
-            cid, month = cid[keep], month[keep]
+            cid, month = cid[keep][: rows - written], month[keep][: rows - written]
+            written += cid.size
             plan = rng.integers(0, len(plans), cid.size)
             mrr = plans[plan] * (rng.random(cid.size) > 0.03)  # a few months at 0
             dates = (START.astype("datetime64[M]") + month).astype("datetime64[D]")
