@@ -166,3 +166,27 @@ def test_window_retention_from_the_engine_equals_the_core(backend, window, first
     assert len(got) == len(expected) > 0
     assert close(got["base_mrr"], expected["base_mrr"])
     assert close(nrr, expected["nrr"]) and close(grr, expected["grr"])
+
+
+def test_window_retention_of_a_base_month_nobody_stays_from(backend):
+    """A base month whose customers all pay nothing a window later has its
+    base MRR and 0 kept; customers who only join later add nothing."""
+    from cxexcel.engine.subscriptions import customer_months, window_retention
+
+    table = pd.DataFrame(
+        {
+            "customer_id": ["A", "B", "A", "C", "C", "D"],
+            "month": pd.to_datetime(
+                ["2024-01-01", "2024-01-01", "2024-02-01", "2024-02-01", "2024-04-01", "2024-04-01"]
+            ),
+            "mrr": [10.0, 5.0, 12.0, 7.0, 3.0, 9.0],
+        }
+    )
+    months = customer_months(Engine(backend).from_frame("Subscriptions", table))
+    got = Engine(backend).execute(window_retention(months, 2)).sort_values("slot")
+    jan = (2024 - 1970) * 12
+    assert got["slot"].tolist() == [jan + 2, jan + 3]
+    # March: January's A and B pay nothing then; April: of February's A and C only C pays.
+    assert got["base_mrr"].tolist() == [15.0, 19.0]
+    assert got["mrr_now"].tolist() == [0.0, 3.0]
+    assert got["kept_mrr"].tolist() == [0.0, 3.0]
