@@ -16,9 +16,10 @@ from ibis.expr.types import Table
 
 __all__ = ["Engine", "connect", "quiet", "spill_directory", "DEFAULT_MEMORY_LIMIT"]
 
-DEFAULT_MEMORY_LIMIT = "2GB"
+DEFAULT_MEMORY_LIMIT = "1.5GB"
 """DuckDB's memory limit unless ``CXEXCEL_MEMORY_LIMIT`` says otherwise;
-beyond it DuckDB spills to its temporary directory."""
+beyond it DuckDB spills to its temporary directory. Python, pandas and the
+Arrow results take 0.2-0.4 GB besides, so the whole process stays under 2 GB."""
 
 
 @contextlib.contextmanager
@@ -130,7 +131,7 @@ def connect(url: str | None = None, *, memory_limit: str | None = None) -> Engin
     names (``postgres://user@host/db``, ``duckdb:///path/file.duckdb`` ...).
 
     Embedded DuckDB gets a memory limit (``memory_limit``, else
-    ``CXEXCEL_MEMORY_LIMIT``, else 2 GB) and spills to a temporary directory.
+    ``CXEXCEL_MEMORY_LIMIT``, else 1.5 GB) and spills to a temporary directory.
     """
     with quiet():
         if url is None:
