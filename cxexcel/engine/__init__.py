@@ -10,6 +10,7 @@ model needs it); :mod:`cxexcel.metrics` computes every metric from those, so
 each metric is still defined once.
 
 - :mod:`.backend`: connecting, and tables from files and DataFrames.
+- :mod:`.parquet_statistics`: a Parquet file's statistics held to its rows.
 - :mod:`.subscriptions`: customer-months, MRR movement and customer totals.
 - :mod:`.responses`: survey answer counts per score, month and group.
 - :mod:`.orders`: RFM summaries and their distinct rows for weighted fits.

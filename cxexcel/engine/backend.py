@@ -108,6 +108,30 @@ class Engine:
             return False
         return True
 
+    def distrust_statistics(self) -> None:
+        """Read files without the statistics in them from now on (a file's
+        did not hold, :mod:`cxexcel.engine.parquet_statistics`): no filter,
+        nor a join's, is pushed into a scan, where DuckDB would skip row
+        groups by them. Slower, never wrong."""
+        if self.name == "duckdb":
+            self.backend.raw_sql(f"SET disabled_optimizers = '{_DISABLED},{_PUSHDOWN}'")
+
+    @contextlib.contextmanager
+    def statistics_unused(self) -> Iterator[None]:
+        """Within, no filter is pushed into a scan (as after
+        :meth:`distrust_statistics`): for the pass that holds a file's rows
+        to its statistics, which must read every row."""
+        if self.name != "duckdb":
+            yield
+            return
+        before = self.backend.raw_sql("SELECT current_setting('disabled_optimizers')")
+        before = before.fetchall()[0][0]
+        self.backend.raw_sql(f"SET disabled_optimizers = '{_DISABLED},{_PUSHDOWN}'")
+        try:
+            yield
+        finally:
+            self.backend.raw_sql(f"SET disabled_optimizers = '{before}'")
+
     def read_parquet(self, path: str | Path, **options) -> Table:
         """A Parquet file as a table of this backend (not registered as an input)."""
         with quiet():
@@ -150,4 +174,12 @@ def _settle(backend) -> None:
     backend.raw_sql("SET enable_progress_bar = false")
     # DuckDB 2.0 folds isnan() to false from Parquet column statistics, which
     # leave NaN out: a NaN blank in a Parquet file would count as an answer.
-    backend.raw_sql("SET disabled_optimizers = 'statistics_propagation'")
+    backend.raw_sql(f"SET disabled_optimizers = '{_DISABLED}'")
+    # Nor may a filter skip a NaN (above every number in DuckDB's order) by a
+    # maximum that leaves it out, or a page by a page index nothing compares.
+    backend.raw_sql("SET parquet_can_have_nan = true")
+    backend.raw_sql("SET parquet_use_page_index = false")
+
+
+_DISABLED = "statistics_propagation"
+_PUSHDOWN = "filter_pushdown,join_filter_pushdown"

@@ -28,6 +28,7 @@ from ibis.expr.types import Table
 from ..errors import TableError
 from ..tables.schema import NUMBER_LIMIT, Column, TableSchema
 from .backend import Engine
+from .parquet_statistics import footer_statistics
 
 __all__ = ["check_parquet", "check_table", "WarehousePlace", "ENGINE_TABLES"]
 
@@ -237,7 +238,18 @@ def check_parquet(
     header = [c for c in source.columns if c != "file_row_number"]
     if header != list(raw.header):
         return None
-    return _check(engine, source, header, raw, schema, validate, "file_row_number", every)
+    statistics = None
+    if engine.name == "duckdb":
+        read = [name for name in header if schema.column(name) is not None]
+        statistics = footer_statistics(engine, path, read)
+        if statistics is not None and not statistics.readable:
+            return None  # DuckDB would read what the footer says, not the rows
+        if statistics is not None and not statistics.comparable:
+            engine.distrust_statistics()
+            statistics = None
+    return _check(
+        engine, source, header, raw, schema, validate, "file_row_number", every, statistics
+    )
 
 
 def check_table(
@@ -321,10 +333,12 @@ class WarehousePlace:
         return f"{self.file} column {header}", None, None
 
 
-def _check(engine, source, header, raw, schema, validate, row_column, every=1):
+def _check(engine, source, header, raw, schema, validate, row_column, every=1, statistics=None):
     """Check ``source`` (its ``header`` columns) against ``schema``; rows are
     ``row_column`` (a 0-based position), or unnumbered when it is None.
-    ``every``: the bad rows named per column, as the in-memory validator's."""
+    ``every``: the bad rows named per column, as the in-memory validator's.
+    ``statistics``: a Parquet file's footer statistics, held to its rows in
+    the same pass (the engine reads the file without them if they fail)."""
     mapped: dict[str, tuple[int, str]] = {}
     for position, name in enumerate(header):
         column = schema.column(name)
@@ -342,6 +356,8 @@ def _check(engine, source, header, raw, schema, validate, row_column, every=1):
 
     filled = ~ibis.and_(*(_blank(source[name]) for name in header)) if header else None
     rows = source.filter(filled) if filled is not None else source
+    if statistics is not None:  # each row's row group, worked out once
+        rows = rows.mutate(**{_ROW_GROUP: statistics.group(rows[row_column])})
     measures = {"kept": rows.count()}
     bad_rows = {}
     for column in schema.columns:
@@ -359,7 +375,18 @@ def _check(engine, source, header, raw, schema, validate, row_column, every=1):
         if every > 1:
             measures[_bad_count(column)] = ibis.ifelse(bad, 1, 0).sum()
         measures.update(_facts(column, value, engine.name == "duckdb"))
-    found = engine.execute(rows.aggregate(**measures)).iloc[0]
+    if statistics is not None:
+        values = {name: rows[name] for _, name in mapped.values()}
+        measures[_STATISTICS_FAILED] = statistics.failures(values, rows[_ROW_GROUP]).max()
+    if statistics is None:
+        found = engine.execute(rows.aggregate(**measures)).iloc[0]
+    else:
+        # Every row is read: the blank-row filter alone, pushed into the scan
+        # of a one-column file, would skip groups by the statistics it checks.
+        with engine.statistics_unused():
+            found = engine.execute(rows.aggregate(**measures)).iloc[0]
+        if int(found[_STATISTICS_FAILED]) == 1:
+            engine.distrust_statistics()
     errors: list[TableError] = []
     if int(found["kept"]) == 0:
         errors.append(
@@ -381,6 +408,8 @@ def _check(engine, source, header, raw, schema, validate, row_column, every=1):
             found_rows = source.filter(source[row_column] == int(first))
         else:
             found_rows = rows.filter(bad_rows[column.name])
+            if statistics is not None:
+                found_rows = found_rows.drop(_ROW_GROUP)
             if row_column is not None:
                 found_rows = found_rows.order_by(row_column)
             found_rows = found_rows.limit(every)
@@ -409,6 +438,10 @@ def _check(engine, source, header, raw, schema, validate, row_column, every=1):
     if row_column is None:
         return table.select(**clean), []
     return table.select(**clean, _row=table[row_column]), []
+
+
+_STATISTICS_FAILED = "_cx_statistics_failed"
+_ROW_GROUP = "_cx_row_group"
 
 
 def _bad_count(column: Column) -> str:
