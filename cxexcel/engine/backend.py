@@ -111,8 +111,8 @@ class Engine:
     def distrust_statistics(self) -> None:
         """Read files without the statistics in them from now on (a file's
         did not hold, :mod:`cxexcel.engine.parquet_statistics`): no filter,
-        nor a join's, is pushed into a scan, where DuckDB would skip row
-        groups by them. Slower, never wrong."""
+        nor a join's or a top-N's bound, is pushed into a scan, where DuckDB
+        would skip row groups by them. Slower, never wrong."""
         if self.name == "duckdb":
             self.backend.raw_sql(f"SET disabled_optimizers = '{_DISABLED},{_PUSHDOWN}'")
 
@@ -182,4 +182,6 @@ def _settle(backend) -> None:
 
 
 _DISABLED = "statistics_propagation"
-_PUSHDOWN = "filter_pushdown,join_filter_pushdown"
+# What a lying statistic would skip rows through: filters and a join's
+# min/max pushed into a scan, and the running bound of ORDER BY ... LIMIT.
+_PUSHDOWN = "filter_pushdown,join_filter_pushdown,top_n"

@@ -19,6 +19,8 @@ null has none.
 
 from __future__ import annotations
 
+import datetime as _datetime
+import re
 from dataclasses import dataclass
 
 import ibis
@@ -28,6 +30,14 @@ from ibis.expr.types import Column as IbisColumn
 
 from .backend import Engine
 
+#: The column types whose statistics are compared (DuckDB's names, put into
+#: the query that casts them); another type's are not, and the file is read
+#: without them.
+_COMPARABLE = re.compile(
+    r"BOOLEAN|TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT"
+    r"|FLOAT|DOUBLE|DECIMAL\(\d+,\d+\)|VARCHAR|DATE|TIME|TIMESTAMP(_S|_MS|_NS)?"
+    r"|TIMESTAMP WITH TIME ZONE"
+)
 #: More row groups than this are not compared (the check names each one in
 #: its query): such a file is read without its statistics.
 MAX_ROW_GROUPS = 1024
@@ -126,15 +136,17 @@ def footer_statistics(engine: Engine, path, columns: list[str]) -> FooterStatist
     starts = [0]
     for size in sizes:
         starts.append(starts[-1] + int(size))
+    # Every column: a chunk read as nulls could make a row look blank.
+    if not _all_null_claims_hold(path, frame):
+        return FooterStatistics({}, tuple(starts), comparable=False, readable=False)
     frame = frame[frame["col"].isin(columns)]
     if not frame[list(_FIELDS[1:])].notna().any(axis=None) and not frame["bloom"].any():
         return None
-    if not _all_null_claims_hold(path, frame):
-        return FooterStatistics({}, tuple(starts), comparable=False, readable=False)
     if (
         list(sizes.index) != list(range(len(sizes)))
         or len(sizes) > MAX_ROW_GROUPS
         or frame["bloom"].any()
+        or not set(columns) <= set(frame["col"])
     ):
         return FooterStatistics({}, tuple(starts), comparable=False)
     types = dict(
@@ -145,6 +157,8 @@ def footer_statistics(engine: Engine, path, columns: list[str]) -> FooterStatist
     )
     claims = {}
     for name, part in frame.groupby("col"):
+        if not _COMPARABLE.fullmatch(types.get(name, "")):
+            return FooterStatistics({}, tuple(starts), comparable=False)
         part = part.set_index("rg").reindex(range(len(sizes)))
         found = _claims(engine, part, types[name], sizes)
         if found is None:
@@ -158,7 +172,8 @@ _FIELDS = ("col", "lo_old", "hi_old", "lo_new", "hi_new", "nulls", "nans")
 
 def _all_null_claims_hold(path: str, frame: pd.DataFrame) -> bool:
     """Whether every column chunk the statistics call all null (``frame``:
-    one row per row group and column) holds no value as pyarrow decodes it."""
+    one row per row group and column) holds no value as pyarrow decodes it.
+    A chunk pyarrow cannot decode raises, and the in-memory path says why."""
     said = frame[
         frame["nulls"].notna()
         & ((frame["nulls"] == frame["rows"]) | (frame["nulls"] == frame["values"]))
@@ -195,12 +210,17 @@ def _claims(engine: Engine, part: pd.DataFrame, kind: str, sizes: pd.Series) -> 
     bounds = engine.backend.raw_sql(cast, parameters=[*lists, lists[0]]).fetchall()
     if any(unreadable for _, _, unreadable in bounds):
         return None
+    low, high = [b[0] for b in bounds], [b[1] for b in bounds]
+    if kind == "TIMESTAMP_NS":  # Python's datetime keeps microseconds: widen by one
+        step = _datetime.timedelta(microseconds=1)
+        low = [None if v is None else v - step for v in low]
+        high = [None if v is None else v + step for v in high]
     rows = [int(n) for n in sizes]
     nulls = [None if pd.isna(v) else int(v) for v in part["nulls"]]
     nans = [None if pd.isna(v) else int(v) for v in part["nans"]]
     return Claims(
-        low=[b[0] for b in bounds],
-        high=[b[1] for b in bounds],
+        low=low,
+        high=high,
         all_null=[n is not None and n == r for n, r in zip(nulls, rows, strict=True)],
         no_null=[n == 0 for n in nulls],
         no_nan=[n == 0 for n in nans],

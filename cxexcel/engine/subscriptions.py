@@ -207,9 +207,10 @@ def window_retention(
     base = paying.filter(paying.slot + window <= last)
     bases = base.group_by(slot=base.slot + window).aggregate(base_mrr=base.mrr.sum())
     # Only customers paying in both months add to mrr_now and kept_mrr, so an
-    # inner join does, with the base on the right: DuckDB builds its hash table
-    # on that side, the earlier months, which hold fewer rows where the
-    # customers grow (17M rows: about 0.65 s, against 0.75 s building on the later).
+    # inner join does, with the base on the right: DuckDB chooses its build
+    # side by estimated rows, and with the two estimates alike it built on the
+    # right, the earlier months, which hold fewer rows where customers grow
+    # (17M rows: about 0.65 s, against 0.75 s for the left join, built on the later).
     kept = later.inner_join(
         base, [later.customer_id == base.customer_id, later.now_slot == base.slot + window]
     )

@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import ibis
 import openpyxl
 import pandas as pd
 import pyarrow as pa
@@ -126,6 +127,69 @@ def test_values_in_a_group_said_to_be_all_null_are_found(tmp_path):
     assert problems == []
     assert isinstance(tables["Responses"], pd.DataFrame)
     assert tables["Responses"]["nps"].tolist() == [3, 4, 5, 9]
+
+
+def test_a_null_in_a_group_said_to_have_none_is_found(tmp_path):
+    path = tmp_path / "Responses.parquet"
+    dates = [dt.datetime(2024, 1, 1 + i) for i in range(4)]
+    pq.write_table(pa.table({"date": dates, "nps": [3, None, 5, 9]}), path, compression="NONE")
+    assert holds(path)
+    minimum = struct.pack("<q", 3)
+    patched_footer(path, minimum + b"\x16\x02", minimum + b"\x16\x00")  # null_count 1 -> 0
+    assert not holds(path)
+
+
+def test_a_column_said_to_be_all_null_outside_the_schema_sends_the_file_to_memory(tmp_path):
+    # DuckDB would read the extra column as nulls: the row holding only it would look blank.
+    path = tmp_path / "Responses.parquet"
+    table = pa.table(
+        {
+            "date": [dt.datetime(2024, 1, 1), None],
+            "nps": [7, None],
+            "note": pa.array([None, 12345], pa.int64()),
+        }
+    )
+    pq.write_table(table, path, compression="NONE")
+    minimum = struct.pack("<q", 12345)
+    patched_footer(path, minimum + b"\x16\x02", minimum + b"\x16\x04")  # null_count 1 -> 2
+    assert pq.ParquetFile(path).metadata.row_group(0).column(2).statistics.null_count == 2
+    tables, problems = read_checked(path, engine=connect())
+    assert [str(p) for p in problems] == [
+        "Responses.parquet row 2, column date: empty cell (date is required)"
+    ]
+
+
+def test_timestamps_in_nanoseconds_hold(tmp_path):
+    path = tmp_path / "Responses.parquet"
+    dates = pd.to_datetime(["2024-01-01 00:00:00.000000001", "2024-03-01 10:00:00.123456789"])
+    pq.write_table(pa.table({"date": pa.array(dates, pa.timestamp("ns")), "nps": [3, 4]}), path)
+    assert holds(path)
+
+
+def test_the_newest_row_is_found_in_a_file_whose_dates_lie(tmp_path):
+    # Row group 2 says its dates are from 2023 while they are from June 2025:
+    # ORDER BY date DESC LIMIT 1 skipped it by its maximum, before distrust.
+    n = 50_000
+    dates = [dt.datetime(2024, 1, 1) + dt.timedelta(seconds=i) for i in range(n)]
+    dates += [dt.datetime(2025, 6, 1) + dt.timedelta(seconds=i) for i in range(n)]
+    table = pa.table(
+        {"date": pa.array(dates, pa.timestamp("us")), "nps": [i % 11 for i in range(2 * n)]}
+    )
+    path = tmp_path / "Responses.parquet"
+    pq.write_table(table, path, row_group_size=n, compression="NONE")
+
+    def micros(moment: dt.datetime) -> bytes:
+        return struct.pack("<q", int(moment.replace(tzinfo=dt.UTC).timestamp() * 1e6))
+
+    patched_footer(path, micros(dates[n]), micros(dt.datetime(2023, 1, 1)))
+    patched_footer(path, micros(dates[-1]), micros(dt.datetime(2023, 1, 2)))
+    engine = connect()
+    tables, problems = read_checked(path, engine=engine)
+    assert problems == [] and pushdown_off(engine)
+    responses = tables["Responses"]
+    engine.backend.raw_sql("SET threads = 1")  # row group 1's bound is known before group 2
+    newest = engine.execute(responses.order_by(ibis.desc("date")).limit(1))
+    assert newest["date"].iloc[0] == pd.Timestamp(dates[-1])
 
 
 def test_too_many_row_groups_are_not_compared(tmp_path, monkeypatch):
