@@ -22,6 +22,7 @@ from __future__ import annotations
 import datetime as _datetime
 import re
 from dataclasses import dataclass
+from itertools import accumulate
 
 import ibis
 import ibis.expr.datatypes as dt
@@ -41,6 +42,8 @@ _COMPARABLE = re.compile(
 #: More row groups than this are not compared (the check names each one in
 #: its query): such a file is read without its statistics.
 MAX_ROW_GROUPS = 1024
+#: The footer's fields per row group and column that :func:`footer_statistics` reads.
+_FIELDS = ("col", "lo_old", "hi_old", "lo_new", "hi_new", "nulls", "nans")
 
 
 @dataclass(frozen=True)
@@ -133,9 +136,7 @@ def footer_statistics(engine: Engine, path, columns: list[str]) -> FooterStatist
     ).fetchall()
     frame = pd.DataFrame(rows, columns=["rg", "rows", *_FIELDS, "bloom", "values"])
     sizes = frame.groupby("rg")["rows"].max().sort_index()
-    starts = [0]
-    for size in sizes:
-        starts.append(starts[-1] + int(size))
+    starts = [0, *accumulate(int(size) for size in sizes)]
     # Every column: a chunk read as nulls could make a row look blank.
     if not _all_null_claims_hold(path, frame):
         return FooterStatistics({}, tuple(starts), comparable=False, readable=False)
@@ -165,9 +166,6 @@ def footer_statistics(engine: Engine, path, columns: list[str]) -> FooterStatist
             return FooterStatistics({}, tuple(starts), comparable=False)
         claims[name] = found
     return FooterStatistics(claims, tuple(starts))
-
-
-_FIELDS = ("col", "lo_old", "hi_old", "lo_new", "hi_new", "nulls", "nans")
 
 
 def _all_null_claims_hold(path: str, frame: pd.DataFrame) -> bool:
