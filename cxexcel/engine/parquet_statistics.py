@@ -102,23 +102,29 @@ class FooterStatistics:
                 continue
             kind = value.type()
             floating = kind.is_floating()
-            present = value.notnull() & ~value.isnan() if floating else value.notnull()
 
             def per_group(items: list, of=kind) -> ibis.Value:
+                # One value for every group (the common case) needs no lookup.
+                if all(item == items[0] for item in items) and items[0] is not None:
+                    return ibis.literal(items[0], of)
                 return ibis.literal(items, dt.Array(of))[group]
 
+            # A null value, or a group without a bound, makes a comparison
+            # null, which the CASE below counts as no failure.
             if any(v is not None for v in claims.low):
-                failures.append(present & (value < per_group(claims.low)).fill_null(False))
+                failures.append(value < per_group(claims.low))
             if any(v is not None for v in claims.high):
-                failures.append(present & (value > per_group(claims.high)).fill_null(False))
+                above = value > per_group(claims.high)
+                # NaN sorts above every number in DuckDB; its claims are apart.
+                failures.append(above & ~value.isnan() if floating else above)
             if any(claims.all_null):
                 failures.append(value.notnull() & per_group(claims.all_null, dt.boolean))
             if any(claims.no_null):
                 failures.append(value.isnull() & per_group(claims.no_null, dt.boolean))
             if floating and any(claims.no_nan):
-                nan = value.isnan().fill_null(False)
-                failures.append(nan & per_group(claims.no_nan, dt.boolean))
+                failures.append(value.isnan() & per_group(claims.no_nan, dt.boolean))
             if floating and any(claims.all_nan):
+                present = value.notnull() & ~value.isnan()
                 failures.append(present & per_group(claims.all_nan, dt.boolean))
         failed = ibis.or_(*failures) if failures else ibis.literal(False)
         return ibis.ifelse(failed, 1, 0)
