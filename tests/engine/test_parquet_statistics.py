@@ -107,6 +107,17 @@ def test_an_amount_outside_its_statistics_is_found(tmp_path, amounts, old, new):
     assert not holds(path)
 
 
+def test_each_row_is_held_to_its_own_row_groups_bounds(tmp_path):
+    # Groups [1, 2] and [8, 9]: the first said to end at 1.5. The file's
+    # bounds taken together (1 to 9) hold every row; the first group's do not.
+    amounts = [1.0, 2.0, 8.0, 9.0]
+    path = subscriptions(tmp_path / "Subscriptions.parquet", amounts, row_group_size=2)
+    assert holds(path)
+    patched_footer(path, double(2.0), double(1.5))
+    assert pq.ParquetFile(path).metadata.row_group(0).column(2).statistics.max == 1.5
+    assert not holds(path)
+
+
 def test_a_text_outside_its_statistics_is_found(tmp_path):
     path = subscriptions(tmp_path / "Subscriptions.parquet", [5.0, 6.0, 7.0])
     patched_footer(path, b"C0", b"C1")  # the minimum id said to be C1: row C0 is below it
