@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import tempfile
 import warnings
@@ -78,10 +79,20 @@ class Engine:
             return self.add(name, self.backend.create_table(temporary_name(name), frame))
 
     def from_files(self, name: str, paths: str | Path | Iterable[str | Path]) -> Table:
-        """CSV or Parquet files (paths or globs) as input ``name``, read by the backend."""
+        """CSV or Parquet files (paths or globs) as input ``name``, read by the
+        backend. No input check runs (see :mod:`cxexcel.engine.inputs` for
+        one), but a Parquet file's statistics are held to its rows before
+        DuckDB may skip rows by them
+        (:func:`~cxexcel.engine.parquet_statistics.hold_statistics`)."""
         paths = [str(p) for p in ([paths] if isinstance(paths, (str, Path)) else paths)]
         with quiet():
             if all(p.lower().endswith(".parquet") for p in paths):
+                from .parquet_statistics import hold_statistics
+
+                for path in sorted(
+                    {f for p in paths for f in (glob.glob(p, recursive=True) or [p])}
+                ):
+                    hold_statistics(self, path)
                 table = self.backend.read_parquet(paths)
             elif all(p.lower().endswith(".csv") for p in paths):
                 table = self.backend.read_csv(paths)

@@ -130,6 +130,36 @@ class FooterStatistics:
         return ibis.ifelse(failed, 1, 0)
 
 
+def hold_statistics(engine: Engine, path) -> None:
+    """Let ``engine`` read the Parquet file ``path`` by its statistics only
+    where they hold, for a table read straight from a file
+    (:meth:`cxexcel.engine.Engine.from_files`), which no input check holds
+    to them: one pass over the file, and where a row breaks them, or they
+    cannot be compared, the engine reads its files without them. Raises
+    ValueError where DuckDB would read a column chunk as nulls because the
+    footer says so while it holds values."""
+    if engine.name != "duckdb":
+        return
+    table = engine.read_parquet(path, file_row_number=True)
+    columns = [name for name in table.columns if name != "file_row_number"]
+    statistics = footer_statistics(engine, path, columns)
+    if statistics is None:
+        return
+    if not statistics.readable:
+        raise ValueError(
+            f"{path}: its footer says a column chunk holds only nulls, and it holds values"
+        )
+    if not statistics.comparable:
+        engine.distrust_statistics()
+        return
+    rows = table.mutate(_cx_row_group=statistics.group(table["file_row_number"]))
+    failed = statistics.failures({name: rows[name] for name in columns}, rows["_cx_row_group"])
+    with engine.statistics_unused():
+        found = engine.execute(failed.max())
+    if found is not None and not pd.isna(found) and int(found) == 1:
+        engine.distrust_statistics()
+
+
 def footer_statistics(engine: Engine, path, columns: list[str]) -> FooterStatistics | None:
     """The statistics of ``columns`` in the footer of the Parquet file
     ``path``; None when it has none to compare."""
