@@ -40,10 +40,9 @@ def _run(reduce):
             from .engine import connect
 
             _engine = connect()
-            # One thread: sums of amounts come out the same in every run (a
-            # parallel aggregate adds floats in the order threads finish,
-            # which moved a CLV fit in its 13th digit between runs).
-            _engine.backend.raw_sql("SET threads = 1")
+            # Sums of amounts the same in every run: a parallel aggregate
+            # moved a CLV fit in its 13th digit between runs.
+            _engine.one_thread()
         return reduce(_engine)
 
 

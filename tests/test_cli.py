@@ -422,3 +422,54 @@ def test_new_output_is_a_complete_file_with_default_permissions(
     assert out.stat().st_mode & 0o777 == 0o644
     assert openpyxl.load_workbook(out).sheetnames == ["CX Summary", "CX Surveys", "CX Checks"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in", "report.xlsx"]
+
+
+def engine_threads(monkeypatch, capsys, *args) -> int:
+    """The DuckDB threads of the engine ``cxexcel report`` reduced on."""
+    import cxexcel.engine
+
+    engines = []
+
+    def connect(*a, **k):
+        engines.append(real(*a, **k))
+        return engines[-1]
+
+    real = cxexcel.engine.connect
+    monkeypatch.setattr(cxexcel.engine, "connect", connect)
+    code, _, stderr = run(capsys, "report", *args)
+    assert code == 0, stderr
+    engine = engines[0]  # the CLI's (the table functions' own comes later)
+    return engine.backend.raw_sql("SELECT current_setting('threads')").fetchall()[0][0]
+
+
+def test_tables_held_in_memory_are_reduced_on_one_thread(tmp_path, capsys, monkeypatch):
+    # Sums of amounts in cents come out the same in every run (a parallel
+    # aggregate adds them in the order its threads finish); Parquet tables,
+    # reduced where they lie, keep every thread.
+    tables = make_tables(seed=4, customers=60, months=6, responses=200)
+    folder = write_csvs(tmp_path / "csv", {"Orders": tables["Orders"]})
+    assert engine_threads(monkeypatch, capsys, folder, "-o", tmp_path / "a.xlsx") == 1
+    parquet = tmp_path / "Subscriptions.parquet"
+    tables["Subscriptions"].to_parquet(parquet)
+    assert engine_threads(monkeypatch, capsys, parquet, "-o", tmp_path / "b.xlsx") > 1
+
+
+def test_an_engine_table_from_memtables_reads_only_memory(tmp_path):
+    from cxexcel.engine import connect
+
+    engine = connect()
+    frame = engine.from_frame("Orders", pd.DataFrame({"amount": [1.25, 2.5]}))
+    path = tmp_path / "t.parquet"
+    pd.DataFrame({"amount": [3.0]}).to_parquet(path)
+    files = engine.read_parquet(path)
+    assert engine.reads_only_memory(frame.filter(frame.amount > 1))
+    assert not engine.reads_only_memory(files)
+    assert not engine.reads_only_memory(frame.union(files))
+
+
+def test_a_report_without_an_engine_reduces_on_one_thread(small_tables):
+    # The ribbon's route and `cxexcel demo`: every table a DataFrame.
+    from cxexcel.report._facts import Facts
+
+    engine = Facts(small_tables).engine
+    assert engine.backend.raw_sql("SELECT current_setting('threads')").fetchall() == [(1,)]

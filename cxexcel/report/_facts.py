@@ -160,8 +160,14 @@ class Facts:
 
     @cached_property
     def engine(self) -> Engine:
-        """The engine the large tables are reduced on (embedded DuckDB unless given)."""
-        return self._engine if self._engine is not None else connect()
+        """The engine the large tables are reduced on (embedded DuckDB unless
+        given; then every table is a DataFrame, reduced on one thread so that
+        its sums come out the same in every run)."""
+        if self._engine is not None:
+            return self._engine
+        engine = connect()
+        engine.one_thread()
+        return engine
 
     def engine_table(self, name: str):
         """Table ``name`` on the engine: as given, or a DataFrame as a memtable
