@@ -36,7 +36,10 @@ from scipy.special import betaln, digamma, expit, gammaln, hyp2f1
 
 from ..errors import EmptyInputError, FitError, InputError
 from . import _inputs
-from .cohorts import choice, item_number, read_rows
+from ._periods import UNITS
+from ._periods import one_day as _one_day
+from ._periods import unit_length as _unit
+from .cohorts import item_number, read_rows
 
 __all__ = [
     "UNITS",
@@ -56,7 +59,6 @@ __all__ = [
 ]
 
 #: Days per time unit.
-UNITS = {"D": 1.0, "W": 7.0, "M": 365.25 / 12.0}
 
 # Log-parameters are clipped here during the optimisation.
 _LOG_BOUND = 18.0
@@ -244,21 +246,6 @@ def _argsort(key: np.ndarray) -> np.ndarray:
         packed &= np.uint64(0xFFFFFFFF)
         return packed.view(np.int64)
     return np.argsort(key)
-
-
-def _unit(unit) -> float:
-    code = choice("unit", unit, UNITS, default="W")
-    if code is None:
-        raise InputError("unit", 'must be "D" (days), "W" (weeks) or "M" (months)', unit)
-    return UNITS[code]
-
-
-def _one_day(name: str, value) -> int:
-    items = _inputs.flatten(value)
-    if len(items) != 1:
-        raise InputError(name, f"must be a single date, not a range of {len(items)} cells")
-    day = read_rows(**{name: ("date", items)})[name]
-    return int(day.astype("datetime64[D]").astype(np.int64)[0])
 
 
 # --- BG/NBD ---------------------------------------------------------------------

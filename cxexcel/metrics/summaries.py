@@ -26,7 +26,8 @@ import pandas as pd
 
 from ..errors import EmptyInputError, InputError
 from . import _inputs
-from .clv_models import _one_day, _unit
+from ._periods import one_day as _one_day
+from ._periods import unit_length as _unit
 from .cohorts import _period_code, period_start
 
 __all__ = [

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtri
 
 from ..errors import InputError
 from . import _inputs
@@ -73,7 +72,7 @@ def _curve(time, events, total, level) -> pd.DataFrame:
         # Greenwood: Var(log S) = sum d / (n (n - d)); infinite once S hits 0.
         greenwood = np.cumsum(events / (at_risk * (at_risk - events)))
         log_s = np.log(surv)
-        z = ndtri(0.5 + level / 2.0)
+        z = _normal_quantile(0.5 + level / 2.0)
         spread = z * np.sqrt(greenwood) / np.abs(log_s)
         lower = surv ** np.exp(spread)
         upper = surv ** np.exp(-spread)
@@ -123,3 +122,14 @@ def confidence_level(confidence) -> float:
     if not 0.0 < level < 1.0:
         raise InputError("confidence", "must be between 0 and 1 (e.g. 0.95)", confidence)
     return level
+
+
+def _normal_quantile(p: float) -> float:
+    """The standard normal quantile of ``p``: scipy's, but the 95% interval's
+    (the sheets' level) as its constant, so that a report need not import
+    scipy (0.2 s) for it."""
+    if p == 0.975:
+        return 1.959963984540054  # scipy.special.ndtri(0.975), to the last bit
+    from scipy.special import ndtri
+
+    return float(ndtri(p))

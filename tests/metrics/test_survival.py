@@ -121,3 +121,14 @@ def test_lengths_differ_and_empty():
         survival([None], [None])
     with pytest.raises(EmptyInputError):
         median_lifetime([], [])
+
+
+def test_the_95_percent_quantile_is_scipys_to_the_last_bit():
+    # The constant spares a report importing scipy; any other level asks scipy.
+    from scipy.special import ndtri
+
+    from cxexcel.metrics.survival import _normal_quantile
+
+    assert 0.5 + 0.95 / 2.0 == 0.975
+    assert _normal_quantile(0.975) == float(ndtri(0.975))
+    assert _normal_quantile(0.95) == float(ndtri(0.95))
