@@ -156,7 +156,7 @@ def hold_statistics(engine: Engine, path) -> None:
     failed = statistics.failures({name: rows[name] for name in columns}, rows["_cx_row_group"])
     with engine.statistics_unused():
         found = engine.execute(failed.max())
-    if found is not None and not pd.isna(found) and int(found) == 1:
+    if not pd.isna(found) and int(found) == 1:  # None or NaN: no rows
         engine.distrust_statistics()
 
 

@@ -58,8 +58,6 @@ __all__ = [
     "CLVModel",
 ]
 
-#: Days per time unit.
-
 # Log-parameters are clipped here during the optimisation.
 _LOG_BOUND = 18.0
 # On data scaled to mean 1, a parameter beyond 1e-3..1e3 means the likelihood has no
